@@ -1,0 +1,31 @@
+# The README's two commands are `make run` and `make test`.
+SHELL := /usr/bin/env bash
+GO ?= go
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: run test build mailpit vet fmt
+
+## run: start Postgres if needed, migrate, and run api + worker + Mailpit (dev inbox at http://localhost:8025)
+run: build mailpit
+	.ci/dev-stack
+
+## test: the whole test suite against the local Postgres, with the race detector
+test:
+	.ci/ensure-postgres test
+	$(GO) test -race -count=1 ./...
+
+## build: the two binaries, into bin/
+build:
+	$(GO) build -o bin/api ./cmd/api
+	$(GO) build -o bin/worker ./cmd/worker
+
+## mailpit: the dev inbox, pinned in internal/tools/go.mod so it stays out of the app's go.mod
+mailpit: bin/mailpit
+bin/mailpit: internal/tools/go.mod
+	cd internal/tools && $(GO) build -o ../../bin/mailpit github.com/axllent/mailpit
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"context"
+	"net"
+
+	"github.com/todoapp/resetmail/internal/health"
+)
+
+// healthcheck probes this host's own /healthz. It reads only PORT so that it
+// works in a container whatever else the environment holds.
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	return health.Probe(ctx, net.JoinHostPort("127.0.0.1", port))
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/testdb"
+	"github.com/todoapp/resetmail/internal/testutil"
+)
+
+// testBundle is one running API and what the test needs to talk to it.
+type testBundle struct {
+	baseURL string
+	logs    *testutil.LogBuffer
+	db      *testdb.DB
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+func setup(t *testing.T, extraEnv map[string]string) *testBundle {
+	t.Helper()
+	db := testdb.New(t)
+	env := map[string]string{
+		"DATABASE_URL":    db.URL,
+		"PORT":            "0",
+		"JWT_SECRET":      testutil.Secret("jwt", 40),
+		"RESET_TOKEN_KEY": testutil.Secret("reset", 40),
+		"LOG_FORMAT":      "json",
+	}
+	for k, v := range extraEnv {
+		env[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &testBundle{logs: &testutil.LogBuffer{}, db: db, cancel: cancel, done: make(chan error, 1)}
+	go func() { b.done <- run(ctx, []string{"api"}, testutil.Env(env), b.logs, b.logs) }()
+	addr := b.logs.WaitFor(t, `"msg":"api listening","addr":"([^"]+)"`, 15*time.Second)
+	b.baseURL = "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-b.done:
+		case <-time.After(30 * time.Second):
+			t.Error("api did not stop")
+		}
+	})
+	return b
+}
+
+func TestRunServesHealthAndReadiness(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(b.baseURL + path)
+		require.NoError(t, err)
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+		require.Equal(t, "ok", body["status"])
+	}
+}
+
+func TestRunEchoesRequestIDAndLogsOneLine(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+
+	req, _ := http.NewRequest(http.MethodGet, b.baseURL+"/healthz?token=secret-in-query", nil)
+	req.Header.Set("X-Request-ID", "abc-123")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, "abc-123", resp.Header.Get("X-Request-ID"))
+
+	resp, err = http.Get(b.baseURL + "/healthz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Len(t, resp.Header.Get("X-Request-ID"), 32)
+
+	line := b.logs.WaitFor(t, `(\{[^\n]*"request_id":"abc-123"[^\n]*\})`, 5*time.Second)
+	require.Contains(t, line, `"route":"/healthz"`)
+	require.Contains(t, line, `"status":200`)
+	require.Contains(t, line, `"method":"GET"`)
+	require.Contains(t, line, `"duration_ms"`)
+	require.NotContains(t, b.logs.String(), "secret-in-query")
+}
+
+func TestRunStopsOnCancelAndClosesCleanly(t *testing.T) {
+	t.Parallel()
+	b := setup(t, map[string]string{"SHUTDOWN_TIMEOUT": "2s"})
+
+	b.cancel()
+	select {
+	case err := <-b.done:
+		require.NoError(t, err)
+		b.done <- nil // Let Cleanup's receive succeed.
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	require.Contains(t, b.logs.String(), `"msg":"stopped"`)
+}
+
+func TestRunRefusesPendingMigrations(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	_, err := db.Pool.Exec(context.Background(), "DELETE FROM app_schema_migrations WHERE version = 3")
+	require.NoError(t, err)
+
+	err = run(context.Background(), []string{"api"}, testutil.Env(map[string]string{
+		"DATABASE_URL": db.URL, "PORT": "0",
+		"JWT_SECRET": testutil.Secret("jwt", 40), "RESET_TOKEN_KEY": testutil.Secret("reset", 40),
+	}), &testutil.LogBuffer{}, &testutil.LogBuffer{})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "run `api migrate`")
+	require.Equal(t, 2, exitCode(err))
+}
+
+func TestRunReportsAllConfigProblemsAtOnce(t *testing.T) {
+	t.Parallel()
+
+	err := run(context.Background(), []string{"api"}, testutil.Env(map[string]string{
+		"DATABASE_URL": "postgres://nowhere:1/x",
+		"JWT_SECRET":   "short",
+	}), &testutil.LogBuffer{}, &testutil.LogBuffer{})
+	require.Error(t, err)
+	msg := err.Error()
+	require.Contains(t, msg, "JWT_SECRET must be at least 32 bytes")
+	require.Contains(t, msg, "DATABASE_URL: cannot reach the database")
+	require.NotContains(t, msg, "short")
+	require.Equal(t, 2, exitCode(err))
+}
+
+func TestRunUnknownCommand(t *testing.T) {
+	t.Parallel()
+
+	err := run(context.Background(), []string{"api", "frobnicate"}, testutil.Env(nil), &testutil.LogBuffer{}, &testutil.LogBuffer{})
+	require.ErrorContains(t, err, `unknown command "frobnicate"`)
+	require.Equal(t, 2, exitCode(err))
+}

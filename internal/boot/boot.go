@@ -1,0 +1,102 @@
+// Package boot holds the start-up steps both binaries share: reading the
+// environment, building the logger, and checking the database before serving.
+package boot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/logging"
+	"github.com/todoapp/resetmail/internal/postgres"
+	appsql "github.com/todoapp/resetmail/sql"
+)
+
+// ExitConfig is the exit status for a configuration or start-up check
+// failure, so that operators can tell it from a crash (status 1).
+const ExitConfig = 2
+
+// Environ reads, through getenv, every variable cfg declares. Going through
+// getenv instead of os.Environ lets tests pass a plain map.
+func Environ(getenv func(string) string, cfg any) map[string]string {
+	out := map[string]string{}
+	for _, v := range config.Vars(cfg) {
+		if val := getenv(v.Name); val != "" {
+			out[v.Name] = val
+		}
+	}
+	return out
+}
+
+// Logger builds the process logger from common settings. It falls back to
+// JSON at info level when the settings are invalid, because the config error
+// that says so must still be reported.
+func Logger(w io.Writer, c *config.Common) *slog.Logger {
+	logger, err := logging.New(w, c.LogFormat, c.LogLevel)
+	if err != nil {
+		logger, _ = logging.New(w, "json", "info")
+	}
+	return logger
+}
+
+// Database opens the pool and checks, within DATABASE_CONNECT_TIMEOUT, that
+// the database answers and that no migration is pending. Problems are added
+// to cfgErr, which may be nil on entry; the pool is nil when a problem was
+// found. When the configuration is already invalid it tries only once, so
+// that the operator hears about every mistake without waiting.
+func Database(ctx context.Context, c *config.Common, queries *appsql.Queries, cfgErr *config.Error) (*pgxpool.Pool, *config.Error) {
+	add := func(problem string) {
+		if cfgErr == nil {
+			cfgErr = &config.Error{}
+		}
+		cfgErr.Add(problem)
+	}
+	pool, err := postgres.Open(ctx, c.DatabaseURL, postgres.PoolConfig{MaxConns: c.DatabaseMaxConns, ConnectTimeout: c.DatabaseConnectTimeout})
+	if err != nil {
+		// The config check already named a malformed URL.
+		return nil, cfgErr
+	}
+	deadline := time.Now().Add(c.DatabaseConnectTimeout)
+	for {
+		err = postgres.Ping(ctx, pool, c.DatabaseConnectTimeout)
+		if err == nil || cfgErr != nil || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	if err != nil {
+		pool.Close()
+		add(fmt.Sprintf("DATABASE_URL: cannot reach the database (%v)", err))
+		return nil, cfgErr
+	}
+	pending, err := postgres.NewMigrator(pool, queries, nil).Pending(ctx)
+	switch {
+	case err != nil:
+		add(fmt.Sprintf("cannot read the schema version: %v", err))
+	case len(pending) > 0:
+		add(fmt.Sprintf("the database schema is out of date (%d pending: %v); run `api migrate` first", len(pending), pending))
+	}
+	if cfgErr != nil {
+		pool.Close()
+		return nil, cfgErr
+	}
+	return pool, nil
+}
+
+// AsConfigError unwraps a *config.Error, or returns nil.
+func AsConfigError(err error) *config.Error {
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package config
+
+import (
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// API is the configuration of cmd/api.
+type API struct {
+	Common
+
+	// Port is the public HTTP port. Hugging Face Spaces sets it to 7860.
+	// Defaults to 8080.
+	Port int `env:"PORT" envDefault:"8080"`
+	// JWTSecret signs access tokens with HS256. At least 32 bytes. Required.
+	JWTSecret string `env:"JWT_SECRET"`
+	// JWTTTL is how long an access token lives. Defaults to 1h.
+	JWTTTL time.Duration `env:"JWT_TTL" envDefault:"1h"`
+	// CORSAllowedOrigins lists, comma-separated, the browser origins allowed
+	// to call the API. Defaults to FRONTEND_URL's origin.
+	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
+	// TrustedProxies lists, comma-separated, the proxy IPs or CIDRs whose
+	// X-Forwarded-For is believed when finding a client's IP. Defaults to
+	// none, so the TCP peer is the client.
+	TrustedProxies []string `env:"TRUSTED_PROXIES"`
+	// RateLimitEnabled turns the per-IP limits on the auth endpoints on or
+	// off; load tests turn them off. Defaults to true.
+	RateLimitEnabled bool `env:"RATE_LIMIT_ENABLED" envDefault:"true"`
+	// RateLimitAuthPerMinute is how many requests one client IP may make per
+	// minute to each of register, login, forgot-password and reset-password.
+	// Defaults to 10.
+	RateLimitAuthPerMinute int `env:"RATE_LIMIT_AUTH_PER_MINUTE" envDefault:"10"`
+	// RateLimitAuthBurst is how many of those requests may arrive at once.
+	// Defaults to 5.
+	RateLimitAuthBurst int `env:"RATE_LIMIT_AUTH_BURST" envDefault:"5"`
+	// MaxBodyBytes caps request bodies; larger ones get 413. Defaults to
+	// 1048576 (1 MiB).
+	MaxBodyBytes int64 `env:"MAX_BODY_BYTES" envDefault:"1048576"`
+	// HTTPReadTimeout bounds reading one request, headers and body.
+	// Defaults to 10s.
+	HTTPReadTimeout time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"10s"`
+	// HTTPWriteTimeout bounds writing one response. Defaults to 30s.
+	HTTPWriteTimeout time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`
+	// HTTPIdleTimeout closes idle keep-alive connections. Defaults to 60s.
+	HTTPIdleTimeout time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"60s"`
+	// MetricsAddr is where Prometheus metrics are served, e.g. ":9091".
+	// Never the public port. Defaults to empty: metrics off.
+	MetricsAddr string `env:"METRICS_ADDR"`
+	// DashboardUsername is the dashboard's user name. With DashboardPassword it guards the job dashboard at
+	// /admin/jobs/ with HTTP basic auth. Both empty (the default) turn the
+	// dashboard off.
+	DashboardUsername string `env:"DASHBOARD_USERNAME"`
+	// DashboardPassword is the dashboard's password, at least 12 bytes when
+	// set. Defaults to empty: dashboard off.
+	DashboardPassword string `env:"DASHBOARD_PASSWORD"`
+}
+
+// LoadAPI reads and validates the API's configuration from environ.
+func LoadAPI(environ map[string]string) (*API, error) {
+	cfg := &API{}
+	p := parse(cfg, environ)
+	cfg.fillDefaults(10)
+	if len(cfg.CORSAllowedOrigins) == 0 && cfg.FrontendURL != "" {
+		cfg.CORSAllowedOrigins = []string{cfg.FrontendOrigin()}
+	}
+	cfg.validate(p)
+	return cfg, finish(p)
+}
+
+func (c *API) validate(p *problems) {
+	c.Common.validate(p)
+	// Port 0 picks a free port; tests use it.
+	if c.Port < 0 || c.Port > 65535 {
+		p.addf("PORT must be between 1 and 65535, not %d", c.Port)
+	}
+	p.secret("JWT_SECRET", c.JWTSecret)
+	if c.JWTTTL < time.Minute || c.JWTTTL > 7*24*time.Hour {
+		p.addf("JWT_TTL must be between 1m and 168h, not %s", c.JWTTTL)
+	}
+	for _, o := range c.CORSAllowedOrigins {
+		u, err := url.Parse(o)
+		if o == "*" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			p.addf("CORS_ALLOWED_ORIGINS entry %q must be an origin such as https://app.example.com (no path, no wildcard)", o)
+		}
+	}
+	for _, tp := range c.TrustedProxies {
+		if net.ParseIP(tp) == nil {
+			if _, _, err := net.ParseCIDR(tp); err != nil {
+				p.addf("TRUSTED_PROXIES entry %q must be an IP address or a CIDR such as 10.0.0.0/8", tp)
+			}
+		}
+	}
+	if c.RateLimitAuthPerMinute < 1 {
+		p.add("RATE_LIMIT_AUTH_PER_MINUTE must be at least 1 (set RATE_LIMIT_ENABLED=false to turn limits off)")
+	}
+	if c.RateLimitAuthBurst < 1 {
+		p.add("RATE_LIMIT_AUTH_BURST must be at least 1")
+	}
+	if c.MaxBodyBytes < 1024 {
+		p.add("MAX_BODY_BYTES must be at least 1024")
+	}
+	for name, d := range map[string]time.Duration{"HTTP_READ_TIMEOUT": c.HTTPReadTimeout, "HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout, "HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout} {
+		if d <= 0 {
+			p.addf("%s must be positive", name)
+		}
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			p.addf("METRICS_ADDR must look like :9091 or 127.0.0.1:9091, not %q", c.MetricsAddr)
+		} else if port == portString(c.Port) {
+			p.add("METRICS_ADDR must not use the public PORT")
+		}
+	}
+	if (c.DashboardUsername == "") != (c.DashboardPassword == "") {
+		p.add("DASHBOARD_USERNAME and DASHBOARD_PASSWORD must be set together (or both left empty to turn the dashboard off)")
+	} else if c.DashboardPassword != "" && len(c.DashboardPassword) < 12 {
+		p.add("DASHBOARD_PASSWORD must be at least 12 bytes")
+	}
+	if strings.ContainsRune(c.DashboardUsername, ':') {
+		p.add("DASHBOARD_USERNAME must not contain ':'")
+	}
+}
+
+// DashboardEnabled reports whether the job dashboard is mounted.
+func (c *API) DashboardEnabled() bool { return c.DashboardUsername != "" && c.DashboardPassword != "" }

@@ -1,0 +1,158 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func validAPIEnv() map[string]string {
+	return map[string]string{
+		"DATABASE_URL":    "postgres://postgres@127.0.0.1:5432/todo",
+		"JWT_SECRET":      strings.Repeat("j", 32),
+		"RESET_TOKEN_KEY": strings.Repeat("k", 32),
+	}
+}
+
+func validWorkerEnv() map[string]string {
+	return map[string]string{
+		"DATABASE_URL":    "postgres://postgres@127.0.0.1:5432/todo",
+		"RESET_TOKEN_KEY": strings.Repeat("k", 32),
+		"SMTP_HOST":       "localhost",
+		"SMTP_FROM":       "Todo <no-reply@example.com>",
+	}
+}
+
+func with(base map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func TestLoadAPIDefaults(t *testing.T) {
+	t.Parallel()
+
+	cfg, err := LoadAPI(validAPIEnv())
+	require.NoError(t, err)
+	require.Equal(t, 8080, cfg.Port)
+	require.Equal(t, "development", cfg.AppEnv)
+	require.Equal(t, "text", cfg.LogFormat)
+	require.Equal(t, "http://localhost:3000", cfg.FrontendURL)
+	require.Equal(t, []string{"http://localhost:3000"}, cfg.CORSAllowedOrigins)
+	require.True(t, cfg.RateLimitEnabled)
+	require.False(t, cfg.DashboardEnabled())
+}
+
+func TestLoadAPIProductionDefaults(t *testing.T) {
+	t.Parallel()
+
+	cfg, err := LoadAPI(with(validAPIEnv(), "APP_ENV", "production", "FRONTEND_URL", "https://app.example.com/"))
+	require.NoError(t, err)
+	require.Equal(t, "json", cfg.LogFormat)
+	require.Equal(t, "https://app.example.com", cfg.FrontendURL)
+	require.Equal(t, []string{"https://app.example.com"}, cfg.CORSAllowedOrigins)
+}
+
+func TestLoadAPIReportsEveryProblemWithoutSecrets(t *testing.T) {
+	t.Parallel()
+
+	_, err := LoadAPI(map[string]string{
+		"DATABASE_URL":         "postgres://u:hunter2@host:notaport/db",
+		"JWT_SECRET":           "short-secret-value",
+		"RESET_TOKEN_KEY":      "tiny",
+		"APP_ENV":              "production",
+		"FRONTEND_URL":         "http://app.example.com",
+		"PORT":                 "99999",
+		"JWT_TTL":              "forever",
+		"CORS_ALLOWED_ORIGINS": "*",
+	})
+	require.Error(t, err)
+	var cerr *Error
+	require.ErrorAs(t, err, &cerr)
+	msg := err.Error()
+	for _, want := range []string{"DATABASE_URL", "JWT_SECRET must be at least 32 bytes", "RESET_TOKEN_KEY", "FRONTEND_URL must use https", "PORT must be between", "JWT_TTL must be a duration", "CORS_ALLOWED_ORIGINS"} {
+		require.Contains(t, msg, want)
+	}
+	for _, secret := range []string{"hunter2", "short-secret-value", "tiny"} {
+		require.NotContains(t, msg, secret)
+	}
+}
+
+func TestLoadAPIDashboardNeedsBothCredentials(t *testing.T) {
+	t.Parallel()
+
+	_, err := LoadAPI(with(validAPIEnv(), "DASHBOARD_USERNAME", "oncall"))
+	require.ErrorContains(t, err, "must be set together")
+
+	cfg, err := LoadAPI(with(validAPIEnv(), "DASHBOARD_USERNAME", "oncall", "DASHBOARD_PASSWORD", "a-long-enough-password"))
+	require.NoError(t, err)
+	require.True(t, cfg.DashboardEnabled())
+}
+
+func TestLoadWorkerDefaultsAndProblems(t *testing.T) {
+	t.Parallel()
+
+	cfg, err := LoadWorker(validWorkerEnv())
+	require.NoError(t, err)
+	require.Equal(t, 587, cfg.SMTPPort)
+	require.Equal(t, "starttls", cfg.SMTPTLS)
+	require.Equal(t, 10, cfg.SMTPMaxConnections)
+	require.Equal(t, ":9090", cfg.WorkerHTTPAddr)
+
+	_, err = LoadWorker(with(validWorkerEnv(),
+		"SMTP_PORT", "70000",
+		"SMTP_TLS", "ssl",
+		"SMTP_FROM", "not an address",
+		"SMTP_PASSWORD", "smtp-secret-pw",
+		"JOB_TIMEOUT", "10s",
+		"RESCUE_STUCK_JOBS_AFTER", "5s",
+	))
+	require.Error(t, err)
+	msg := err.Error()
+	for _, want := range []string{"SMTP_PORT must be between", "SMTP_TLS must be none, starttls or tls", "SMTP_FROM must be", "SMTP_USERNAME and SMTP_PASSWORD", "JOB_TIMEOUT must exceed", "RESCUE_STUCK_JOBS_AFTER"} {
+		require.Contains(t, msg, want)
+	}
+	require.NotContains(t, msg, "smtp-secret-pw")
+}
+
+// TestEveryVariableIsDocumented fails when a config field is missing from
+// docs/environment.md or .env.example, so operators never meet a variable
+// that only the code knows about.
+func TestEveryVariableIsDocumented(t *testing.T) {
+	t.Parallel()
+
+	root := repoRoot(t)
+	docs, err := os.ReadFile(filepath.Join(root, "docs", "environment.md"))
+	require.NoError(t, err)
+	example, err := os.ReadFile(filepath.Join(root, ".env.example"))
+	require.NoError(t, err)
+
+	for _, cfg := range []any{&API{}, &Worker{}} {
+		for _, v := range Vars(cfg) {
+			require.Contains(t, string(docs), "`"+v.Name+"`", "docs/environment.md is missing %s", v.Name)
+			require.Regexp(t, `(?m)^#? ?`+v.Name+`=`, string(example), ".env.example is missing %s", v.Name)
+		}
+	}
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, parent, dir, "go.mod not found")
+		dir = parent
+	}
+}

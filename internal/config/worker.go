@@ -1,0 +1,169 @@
+package config
+
+import (
+	"net"
+	"net/mail"
+	"strconv"
+	"time"
+)
+
+// SMTP TLS modes accepted by SMTP_TLS.
+const (
+	SMTPTLSNone     = "none"
+	SMTPTLSStartTLS = "starttls"
+	SMTPTLSImplicit = "tls"
+)
+
+// Worker is the configuration of cmd/worker.
+type Worker struct {
+	Common
+
+	// SMTPHost is the mail server's host name. Required.
+	SMTPHost string `env:"SMTP_HOST"`
+	// SMTPPort is the mail server's port: 587 for starttls, 465 for tls,
+	// 1025 for a local Mailpit. Defaults to 587.
+	SMTPPort int `env:"SMTP_PORT" envDefault:"587"`
+	// SMTPUsername turns on AUTH when set. Defaults to empty.
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	// SMTPPassword is the AUTH password. Defaults to empty.
+	SMTPPassword string `env:"SMTP_PASSWORD"`
+	// SMTPFrom is the sender, bare or with a display name, e.g.
+	// "Todo <no-reply@example.com>". Required.
+	SMTPFrom string `env:"SMTP_FROM"`
+	// SMTPTLS is none, starttls (required, fails if not offered) or tls
+	// (implicit TLS, port 465). Defaults to starttls.
+	SMTPTLS string `env:"SMTP_TLS" envDefault:"starttls"`
+	// SMTPMaxConnections caps the SMTP connections one worker process keeps
+	// open and reuses. Defaults to 10.
+	SMTPMaxConnections int `env:"SMTP_MAX_CONNECTIONS" envDefault:"10"`
+	// SMTPRateLimit caps messages per second per worker process for
+	// providers with quotas; 0 turns it off. Defaults to 0.
+	SMTPRateLimit float64 `env:"SMTP_RATE_LIMIT" envDefault:"0"`
+	// SMTPDialTimeout bounds connecting and the TLS handshake. Defaults to 10s.
+	SMTPDialTimeout time.Duration `env:"SMTP_DIAL_TIMEOUT" envDefault:"10s"`
+	// SMTPCommandTimeout bounds each SMTP command and the message body.
+	// Defaults to 30s.
+	SMTPCommandTimeout time.Duration `env:"SMTP_COMMAND_TIMEOUT" envDefault:"30s"`
+	// WorkerConcurrency is how many jobs one worker process works at once.
+	// Defaults to 100.
+	WorkerConcurrency int `env:"WORKER_CONCURRENCY" envDefault:"100"`
+	// WorkerHTTPAddr serves /healthz, /readyz and /metrics. Defaults to ":9090".
+	WorkerHTTPAddr string `env:"WORKER_HTTP_ADDR" envDefault:":9090"`
+	// WorkerPollOnly makes the worker poll for jobs instead of using
+	// LISTEN/NOTIFY, which PgBouncer's transaction pooling does not support.
+	// Defaults to false.
+	WorkerPollOnly bool `env:"WORKER_POLL_ONLY" envDefault:"false"`
+	// WorkerFetchCooldown is the shortest pause between two fetches of jobs.
+	// River's default of 100ms caps a worker near 1,000 jobs/s. Defaults to 5ms.
+	WorkerFetchCooldown time.Duration `env:"WORKER_FETCH_COOLDOWN" envDefault:"5ms"`
+	// WorkerFetchPollInterval is how often the worker polls for jobs when no
+	// notification arrives. Defaults to 1s.
+	WorkerFetchPollInterval time.Duration `env:"WORKER_FETCH_POLL_INTERVAL" envDefault:"1s"`
+	// TemplateDir overrides the embedded email templates with files of the
+	// same names. Defaults to empty: embedded templates only.
+	TemplateDir string `env:"TEMPLATE_DIR"`
+	// AppName appears in email subjects and bodies. Defaults to "Todo".
+	AppName string `env:"APP_NAME" envDefault:"Todo"`
+	// ResetEmailInterval is the least time between two reset emails to one
+	// user; requests inside it complete as throttled. Defaults to 60s.
+	ResetEmailInterval time.Duration `env:"RESET_EMAIL_INTERVAL" envDefault:"60s"`
+	// EmailMaxAttempts is how many times one email is tried before it is
+	// discarded. Defaults to 12.
+	EmailMaxAttempts int `env:"EMAIL_MAX_ATTEMPTS" envDefault:"12"`
+	// EmailRetryBase is the delay before the second attempt; each later one
+	// doubles it, with jitter. Defaults to 2s.
+	EmailRetryBase time.Duration `env:"EMAIL_RETRY_BASE" envDefault:"2s"`
+	// EmailRetryMax caps the delay between two attempts. Defaults to 5m.
+	EmailRetryMax time.Duration `env:"EMAIL_RETRY_MAX" envDefault:"5m"`
+	// JobTimeout bounds one job's run, after which its context is cancelled.
+	// Defaults to 60s.
+	JobTimeout time.Duration `env:"JOB_TIMEOUT" envDefault:"60s"`
+	// RescueStuckJobsAfter is how long a job may stay running before River
+	// assumes its worker died and runs it again. At least JOB_TIMEOUT.
+	// Defaults to 90s.
+	RescueStuckJobsAfter time.Duration `env:"RESCUE_STUCK_JOBS_AFTER" envDefault:"90s"`
+	// ResetRetention is how long reset requests are kept after they expire
+	// before the cleanup job deletes them. Defaults to 24h.
+	ResetRetention time.Duration `env:"RESET_RETENTION" envDefault:"24h"`
+}
+
+// LoadWorker reads and validates the worker's configuration from environ.
+func LoadWorker(environ map[string]string) (*Worker, error) {
+	cfg := &Worker{}
+	p := parse(cfg, environ)
+	cfg.fillDefaults(10)
+	cfg.validate(p)
+	return cfg, finish(p)
+}
+
+func (c *Worker) validate(p *problems) {
+	c.Common.validate(p)
+	if c.SMTPHost == "" {
+		p.add("SMTP_HOST is required")
+	}
+	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+		p.addf("SMTP_PORT must be between 1 and 65535, not %d", c.SMTPPort)
+	}
+	if c.SMTPFrom == "" {
+		p.add(`SMTP_FROM is required, e.g. "Todo <no-reply@example.com>"`)
+	} else if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		p.addf(`SMTP_FROM must be an address such as no-reply@example.com or "Todo <no-reply@example.com>", not %q`, c.SMTPFrom)
+	}
+	switch c.SMTPTLS {
+	case SMTPTLSNone, SMTPTLSStartTLS, SMTPTLSImplicit:
+	default:
+		p.addf("SMTP_TLS must be none, starttls or tls, not %q", c.SMTPTLS)
+	}
+	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+		p.add("SMTP_USERNAME and SMTP_PASSWORD must be set together")
+	}
+	if c.Production() && c.SMTPTLS == SMTPTLSNone && c.SMTPUsername != "" {
+		p.add("SMTP_TLS=none would send SMTP_PASSWORD in clear text; use starttls or tls in production")
+	}
+	if c.SMTPMaxConnections < 1 || c.SMTPMaxConnections > 1000 {
+		p.addf("SMTP_MAX_CONNECTIONS must be between 1 and 1000, not %d", c.SMTPMaxConnections)
+	}
+	if c.SMTPRateLimit < 0 {
+		p.add("SMTP_RATE_LIMIT must be 0 (off) or positive")
+	}
+	positive(p, "SMTP_DIAL_TIMEOUT", c.SMTPDialTimeout)
+	positive(p, "SMTP_COMMAND_TIMEOUT", c.SMTPCommandTimeout)
+	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 10000 {
+		p.addf("WORKER_CONCURRENCY must be between 1 and 10000, not %d", c.WorkerConcurrency)
+	}
+	if _, _, err := net.SplitHostPort(c.WorkerHTTPAddr); err != nil {
+		p.addf("WORKER_HTTP_ADDR must look like :9090 or 127.0.0.1:9090, not %q", c.WorkerHTTPAddr)
+	}
+	if c.WorkerFetchCooldown < time.Millisecond {
+		p.add("WORKER_FETCH_COOLDOWN must be at least 1ms")
+	}
+	if c.WorkerFetchPollInterval < c.WorkerFetchCooldown {
+		p.add("WORKER_FETCH_POLL_INTERVAL must be at least WORKER_FETCH_COOLDOWN")
+	}
+	if c.ResetEmailInterval < 0 {
+		p.add("RESET_EMAIL_INTERVAL must be 0 (off) or positive")
+	}
+	if c.EmailMaxAttempts < 1 || c.EmailMaxAttempts > 100 {
+		p.addf("EMAIL_MAX_ATTEMPTS must be between 1 and 100, not %d", c.EmailMaxAttempts)
+	}
+	positive(p, "EMAIL_RETRY_BASE", c.EmailRetryBase)
+	if c.EmailRetryMax < c.EmailRetryBase {
+		p.add("EMAIL_RETRY_MAX must be at least EMAIL_RETRY_BASE")
+	}
+	positive(p, "JOB_TIMEOUT", c.JobTimeout)
+	if c.JobTimeout > 0 && c.JobTimeout <= c.SMTPDialTimeout+c.SMTPCommandTimeout {
+		p.add("JOB_TIMEOUT must exceed SMTP_DIAL_TIMEOUT + SMTP_COMMAND_TIMEOUT, or sends are cut off mid-conversation")
+	}
+	if c.RescueStuckJobsAfter < c.JobTimeout {
+		p.add("RESCUE_STUCK_JOBS_AFTER must be at least JOB_TIMEOUT, or River rescues jobs that are still running")
+	}
+	positive(p, "RESET_RETENTION", c.ResetRetention)
+}
+
+func positive(p *problems, name string, d time.Duration) {
+	if d <= 0 {
+		p.addf("%s must be positive", name)
+	}
+}
+
+func portString(port int) string { return strconv.Itoa(port) }

@@ -1,0 +1,31 @@
+package httpapi
+
+import "github.com/gin-gonic/gin"
+
+// routes is the whole API surface. docs/openapi.yaml describes each of these
+// routes, and TestOpenAPIMatchesRoutes keeps the two in step.
+func (s *Server) routes(r *gin.Engine) {
+	r.Use(s.requestID, s.accessLog, s.recoverPanic)
+	r.NoRoute(s.handleNotFound)
+	r.NoMethod(s.handleMethodNotAllowed)
+
+	r.GET("/healthz", s.handleHealthz)
+	r.GET("/readyz", s.handleReadyz)
+
+	api := r.Group("/api")
+
+	auth := api.Group("/auth")
+	auth.POST("/register", s.limitAuth, s.handleRegister)
+	auth.POST("/login", s.limitAuth, s.handleLogin)
+	auth.GET("/me", s.requireAuth, s.handleMe)
+	auth.POST("/forgot-password", s.limitAuth, s.handleForgotPassword)
+	auth.POST("/reset-password", s.limitAuth, s.handleResetPassword)
+	auth.POST("/reset-password/verify", s.limitAuth, s.handleVerifyResetToken)
+
+	tasks := api.Group("/tasks", s.requireAuth)
+	tasks.GET("", s.handleListTasks)
+	tasks.POST("", s.handleCreateTask)
+	tasks.GET("/:id", s.handleGetTask)
+	tasks.PATCH("/:id", s.handleUpdateTask)
+	tasks.DELETE("/:id", s.handleDeleteTask)
+}

@@ -1,0 +1,70 @@
+package postgres_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/postgres"
+	"github.com/todoapp/resetmail/internal/testdb"
+)
+
+func TestMigrateIsIdempotentAndConcurrencySafe(t *testing.T) {
+	t.Parallel()
+
+	ctx := context.Background()
+	db := testdb.New(t)
+
+	// The template is already migrated: a further run applies nothing.
+	m := postgres.NewMigrator(db.Pool, db.Queries, nil)
+	res, err := m.Migrate(ctx)
+	require.NoError(t, err)
+	require.Empty(t, res.App)
+	require.Empty(t, res.River)
+
+	pending, err := m.Pending(ctx)
+	require.NoError(t, err)
+	require.Empty(t, pending)
+}
+
+func TestMigrateFromEmptyTwiceAtOnce(t *testing.T) {
+	t.Parallel()
+
+	ctx := context.Background()
+	db := testdb.New(t)
+	// Start from an empty schema inside the test's own database.
+	_, err := db.Pool.Exec(ctx, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+	require.NoError(t, err)
+
+	m := postgres.NewMigrator(db.Pool, db.Queries, nil)
+	pending, err := m.Pending(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, pending)
+
+	var wg sync.WaitGroup
+	results := make([]postgres.MigrateResult, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = m.Migrate(ctx)
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, errs[0])
+	require.NoError(t, errs[1])
+	// Exactly one of the two copies applied the migrations.
+	require.Equal(t, 3, len(results[0].App)+len(results[1].App))
+	require.True(t, len(results[0].App) == 0 || len(results[1].App) == 0)
+
+	pending, err = m.Pending(ctx)
+	require.NoError(t, err)
+	require.Empty(t, pending)
+
+	var n int
+	require.NoError(t, db.Pool.QueryRow(ctx, "SELECT count(*) FROM app_schema_migrations").Scan(&n))
+	require.Equal(t, 3, n)
+}

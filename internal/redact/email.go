@@ -1,0 +1,29 @@
+// Package redact hides personal data and secrets before they reach logs,
+// job args or errors that on-call reads.
+package redact
+
+import "strings"
+
+// Email masks an address as "j***@example.com": the first character of the
+// local part and the whole domain survive, which is enough for on-call to tell
+// providers apart without learning who the user is. Input without an "@" is
+// masked entirely, because it may be a secret pasted into the wrong field.
+func Email(addr string) string {
+	addr = strings.TrimSpace(addr)
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 {
+		return "***"
+	}
+	local, domain := addr[:at], addr[at+1:]
+	first := firstRune(local)
+	return first + "***@" + strings.ToLower(domain)
+}
+
+// firstRune returns the first UTF-8 character of s so that masking never
+// splits a multi-byte character into invalid UTF-8.
+func firstRune(s string) string {
+	for _, r := range s {
+		return string(r)
+	}
+	return ""
+}

@@ -1,0 +1,56 @@
+package reset
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	appsql "github.com/todoapp/resetmail/sql"
+)
+
+// QueueMaintenance is the queue of housekeeping jobs, kept apart from the
+// email queue so that a cleanup never waits behind a burst of mail.
+const QueueMaintenance = "maintenance"
+
+// CleanupArgs is the periodic job that deletes old reset requests.
+type CleanupArgs struct{}
+
+// Kind implements river.JobArgs.
+func (CleanupArgs) Kind() string { return "reset_cleanup" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (CleanupArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueMaintenance, MaxAttempts: 3}
+}
+
+// CleanupWorker deletes reset requests, and with them their token hashes,
+// some time after they expire: they are useless then, and they hold
+// personal data.
+type CleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+
+	pool      *pgxpool.Pool
+	queries   *appsql.Queries
+	retention time.Duration
+	logger    *slog.Logger
+}
+
+// NewCleanupWorker returns a worker that deletes requests retention after
+// their expiry.
+func NewCleanupWorker(pool *pgxpool.Pool, queries *appsql.Queries, retention time.Duration, logger *slog.Logger) *CleanupWorker {
+	return &CleanupWorker{pool: pool, queries: queries, retention: retention, logger: logger}
+}
+
+// Work implements river.Worker.
+func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
+	tag, err := w.pool.Exec(ctx, w.queries.Get("reset_delete_expired"), w.retention.Seconds())
+	if err != nil {
+		return fmt.Errorf("delete expired reset requests: %w", err)
+	}
+	w.logger.InfoContext(ctx, "deleted expired reset requests", slog.Int64("count", tag.RowsAffected()))
+	return nil
+}

@@ -1,0 +1,8 @@
+//go:build tools
+
+// Package tools pins development tools in a module of their own, so that
+// their dependencies stay out of the application's go.mod. `make run`
+// builds Mailpit, the dev inbox, from here.
+package tools
+
+import _ "github.com/axllent/mailpit"

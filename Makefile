@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 GO ?= go
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run test build mailpit vet fmt
+.PHONY: run test build mailpit vet fmt docker-check
 
 ## run: start Postgres if needed, migrate, and run api + worker + Mailpit (dev inbox at http://localhost:8025)
 run: build mailpit
@@ -14,10 +14,10 @@ test:
 	.ci/ensure-postgres test
 	$(GO) test -race -count=1 ./...
 
-## build: the two binaries, into bin/
+## build: the two release binaries, into bin/, with the flags the Dockerfiles use (.ci/build-binary)
 build:
-	$(GO) build -o bin/api ./cmd/api
-	$(GO) build -o bin/worker ./cmd/worker
+	.ci/build-binary api bin/api
+	.ci/build-binary worker bin/worker
 
 ## mailpit: the dev inbox, pinned in internal/tools/go.mod so it stays out of the app's go.mod
 mailpit: bin/mailpit
@@ -29,3 +29,8 @@ vet:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+## docker-check: the packaging tests alone (Dockerfiles, compose, static binaries in an empty root; needs root)
+docker-check:
+	.ci/ensure-postgres test
+	$(GO) test -race -count=1 -v ./internal/packaging/...

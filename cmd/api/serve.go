@@ -11,9 +11,16 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/todoapp/resetmail/internal/auth"
+
 	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/httpapi"
+	"github.com/todoapp/resetmail/internal/metrics"
+	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/todo"
 	appsql "github.com/todoapp/resetmail/sql"
 )
 
@@ -31,7 +38,45 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	defer pool.Close()
 
-	handler := httpapi.NewServer(httpapi.Deps{Config: cfg, Logger: logger, Pool: pool})
+	authService, err := auth.NewService(auth.Options{
+		Pool: pool, Queries: queries, JWTSecret: []byte(cfg.JWTSecret), TokenTTL: cfg.JWTTTL,
+	})
+	if err != nil {
+		return err
+	}
+	// The API's River client only inserts, so it works through a
+	// transaction pooler; the job kinds are registered on the worker.
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: logger, SkipUnknownJobCheck: true})
+	if err != nil {
+		return fmt.Errorf("create river client: %w", err)
+	}
+	resets, err := reset.NewService(reset.ServiceConfig{
+		Pool: pool, Queries: queries, Jobs: jobs,
+		HashPassword: authService.HashPassword,
+		TokenTTL:     cfg.ResetTokenTTL,
+		MaxAttempts:  cfg.EmailMaxAttempts,
+	})
+	if err != nil {
+		return err
+	}
+	dash, err := newDashboard(ctx, cfg, jobs, logger)
+	if err != nil {
+		return err
+	}
+	reg := metrics.NewRegistry()
+	handler := httpapi.NewServer(httpapi.Deps{
+		Config: cfg, Logger: logger, Pool: pool,
+		Auth:      authService,
+		Tasks:     todo.NewService(pool, queries),
+		Resets:    resets,
+		Dashboard: dash,
+		Metrics:   metrics.NewHTTP(reg),
+	})
+	stopMetrics, err := serveMetrics(cfg.MetricsAddr, reg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -36,6 +36,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stdout)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
+	case "check-smtp":
+		return checkSMTP(ctx, args[2:], getenv, stdout)
 	case "version", "--version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,8 @@ import (
 	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/health"
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/reset"
 	appsql "github.com/todoapp/resetmail/sql"
@@ -37,13 +40,31 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	defer pool.Close()
 
-	client, err := newRiverClient(cfg, pool, queries, logger)
+	reg := metrics.NewRegistry()
+	reg.MustRegister(metrics.NewQueueDepth(pool, queries, logger))
+	sender, err := mail.NewSender(senderConfig(cfg, logger))
+	if err != nil {
+		return fmt.Errorf("smtp settings: %w", err)
+	}
+	defer sender.Close()
+	client, err := newRiverClient(workerDeps{
+		cfg: cfg, pool: pool, queries: queries, mailer: sender,
+		observer: metrics.NewWorker(reg), logger: logger,
+	})
 	if err != nil {
 		return err
 	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", health.Liveness())
+	mux.Handle("GET /metrics", metrics.Handler(reg))
+	if cfg.WorkerPprof {
+		// Opt-in only: profiles expose code paths and memory, and
+		// WORKER_HTTP_ADDR is meant to stay private.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	mux.Handle("GET /readyz", health.Readiness(logger, time.Second, map[string]health.Check{
 		"database": func(ctx context.Context) error { return postgres.Ping(ctx, pool, time.Second) },
 	}))
@@ -98,13 +119,54 @@ func shutdown(cfg *config.Worker, logger *slog.Logger, client *river.Client[pgx.
 	return nil
 }
 
-func newRiverClient(cfg *config.Worker, pool *pgxpool.Pool, queries *appsql.Queries, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
-	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, reset.NewCleanupWorker(pool, queries, cfg.ResetRetention, logger)); err != nil {
+// workerDeps are what the job workers share.
+type workerDeps struct {
+	cfg      *config.Worker
+	pool     *pgxpool.Pool
+	queries  *appsql.Queries
+	mailer   reset.Mailer
+	observer reset.Observer
+	logger   *slog.Logger
+}
+
+func newRiverClient(d workerDeps) (*river.Client[pgx.Tx], error) {
+	cfg := d.cfg
+	renderer, err := mail.NewRenderer(mail.RendererConfig{Dir: cfg.TemplateDir})
+	if err != nil {
+		return nil, fmt.Errorf("load email templates: %w", err)
+	}
+	delivery := reset.DeliveryConfig{
+		Pool: d.pool, Queries: d.queries, Mailer: d.mailer, Renderer: renderer,
+		From: cfg.SMTPFrom, AppName: cfg.AppName, Observer: d.observer, Logger: d.logger,
+	}
+	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
+		DeliveryConfig:   delivery,
+		Key:              []byte(cfg.ResetTokenKey),
+		FrontendURL:      cfg.FrontendURL,
+		ThrottleInterval: cfg.ResetEmailInterval,
+	})
+	if err != nil {
 		return nil, err
 	}
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+	changed, err := reset.NewPasswordChangedWorker(delivery)
+	if err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	for _, add := range []func() error{
+		func() error { return river.AddWorkerSafely(workers, sendReset) },
+		func() error { return river.AddWorkerSafely(workers, changed) },
+		func() error {
+			return river.AddWorkerSafely(workers, reset.NewCleanupWorker(d.pool, d.queries, cfg.ResetRetention, d.logger))
+		},
+	} {
+		if err := add(); err != nil {
+			return nil, err
+		}
+	}
+	client, err := river.NewClient(riverpgxv5.New(d.pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
+			reset.QueueEmail:       {MaxWorkers: cfg.WorkerConcurrency},
 			reset.QueueMaintenance: {MaxWorkers: 1},
 		},
 		Workers: workers,
@@ -113,12 +175,14 @@ func newRiverClient(cfg *config.Worker, pool *pgxpool.Pool, queries *appsql.Quer
 				func() (river.JobArgs, *river.InsertOpts) { return reset.CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
+		MaxAttempts:          cfg.EmailMaxAttempts,
+		RetryPolicy:          reset.RetryPolicy{Base: cfg.EmailRetryBase, Max: cfg.EmailRetryMax},
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		FetchCooldown:        cfg.WorkerFetchCooldown,
 		FetchPollInterval:    cfg.WorkerFetchPollInterval,
 		PollOnly:             cfg.WorkerPollOnly,
-		Logger:               logger,
+		Logger:               d.logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)

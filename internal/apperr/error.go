@@ -24,6 +24,9 @@ const (
 	CodeInvalidToken Code = "invalid_token"
 	// CodeUnauthorized is a missing, invalid or revoked credential.
 	CodeUnauthorized Code = "unauthorized"
+	// CodeForbidden is a request the caller may never make, such as one
+	// from a browser origin outside CORS_ALLOWED_ORIGINS.
+	CodeForbidden Code = "forbidden"
 	// CodeNotFound is a resource that does not exist for this user.
 	CodeNotFound Code = "not_found"
 	// CodeConflict is a uniqueness clash such as an email already registered.

@@ -52,6 +52,10 @@ type Common struct {
 	// request ID. At least 32 bytes; the same value in the API and every
 	// worker. Required.
 	ResetTokenKey string `env:"RESET_TOKEN_KEY"`
+	// EmailMaxAttempts is how many times one email is tried before it is
+	// discarded. The API stamps it on each job it enqueues, so set the same
+	// value on both binaries. Defaults to 12.
+	EmailMaxAttempts int `env:"EMAIL_MAX_ATTEMPTS" envDefault:"12"`
 	// ShutdownTimeout is how long SIGTERM waits for in-flight HTTP requests
 	// and email sends before giving up. Defaults to 20s.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
@@ -108,6 +112,9 @@ func (c *Common) validate(p *problems) {
 		p.addf("RESET_TOKEN_TTL must be between 1m and 24h, not %s", c.ResetTokenTTL)
 	}
 	p.secret("RESET_TOKEN_KEY", c.ResetTokenKey)
+	if c.EmailMaxAttempts < 1 || c.EmailMaxAttempts > 100 {
+		p.addf("EMAIL_MAX_ATTEMPTS must be between 1 and 100, not %d", c.EmailMaxAttempts)
+	}
 	if c.ShutdownTimeout <= 0 {
 		p.add("SHUTDOWN_TIMEOUT must be positive")
 	}

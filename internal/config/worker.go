@@ -59,6 +59,11 @@ type Worker struct {
 	// WorkerFetchPollInterval is how often the worker polls for jobs when no
 	// notification arrives. Defaults to 1s.
 	WorkerFetchPollInterval time.Duration `env:"WORKER_FETCH_POLL_INTERVAL" envDefault:"1s"`
+	// WorkerPprof serves Go's CPU and heap profiles at /debug/pprof/ on
+	// WORKER_HTTP_ADDR, for profiling a worker under load. Profiles reveal
+	// code paths and may hold data, so keep WORKER_HTTP_ADDR private when it
+	// is on. Defaults to false.
+	WorkerPprof bool `env:"WORKER_PPROF" envDefault:"false"`
 	// TemplateDir overrides the embedded email templates with files of the
 	// same names. Defaults to empty: embedded templates only.
 	TemplateDir string `env:"TEMPLATE_DIR"`
@@ -67,9 +72,6 @@ type Worker struct {
 	// ResetEmailInterval is the least time between two reset emails to one
 	// user; requests inside it complete as throttled. Defaults to 60s.
 	ResetEmailInterval time.Duration `env:"RESET_EMAIL_INTERVAL" envDefault:"60s"`
-	// EmailMaxAttempts is how many times one email is tried before it is
-	// discarded. Defaults to 12.
-	EmailMaxAttempts int `env:"EMAIL_MAX_ATTEMPTS" envDefault:"12"`
 	// EmailRetryBase is the delay before the second attempt; each later one
 	// doubles it, with jitter. Defaults to 2s.
 	EmailRetryBase time.Duration `env:"EMAIL_RETRY_BASE" envDefault:"2s"`
@@ -142,9 +144,6 @@ func (c *Worker) validate(p *problems) {
 	}
 	if c.ResetEmailInterval < 0 {
 		p.add("RESET_EMAIL_INTERVAL must be 0 (off) or positive")
-	}
-	if c.EmailMaxAttempts < 1 || c.EmailMaxAttempts > 100 {
-		p.addf("EMAIL_MAX_ATTEMPTS must be between 1 and 100, not %d", c.EmailMaxAttempts)
 	}
 	positive(p, "EMAIL_RETRY_BASE", c.EmailRetryBase)
 	if c.EmailRetryMax < c.EmailRetryBase {

@@ -16,6 +16,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.CodeValidation:           http.StatusBadRequest,
 	apperr.CodeInvalidToken:         http.StatusBadRequest,
 	apperr.CodeUnauthorized:         http.StatusUnauthorized,
+	apperr.CodeForbidden:            http.StatusForbidden,
 	apperr.CodeNotFound:             http.StatusNotFound,
 	apperr.CodeConflict:             http.StatusConflict,
 	apperr.CodeTooLarge:             http.StatusRequestEntityTooLarge,

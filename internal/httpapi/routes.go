@@ -5,7 +5,7 @@ import "github.com/gin-gonic/gin"
 // routes is the whole API surface. docs/openapi.yaml describes each of these
 // routes, and TestOpenAPIMatchesRoutes keeps the two in step.
 func (s *Server) routes(r *gin.Engine) {
-	r.Use(s.requestID, s.accessLog, s.recoverPanic)
+	r.Use(s.requestID, s.accessLog, s.recoverPanic, s.securityHeaders, s.cors, s.limitBody)
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 
@@ -28,4 +28,10 @@ func (s *Server) routes(r *gin.Engine) {
 	tasks.GET("/:id", s.handleGetTask)
 	tasks.PATCH("/:id", s.handleUpdateTask)
 	tasks.DELETE("/:id", s.handleDeleteTask)
+
+	// The job dashboard exists only when DASHBOARD_USERNAME and
+	// DASHBOARD_PASSWORD are set; otherwise the path is a plain 404.
+	if s.dashboard != nil {
+		r.Any("/admin/jobs/*path", gin.WrapH(s.dashboard))
+	}
 }

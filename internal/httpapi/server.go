@@ -6,11 +6,16 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/todoapp/resetmail/internal/auth"
 	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/metrics"
+	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/todo"
 )
 
 // gin keeps its mode in a package variable. Setting it once here, before any
@@ -26,6 +31,18 @@ type Deps struct {
 	Logger *slog.Logger
 	// Pool is the database pool, used by /readyz and the handlers. Required.
 	Pool *pgxpool.Pool
+	// Auth registers users, logs them in and verifies access tokens.
+	// Required.
+	Auth *auth.Service
+	// Tasks serves the task endpoints. Required.
+	Tasks *todo.Service
+	// Resets serves forgot-password and reset-password. Required.
+	Resets *reset.Service
+	// Dashboard is the guarded job dashboard, mounted at /admin/jobs/.
+	// Defaults to nil: not mounted, so the path answers 404.
+	Dashboard http.Handler
+	// Metrics records request counts and latencies. Defaults to nil: none.
+	Metrics *metrics.HTTP
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -33,11 +50,27 @@ type Server struct {
 	cfg    *config.API
 	logger *slog.Logger
 	pool   *pgxpool.Pool
+	auth   *auth.Service
+	tasks  *todo.Service
+	resets *reset.Service
+
+	dashboard http.Handler
+	metrics   *metrics.HTTP
+
+	// authLimiter limits the auth endpoints per client IP; nil when
+	// RATE_LIMIT_ENABLED=false.
+	authLimiter *rateLimiter
+	corsPolicy  *corsPolicy
 }
 
 // NewServer builds the API's http.Handler.
 func NewServer(d Deps) http.Handler {
-	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool}
+	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, auth: d.Auth, tasks: d.Tasks, resets: d.Resets,
+		dashboard: d.Dashboard, metrics: d.Metrics}
+	s.corsPolicy = newCORSPolicy(d.Config.CORSAllowedOrigins)
+	if d.Config.RateLimitEnabled {
+		s.authLimiter = newRateLimiter(d.Config.RateLimitAuthPerMinute, d.Config.RateLimitAuthBurst, maxRateLimitKeys, time.Now)
+	}
 	engine := gin.New()
 	// Client IPs come from X-Forwarded-For only through TRUSTED_PROXIES;
 	// with none configured, the TCP peer is the client.

@@ -1,0 +1,63 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/todoapp/resetmail/internal/apperr"
+)
+
+// errInvalidSession is the one answer to every unacceptable token: forged,
+// expired, for a deleted user, or revoked by a password change.
+func errInvalidSession(cause error) *apperr.Error {
+	return &apperr.Error{
+		Code:    apperr.CodeUnauthorized,
+		Message: "Your session is invalid or has expired. Sign in again.",
+		Err:     cause,
+	}
+}
+
+// Authenticate verifies an access token and returns its user. Besides the
+// signature, algorithm and expiry, it reads the user's current token_version
+// (one primary-key lookup) and rejects a token minted under an older one, so
+// a password reset signs the user out everywhere at once.
+func (s *Service) Authenticate(ctx context.Context, raw string) (User, error) {
+	id, ver, err := s.parse(raw)
+	if err != nil {
+		return User{}, errInvalidSession(err)
+	}
+	u, err := s.userByID(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, errInvalidSession(errors.New("user no longer exists"))
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if u.TokenVersion != ver {
+		return User{}, errInvalidSession(errors.New("token version revoked"))
+	}
+	return u, nil
+}
+
+// RevokeTokens bumps the user's token version, which makes every access
+// token issued so far fail Authenticate: "sign out everywhere". The password
+// reset does the same inside its own transaction.
+func (s *Service) RevokeTokens(ctx context.Context, userID int64) error {
+	if _, err := s.pool.Exec(ctx, s.queries.Get("user_bump_token_version"), userID); err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) userByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.pool.QueryRow(ctx, s.queries.Get("user_by_id"), id).
+		Scan(&u.ID, &u.Email, &u.Name, &u.CreatedAt, &u.TokenVersion)
+	if err != nil {
+		return User{}, fmt.Errorf("load user %d: %w", id, err)
+	}
+	return u, nil
+}

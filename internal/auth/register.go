@@ -1,0 +1,67 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/todoapp/resetmail/internal/apperr"
+)
+
+// Registration is what a new user submits.
+type Registration struct {
+	// Email is normalized with NormalizeEmail. Required.
+	Email string
+	// Password follows ValidatePassword's rules. Required.
+	Password string
+	// Name is the display name, 1 to 100 characters. Required.
+	Name string
+}
+
+// emailIndex is the unique index that makes addresses case-insensitively
+// unique (sql/migrations/0001_users.sql).
+const emailIndex = "users_email_lower_key"
+
+// Register validates r, hashes the password and creates the account. Invalid
+// input is a validation_failed error naming each bad field; an address
+// already registered, in any letter case, is a conflict.
+func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
+	fields := map[string]string{}
+	email, err := NormalizeEmail(r.Email)
+	if err != nil {
+		fields["email"] = err.Error()
+	}
+	if msg := ValidatePassword(r.Password); msg != "" {
+		fields["password"] = msg
+	}
+	name, msg := normalizeName(r.Name)
+	if msg != "" {
+		fields["name"] = msg
+	}
+	if len(fields) > 0 {
+		return User{}, apperr.Validation(fields)
+	}
+
+	hash, err := s.HashPassword(r.Password)
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	err = s.pool.QueryRow(ctx, s.queries.Get("user_insert"), email, name, hash).
+		Scan(&u.ID, &u.Email, &u.Name, &u.CreatedAt, &u.TokenVersion)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation && pgErr.ConstraintName == emailIndex {
+		return User{}, &apperr.Error{
+			Code:    apperr.CodeConflict,
+			Message: "An account with this email address already exists.",
+			Details: map[string]any{"fields": map[string]string{"email": "is already registered"}},
+		}
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("insert user: %w", err)
+	}
+	return u, nil
+}

@@ -1,0 +1,176 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/smtptest"
+	"github.com/todoapp/resetmail/internal/stack"
+	"github.com/todoapp/resetmail/internal/testdb"
+	"github.com/todoapp/resetmail/internal/testutil"
+)
+
+// Secrets the binaries get. The log-hygiene test searches every log line for
+// exactly these values.
+var (
+	jwtSecret    = testutil.Secret("e2e-jwt-secret", 48)
+	resetKey     = testutil.Secret("e2e-reset-key", 48)
+	smtpPassword = testutil.Secret("e2e-smtp-password", 24)
+)
+
+// binaries are built once for the package; every test starts its own
+// processes from them.
+var (
+	buildOnce sync.Once
+	buildDir  string
+	bins      stack.Binaries
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+func built(t *testing.T) stack.Binaries {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "resetmail-e2e-bin-")
+		if buildErr != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		bins, buildErr = stack.Build(ctx, buildDir)
+	})
+	require.NoError(t, buildErr)
+	return bins
+}
+
+// testBundle is one database, one SMTP server, one API and one worker.
+type testBundle struct {
+	db     *testdb.DB
+	smtp   *smtptest.Server
+	api    *stack.Process
+	worker *stack.Process
+	env    stack.Env
+	client *http.Client
+}
+
+type bundleOpts struct {
+	smtp  smtptest.Options
+	extra []string
+}
+
+func setup(t *testing.T, o bundleOpts) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	b := built(t)
+	db := testdb.New(t)
+	if o.smtp.AuthUser == "" {
+		o.smtp.AuthUser, o.smtp.AuthPass = "mailer", smtpPassword
+	}
+	srv := smtptest.NewT(t, o.smtp)
+	env := stack.Env{
+		"DATABASE_URL":         db.URL,
+		"PORT":                 "0",
+		"JWT_SECRET":           jwtSecret,
+		"RESET_TOKEN_KEY":      resetKey,
+		"FRONTEND_URL":         "https://app.example.com",
+		"RATE_LIMIT_ENABLED":   "false",
+		"LOG_LEVEL":            "debug",
+		"SMTP_HOST":            srv.Host(),
+		"SMTP_PORT":            itoa(srv.Port()),
+		"SMTP_TLS":             "none",
+		"SMTP_USERNAME":        "mailer",
+		"SMTP_PASSWORD":        smtpPassword,
+		"SMTP_FROM":            "Todo <no-reply@example.com>",
+		"WORKER_HTTP_ADDR":     "127.0.0.1:0",
+		"RESET_EMAIL_INTERVAL": "0s",
+		"EMAIL_RETRY_BASE":     "50ms",
+		"EMAIL_RETRY_MAX":      "200ms",
+	}.With(o.extra...)
+	api, err := stack.StartAPI(ctx, "api", b.API, env)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = api.Stop(15 * time.Second) })
+	worker, err := stack.StartWorker(ctx, "worker", b.Worker, env)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = worker.Stop(15 * time.Second) })
+	return &testBundle{db: db, smtp: srv, api: api, worker: worker, env: env, client: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// response is a decoded API answer.
+type response struct {
+	status int
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+func (b *testBundle) do(t *testing.T, method, path, bearer string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, "http://"+b.api.Addr+path, rd)
+	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := b.client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	r := response{status: resp.StatusCode, header: resp.Header, raw: raw}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func (b *testBundle) register(t *testing.T, email, password, name string) {
+	t.Helper()
+	r := b.do(t, http.MethodPost, "/api/auth/register", "", map[string]string{"email": email, "password": password, "name": name})
+	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
+}
+
+func (b *testBundle) login(t *testing.T, email, password string) (int, string) {
+	t.Helper()
+	r := b.do(t, http.MethodPost, "/api/auth/login", "", map[string]string{"email": email, "password": password})
+	tok, _ := r.body["access_token"].(string)
+	return r.status, tok
+}
+
+// waitMail waits for the n-th message and returns its reset token (or "").
+func (b *testBundle) waitMail(t *testing.T, n int) (smtptest.Received, *testutil.ParsedMail) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, b.smtp.WaitForCount(ctx, n), "waiting for mail %d", n)
+	msg := b.smtp.Messages()[n-1]
+	parsed, err := testutil.ParseMail(msg.Data)
+	require.NoError(t, err)
+	return msg, parsed
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

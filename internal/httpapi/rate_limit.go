@@ -1,0 +1,35 @@
+package httpapi
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/todoapp/resetmail/internal/apperr"
+)
+
+// limitAuth applies the per-client-IP limit (RATE_LIMIT_AUTH_PER_MINUTE,
+// RATE_LIMIT_AUTH_BURST) to the unauthenticated endpoints that guess
+// passwords, create accounts or send mail. Each route has its own bucket,
+// so signing up does not use up a client's login attempts. The client IP is
+// gin's ClientIP, which believes X-Forwarded-For only from TRUSTED_PROXIES.
+// With RATE_LIMIT_ENABLED=false it does nothing.
+func (s *Server) limitAuth(c *gin.Context) {
+	if s.authLimiter == nil {
+		c.Next()
+		return
+	}
+	ok, wait := s.authLimiter.allow(c.FullPath() + " " + clientKey(c.ClientIP()))
+	if ok {
+		c.Next()
+		return
+	}
+	secs := retryAfterSeconds(wait)
+	c.Header("Retry-After", strconv.Itoa(secs))
+	s.writeError(c, &apperr.Error{
+		Code:    apperr.CodeRateLimited,
+		Message: fmt.Sprintf("Too many requests. Try again in %d seconds.", secs),
+		Details: map[string]any{"retry_after_seconds": secs},
+	})
+}

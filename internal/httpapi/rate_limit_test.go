@@ -1,0 +1,167 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/config"
+)
+
+// limited is a setup option that turns the auth limit on: burst requests,
+// then one a minute.
+func limited(burst int, trustedProxies ...string) func(*config.API, *Deps) {
+	return withConfig(func(c *config.API) {
+		c.RateLimitEnabled = true
+		c.RateLimitAuthPerMinute = 1
+		c.RateLimitAuthBurst = burst
+		c.TrustedProxies = trustedProxies
+	})
+}
+
+func failedLogin(remote string, headers map[string]string) request {
+	return request{method: http.MethodPost, path: "/api/auth/login", body: `{"email":"a@example.com","password":"wrong password"}`, remote: remote, headers: headers}
+}
+
+func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
+	t.Parallel()
+	b := setup(t, limited(3))
+
+	for range 3 {
+		requireError(t, b.do(failedLogin("198.51.100.7:1000", nil)), http.StatusUnauthorized, "unauthorized")
+	}
+	rec := b.do(failedLogin("198.51.100.7:1001", nil))
+	details := requireError(t, rec, http.StatusTooManyRequests, "rate_limited")
+	retry, err := strconv.Atoi(rec.Header().Get("Retry-After"))
+	require.NoError(t, err)
+	// One token a minute: the next one is at most 60 seconds away.
+	require.GreaterOrEqual(t, retry, 1)
+	require.LessOrEqual(t, retry, 60)
+	require.EqualValues(t, retry, details["retry_after_seconds"])
+
+	// Another client is not affected, and neither is another route for the
+	// same client.
+	requireError(t, b.do(failedLogin("198.51.100.8:1000", nil)), http.StatusUnauthorized, "unauthorized")
+	rec = b.do(request{method: http.MethodPost, path: "/api/auth/register", body: `{}`, remote: "198.51.100.7:1002"})
+	requireError(t, rec, http.StatusBadRequest, "validation_failed")
+
+	// Authenticated endpoints are not rate limited.
+	for range 5 {
+		requireError(t, b.do(request{method: http.MethodGet, path: "/api/auth/me", remote: "198.51.100.7:1003"}), http.StatusUnauthorized, "unauthorized")
+	}
+}
+
+func TestRateLimitCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	b := setup(t, withConfig(func(c *config.API) {
+		c.RateLimitEnabled = false
+		c.RateLimitAuthPerMinute = 1
+		c.RateLimitAuthBurst = 1
+	}))
+	for range 20 {
+		requireError(t, b.do(failedLogin("198.51.100.7:1000", nil)), http.StatusUnauthorized, "unauthorized")
+	}
+}
+
+func TestRateLimitIgnoresForwardedForByDefault(t *testing.T) {
+	t.Parallel()
+	b := setup(t, limited(1))
+
+	// Without TRUSTED_PROXIES a client cannot escape its bucket by
+	// inventing X-Forwarded-For values.
+	requireError(t, b.do(failedLogin("203.0.113.5:1000", map[string]string{"X-Forwarded-For": "192.0.2.1"})), http.StatusUnauthorized, "unauthorized")
+	requireError(t, b.do(failedLogin("203.0.113.5:1000", map[string]string{"X-Forwarded-For": "192.0.2.2"})), http.StatusTooManyRequests, "rate_limited")
+}
+
+func TestRateLimitHonoursForwardedForFromTrustedProxies(t *testing.T) {
+	t.Parallel()
+	b := setup(t, limited(1, "10.0.0.0/8"))
+
+	// Behind the trusted proxy, each forwarded client has its own bucket.
+	viaProxy := func(client string) request {
+		return failedLogin("10.1.2.3:5000", map[string]string{"X-Forwarded-For": client})
+	}
+	requireError(t, b.do(viaProxy("192.0.2.1")), http.StatusUnauthorized, "unauthorized")
+	requireError(t, b.do(viaProxy("192.0.2.2")), http.StatusUnauthorized, "unauthorized")
+	requireError(t, b.do(viaProxy("192.0.2.1")), http.StatusTooManyRequests, "rate_limited")
+	// A spoofed first hop does not help: the right-most untrusted address
+	// is the client.
+	requireError(t, b.do(viaProxy("198.51.100.99, 192.0.2.1")), http.StatusTooManyRequests, "rate_limited")
+
+	// The same header from an untrusted peer is ignored.
+	requireError(t, b.do(failedLogin("203.0.113.9:1000", map[string]string{"X-Forwarded-For": "192.0.2.50"})), http.StatusUnauthorized, "unauthorized")
+	requireError(t, b.do(failedLogin("203.0.113.9:1000", map[string]string{"X-Forwarded-For": "192.0.2.51"})), http.StatusTooManyRequests, "rate_limited")
+}
+
+func TestRateLimiterForgetsTheLeastRecentlyUsedClient(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := newRateLimiter(60, 1, 3, func() time.Time { return now })
+
+	for _, k := range []string{"a", "b", "c"} {
+		ok, _ := l.allow(k)
+		require.True(t, ok)
+	}
+	ok, wait := l.allow("a")
+	require.False(t, ok)
+	require.Equal(t, time.Second, wait)
+
+	// "d" evicts "b", the least recently used; "a" and "c" keep their
+	// empty buckets, "b" starts afresh.
+	ok, _ = l.allow("d")
+	require.True(t, ok)
+	require.Equal(t, 3, l.len())
+	ok, _ = l.allow("b")
+	require.True(t, ok, "b was forgotten, so it has a fresh bucket")
+	ok, _ = l.allow("d")
+	require.False(t, ok)
+
+	// Refused requests do not push the next token further away.
+	for range 10 {
+		_, wait = l.allow("d")
+	}
+	require.Equal(t, time.Second, wait)
+	now = now.Add(time.Second)
+	ok, _ = l.allow("d")
+	require.True(t, ok)
+}
+
+func TestRateLimiterStaysBoundedUnderConcurrentLoad(t *testing.T) {
+	t.Parallel()
+	l := newRateLimiter(10, 5, 100, time.Now)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 1000 {
+				l.allow(fmt.Sprintf("10.%d.%d.%d", g, i/256, i%256))
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 100, l.len())
+}
+
+func TestClientKeyGroupsIPv6By64(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "192.0.2.1", clientKey("192.0.2.1"))
+	require.Equal(t, "192.0.2.1", clientKey("::ffff:192.0.2.1"))
+	require.Equal(t, "2001:db8:1:2::/64", clientKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd"))
+	require.Equal(t, clientKey("2001:db8:1:2::1"), clientKey("2001:db8:1:2:ffff::9"))
+	require.NotEqual(t, clientKey("2001:db8:1:2::1"), clientKey("2001:db8:1:3::1"))
+	require.Equal(t, "", clientKey(""))
+}
+
+func TestRetryAfterSecondsRoundsUp(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, 1, retryAfterSeconds(0))
+	require.Equal(t, 1, retryAfterSeconds(time.Millisecond))
+	require.Equal(t, 2, retryAfterSeconds(1001*time.Millisecond))
+	require.Equal(t, 60, retryAfterSeconds(time.Minute))
+}

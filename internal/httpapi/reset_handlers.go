@@ -1,0 +1,100 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/auth"
+)
+
+// forgotPasswordAccepted is the one answer to every well-formed
+// forgot-password request, whether or not the account exists.
+const forgotPasswordAccepted = "If an account exists for that address, a reset link is on its way."
+
+type forgotPasswordRequest struct {
+	Email string `json:"email"`
+}
+
+type messageResponse struct {
+	Message string `json:"message"`
+}
+
+// handleForgotPassword records the request and enqueues its mail in one
+// transaction, then answers 202 with the same body for every address. Only a
+// malformed body or address gets a 400. The account is looked up later, by
+// the worker, so that this handler costs the same on every path.
+func (s *Server) handleForgotPassword(c *gin.Context) {
+	var req forgotPasswordRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	email, err := auth.NormalizeEmail(req.Email)
+	if err != nil {
+		s.writeError(c, apperr.Validation(map[string]string{"email": err.Error()}))
+		return
+	}
+	if _, err := s.resets.RequestReset(c.Request.Context(), email); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusAccepted, messageResponse{Message: forgotPasswordAccepted})
+}
+
+type resetPasswordRequest struct {
+	Token       string `json:"token"`
+	NewPassword string `json:"new_password"`
+}
+
+// handleResetPassword sets a new password with a token: 200, or 400
+// invalid_token for an unknown, expired or used token, or 400
+// validation_failed for a password that breaks the registration rules. It
+// does not log the user in; OWASP advises against it.
+func (s *Server) handleResetPassword(c *gin.Context) {
+	var req resetPasswordRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	if req.Token == "" {
+		s.writeError(c, apperr.Validation(map[string]string{"token": "is required"}))
+		return
+	}
+	if msg := auth.ValidatePassword(req.NewPassword); msg != "" {
+		s.writeError(c, apperr.Validation(map[string]string{"new_password": msg}))
+		return
+	}
+	if err := s.resets.Reset(c.Request.Context(), req.Token, req.NewPassword); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, messageResponse{Message: "Your password has been changed. Sign in with your new password."})
+}
+
+type verifyTokenRequest struct {
+	Token string `json:"token"`
+}
+
+type verifyTokenResponse struct {
+	Valid     bool      `json:"valid"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// handleVerifyResetToken tells the reset page early whether its link still
+// works, without consuming it.
+func (s *Server) handleVerifyResetToken(c *gin.Context) {
+	var req verifyTokenRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	expiresAt, err := s.resets.Verify(c.Request.Context(), req.Token)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, verifyTokenResponse{Valid: true, ExpiresAt: expiresAt.UTC()})
+}

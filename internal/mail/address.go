@@ -1,0 +1,199 @@
+package mail
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/todoapp/resetmail/internal/redact"
+)
+
+// ParseFrom validates SMTP_FROM, given bare ("no-reply@example.com") or with
+// a display name ("Todo <no-reply@example.com>"), and returns it parsed. It
+// is meant to run at startup so that a bad setting fails fast instead of
+// failing every job.
+func ParseFrom(from string) (*mail.Address, error) {
+	from = strings.TrimSpace(from)
+	if from == "" {
+		return nil, errors.New("mail: from address is empty")
+	}
+	if hasControl(from) {
+		return nil, errors.New("mail: from address contains control characters")
+	}
+	addr, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, fmt.Errorf("mail: from address %s is not valid: %w", redact.Email(from), stripInput(err))
+	}
+	if err := checkAddress(addr.Address); err != nil {
+		return nil, fmt.Errorf("mail: from address %s: %w", redact.Email(addr.Address), err)
+	}
+	return addr, nil
+}
+
+// EnvelopeAddress returns the bare address of SMTP_FROM for MAIL FROM, with
+// any display name removed.
+func EnvelopeAddress(from string) (string, error) {
+	addr, err := ParseFrom(from)
+	if err != nil {
+		return "", err
+	}
+	return addr.Address, nil
+}
+
+// parseRecipient validates a bare recipient address.
+func parseRecipient(to string) (string, error) {
+	to = strings.TrimSpace(to)
+	if to == "" {
+		return "", errors.New("mail: recipient address is empty")
+	}
+	if hasControl(to) {
+		return "", errors.New("mail: recipient address contains control characters")
+	}
+	addr, err := mail.ParseAddress(to)
+	if err != nil {
+		return "", fmt.Errorf("mail: recipient address %s is not valid: %w", redact.Email(to), stripInput(err))
+	}
+	if err := checkAddress(addr.Address); err != nil {
+		return "", fmt.Errorf("mail: recipient address %s: %w", redact.Email(addr.Address), err)
+	}
+	return addr.Address, nil
+}
+
+// checkAddress rejects bare addresses that are legal in RFC 5322 but unsafe
+// in this pipeline. Quoted local parts with commas or spaces would be split
+// by jordan-wright/email's header writer, and angle brackets or line breaks
+// could break out of "MAIL FROM:<...>" in the SMTP envelope. A reset service
+// never needs such addresses.
+func checkAddress(addr string) error {
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 {
+		return errors.New("address needs a local part and a domain")
+	}
+	if strings.ContainsAny(addr, " ,;<>\"\\") || hasControl(addr) {
+		return errors.New("address contains characters that are not allowed here")
+	}
+	return nil
+}
+
+// stripInput keeps net/mail's reason but not the input it sometimes quotes
+// back ("expected single address, got \"...\""), which may contain the full
+// address.
+func stripInput(err error) error {
+	msg := err.Error()
+	if i := strings.IndexAny(msg, "\"'"); i >= 0 {
+		msg = strings.TrimRight(msg[:i], " :,")
+	}
+	return errors.New(maskAddresses(msg))
+}
+
+// displayName cleans a display name for a header. net/mail writes a
+// non-ASCII name holding a backslash as an RFC 2047 word with the backslash
+// left raw, which no parser (net/mail included) reads back, and
+// jordan-wright/email re-renders every address through net/mail. For such
+// names the backslash becomes a slash; any name that still does not survive
+// a round trip is reduced to its letters, digits and spaces.
+func displayName(name string) string {
+	name = cleanHeaderValue(name)
+	// An ASCII name is written as a quoted string, which always reads back.
+	if isASCII(name) || roundTrips(name) {
+		return name
+	}
+	name = strings.ReplaceAll(name, `\`, "/")
+	if roundTrips(name) {
+		return name
+	}
+	return strings.Join(strings.FieldsFunc(name, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
+}
+
+// roundTrips reports whether net/mail reads back the name it writes.
+func roundTrips(name string) bool {
+	a, err := mail.ParseAddress((&mail.Address{Name: name, Address: "a@example.com"}).String())
+	return err == nil && a.Name == name
+}
+
+// formatAddress renders a header address from a display name that has
+// already been cleaned by displayName. net/mail quotes or encodes the name, and encodes
+// non-ASCII names with specials so they hold no comma. The one case left is
+// an ASCII name with a comma, which net/mail leaves as a quoted string:
+// jordan-wright/email splits To and From on commas before re-parsing them,
+// so "Eve <x@evil.com>, Bob" would come out as two addresses, one of them
+// the attacker's. Such a name is sent to the library as RFC 2047 encoded
+// words, which contain no comma; the library decodes and re-quotes it.
+func formatAddress(name, addr string) string {
+	if name == "" {
+		return addr
+	}
+	formatted := (&mail.Address{Name: name, Address: addr}).String()
+	if strings.Contains(formatted, ",") {
+		return encodeWords(name) + " <" + addr + ">"
+	}
+	return formatted
+}
+
+// encodeWords B-encodes s as RFC 2047 encoded words of at most 75
+// characters each, splitting on character boundaries.
+func encodeWords(s string) string {
+	const maxRaw = 45 // 60 base64 characters plus "=?utf-8?b?" and "?="
+	var words []string
+	for len(s) > 0 {
+		n := min(len(s), maxRaw)
+		for n < len(s) && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, " ")
+}
+
+// cleanHeaderValue makes a value safe for a single header line: invalid
+// UTF-8 is replaced, every control character (CR and LF included) becomes a
+// space, and runs of whitespace collapse. This is what makes header injection
+// through a user's name or a subject impossible.
+func cleanHeaderValue(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if !hasControl(s) && !strings.Contains(s, "  ") && strings.TrimSpace(s) == s {
+		return s
+	}
+	s = strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// hasControl reports whether s contains a control character.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if isControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// isControl covers C0, DEL, C1 and the Unicode line and paragraph
+// separators, all of which some mail client may treat as a line break.
+func isControl(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+}
+
+// isASCII reports whether s is pure ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}

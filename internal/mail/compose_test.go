@@ -1,0 +1,233 @@
+package mail
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// baseMessage is a valid message that tests vary one field at a time.
+func baseMessage() Message {
+	return Message{
+		From:    "Todo <no-reply@example.com>",
+		To:      "john@example.com",
+		ToName:  "John",
+		Subject: "Reset your Todo password",
+		Text:    "Open https://todo.example.com/reset?token=abc\n",
+		HTML:    "<p>Open <a href=\"https://todo.example.com/reset?token=abc\">this</a></p>",
+		Date:    time.Date(2030, 1, 2, 19, 15, 0, 0, time.UTC),
+	}
+}
+
+// parse reads composed bytes back with the standard library, which is what
+// a receiving client sees.
+func parse(t testing.TB, raw []byte) *mail.Message {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	require.NoError(t, err)
+	return msg
+}
+
+// parts decodes a multipart/alternative body into content type → text.
+func parts(t *testing.T, msg *mail.Message) map[string]string {
+	t.Helper()
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	require.NoError(t, err)
+	require.Equal(t, "multipart/alternative", mediaType)
+	out := map[string]string{}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		require.Equal(t, "quoted-printable", p.Header.Get("Content-Transfer-Encoding"))
+		body, err := io.ReadAll(quotedprintable.NewReader(p))
+		require.NoError(t, err)
+		ct, _, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		require.NoError(t, err)
+		out[ct] = string(body)
+	}
+	return out
+}
+
+func TestComposeMultipartAlternative(t *testing.T) {
+	t.Parallel()
+	m := baseMessage()
+	raw, err := Compose(m)
+	require.NoError(t, err)
+
+	msg := parse(t, raw)
+	require.Equal(t, "Reset your Todo password", msg.Header.Get("Subject"))
+	require.Equal(t, "1.0", msg.Header.Get("Mime-Version"))
+	date, err := msg.Header.Date()
+	require.NoError(t, err)
+	require.True(t, date.Equal(m.Date))
+
+	from, err := msg.Header.AddressList("From")
+	require.NoError(t, err)
+	require.Equal(t, []*mail.Address{{Name: "Todo", Address: "no-reply@example.com"}}, from)
+	to, err := msg.Header.AddressList("To")
+	require.NoError(t, err)
+	require.Equal(t, []*mail.Address{{Name: "John", Address: "john@example.com"}}, to)
+
+	got := parts(t, msg)
+	require.Len(t, got, 2)
+	require.Equal(t, strings.ReplaceAll(m.Text, "\n", "\r\n"), got["text/plain"])
+	require.Equal(t, m.HTML, got["text/html"])
+}
+
+func TestComposeMessageIDUnique(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 200 {
+		raw, err := Compose(baseMessage())
+		require.NoError(t, err)
+		id := parse(t, raw).Header.Get("Message-Id")
+		require.Regexp(t, `^<[0-9a-f]{32}@example\.com>$`, id)
+		require.False(t, seen[id], "duplicate Message-ID %s", id)
+		seen[id] = true
+	}
+
+	m := baseMessage()
+	m.MessageID = "abc@todo.example.com"
+	raw, err := Compose(m)
+	require.NoError(t, err)
+	require.Equal(t, "<abc@todo.example.com>", parse(t, raw).Header.Get("Message-Id"))
+
+	m.MessageID = "bad id\r\nBcc: x@evil.com"
+	_, err = Compose(m)
+	require.Error(t, err)
+}
+
+func TestComposeBlocksHeaderInjection(t *testing.T) {
+	t.Parallel()
+	cases := map[string]func(*Message){
+		"name CRLF":          func(m *Message) { m.ToName = "Eve\r\nBcc: x@evil.com" },
+		"name LF":            func(m *Message) { m.ToName = "Eve\nBcc: x@evil.com" },
+		"name CR":            func(m *Message) { m.ToName = "Eve\rBcc: x@evil.com" },
+		"name unicode LS":    func(m *Message) { m.ToName = "Eve\u2028Bcc: x@evil.com" },
+		"subject CRLF":       func(m *Message) { m.Subject = "Hi\r\nBcc: x@evil.com" },
+		"header value CRLF":  func(m *Message) { m.Headers = map[string]string{"X-Ref": "1\r\nBcc: x@evil.com"} },
+		"from name CRLF":     func(m *Message) { m.From = "\"Todo\r\nBcc: x@evil.com\" <no-reply@example.com>" },
+		"encoded-word name":  func(m *Message) { m.ToName = "=?utf-8?q?Eve=0D=0ABcc:_x@evil.com?=" },
+		"name with brackets": func(m *Message) { m.ToName = "Eve <x@evil.com>, Bcc: y@evil.com" },
+		"long comma name":    func(m *Message) { m.ToName = strings.Repeat("Doe, Jöhn ", 20) + "\r\nBcc: x@evil.com" },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m := baseMessage()
+			mutate(&m)
+			raw, err := Compose(m)
+			if err != nil {
+				// Rejecting the value is as good as cleaning it.
+				require.ErrorContains(t, err, "control characters")
+				return
+			}
+			header, _, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
+			require.True(t, ok)
+			require.NotContains(t, strings.ToLower(string(header)), "\nbcc:")
+			msg := parse(t, raw)
+			require.Empty(t, msg.Header["Bcc"])
+			to, err := msg.Header.AddressList("To")
+			require.NoError(t, err)
+			require.Len(t, to, 1)
+			require.Equal(t, "john@example.com", to[0].Address)
+		})
+	}
+}
+
+func TestComposeRejectsBadHeaders(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"X-Bad\r\nBcc", "X Bad", "X:Bad", "", "Bcc", "to", "Content-Type"} {
+		m := baseMessage()
+		m.Headers = map[string]string{name: "v"}
+		_, err := Compose(m)
+		require.Error(t, err, "header name %q", name)
+	}
+	m := baseMessage()
+	m.Headers = map[string]string{"X-Entity-Ref-ID": "job-42"}
+	raw, err := Compose(m)
+	require.NoError(t, err)
+	require.Equal(t, "job-42", parse(t, raw).Header.Get("X-Entity-Ref-Id"))
+}
+
+func TestComposeNonASCIINames(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"Élodie Durand", "Doe, John", "Eve <x@evil.com>, Bob", "Zoë, \"the\" <boss>", "山田 太郎", "Ωmega (test)", strings.Repeat("Doe, Jöhn ", 20) + "end"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m := baseMessage()
+			m.ToName = name
+			m.From = "Todo Café <no-reply@example.com>"
+			m.Subject = "Réinitialisez votre mot de passe"
+			raw, err := Compose(m)
+			require.NoError(t, err)
+			header, _, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
+			for _, b := range header {
+				require.Less(t, b, byte(0x80), "headers must be 7-bit")
+			}
+			msg := parse(t, raw)
+			to, err := msg.Header.AddressList("To")
+			require.NoError(t, err)
+			require.Equal(t, []*mail.Address{{Name: name, Address: "john@example.com"}}, to)
+			from, err := msg.Header.AddressList("From")
+			require.NoError(t, err)
+			require.Equal(t, "Todo Café", from[0].Name)
+			subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+			require.NoError(t, err)
+			require.Equal(t, m.Subject, subject)
+		})
+	}
+}
+
+func TestComposeValidation(t *testing.T) {
+	t.Parallel()
+	cases := map[string]func(*Message){
+		"no from":      func(m *Message) { m.From = "" },
+		"bad from":     func(m *Message) { m.From = "not an address" },
+		"no to":        func(m *Message) { m.To = "" },
+		"bad to":       func(m *Message) { m.To = "john.example.com" },
+		"to with CRLF": func(m *Message) { m.To = "john@example.com\r\nBcc: x@evil.com" },
+		"no body":      func(m *Message) { m.Text, m.HTML = "", "" },
+	}
+	for name, mutate := range cases {
+		m := baseMessage()
+		m.To = "secret.person@example.com"
+		mutate(&m)
+		_, err := Compose(m)
+		require.Error(t, err, name)
+		require.NotContains(t, err.Error(), "secret.person@", name)
+	}
+}
+
+func TestEnvelopeAddress(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"no-reply@example.com":               "no-reply@example.com",
+		"Todo <no-reply@example.com>":        "no-reply@example.com",
+		"\"Todo, Inc.\" <no-reply@todo.dev>": "no-reply@todo.dev",
+		"  <bounce@example.com>  ":           "bounce@example.com",
+	} {
+		got, err := EnvelopeAddress(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got)
+	}
+	for _, in := range []string{"", "Todo", "Todo <>", "a@b\r\nBcc: c@d", "Todo <no-reply@example.com>, x@y.com", "\"a,b\"@example.com"} {
+		_, err := EnvelopeAddress(in)
+		require.Error(t, err, "%q", in)
+	}
+	addr, err := ParseFrom("Todo <no-reply@example.com>")
+	require.NoError(t, err)
+	require.Equal(t, "Todo", addr.Name)
+}

@@ -1,0 +1,441 @@
+package mail
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"net/textproto"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// conn is one SMTP client connection, ready for transactions once
+// transport.open returns it. It is used by one goroutine at a time: the
+// Sender's pool hands it out exclusively.
+//
+// It is a small transport of its own over net/textproto rather than
+// net/smtp, because net/smtp has no per-command deadlines and no
+// PIPELINING, and rather than jordan-wright/email's Pool, which has no dial
+// timeout or command deadlines, upgrades to TLS only opportunistically,
+// reuses idle connections unchecked and redials in a hot loop when the
+// server is down.
+type conn struct {
+	nc net.Conn
+	br *bufio.Reader
+	r  *textproto.Reader
+	w  *bufio.Writer
+	tw *textproto.Writer
+
+	// ext holds the EHLO keywords in upper case, mapped to their parameters.
+	ext   map[string]string
+	isTLS bool
+	// lastUsed is when the connection went back to the pool.
+	lastUsed time.Time
+}
+
+// newConn wraps nc with buffered reading and writing.
+func newConn(nc net.Conn) *conn {
+	c := &conn{}
+	c.wrap(nc)
+	return c
+}
+
+// wrap (re)binds the buffers to nc; STARTTLS calls it again with the TLS
+// connection.
+func (c *conn) wrap(nc net.Conn) {
+	c.nc = nc
+	c.br = bufio.NewReaderSize(nc, 4096)
+	c.r = textproto.NewReader(c.br)
+	c.w = bufio.NewWriterSize(nc, 16<<10)
+	c.tw = textproto.NewWriter(c.w)
+}
+
+// setDeadline bounds the next exchange by timeout, or by the context's
+// deadline when that comes first.
+func (c *conn) setDeadline(ctx context.Context, timeout time.Duration) {
+	t := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(t) {
+		t = d
+	}
+	_ = c.nc.SetDeadline(t)
+}
+
+// watch closes the connection as soon as ctx ends, which makes any blocked
+// read or write return at once: that is how a hung server is kept from
+// outliving the job. The returned function stops watching and reports false
+// when the connection was already closed because of ctx.
+func (c *conn) watch(ctx context.Context) (stop func() bool) {
+	nc := c.nc
+	return context.AfterFunc(ctx, func() { _ = nc.Close() })
+}
+
+// cmd writes one command line and flushes it.
+func (c *conn) cmd(line string) error {
+	if _, err := c.w.WriteString(line); err != nil {
+		return err
+	}
+	if _, err := c.w.WriteString("\r\n"); err != nil {
+		return err
+	}
+	return c.w.Flush()
+}
+
+// reply reads one (possibly multi-line) reply.
+func (c *conn) reply() (int, string, error) {
+	code, msg, err := c.r.ReadResponse(0)
+	var protoErr *textproto.Error
+	if errors.As(err, &protoErr) {
+		// ReadResponse(0) reports a well-formed reply as an error only when
+		// continuation lines disagree on the code; the code is still usable.
+		return protoErr.Code, protoErr.Msg, nil
+	}
+	return code, msg, err
+}
+
+// hello sends EHLO, falling back to HELO for a server that rejects EHLO,
+// and records the extensions.
+func (c *conn) hello(name string) error {
+	if err := c.cmd("EHLO " + name); err != nil {
+		return netError(StageEHLO, err)
+	}
+	code, msg, err := c.reply()
+	if err != nil {
+		return netError(StageEHLO, err)
+	}
+	if code == 250 {
+		c.ext = parseExtensions(msg)
+		return nil
+	}
+	if code != 500 && code != 502 {
+		return replyError(StageEHLO, code, msg)
+	}
+	if err := c.cmd("HELO " + name); err != nil {
+		return netError(StageEHLO, err)
+	}
+	if code, msg, err = c.reply(); err != nil {
+		return netError(StageEHLO, err)
+	}
+	if code != 250 {
+		return replyError(StageEHLO, code, msg)
+	}
+	c.ext = map[string]string{}
+	return nil
+}
+
+// parseExtensions turns the EHLO reply lines after the first into a map of
+// upper-case keyword to parameters.
+func parseExtensions(msg string) map[string]string {
+	ext := map[string]string{}
+	lines := strings.Split(msg, "\n")
+	for _, line := range lines[1:] {
+		keyword, params, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if keyword != "" {
+			ext[strings.ToUpper(keyword)] = params
+		}
+	}
+	return ext
+}
+
+// has reports whether the server advertised an extension.
+func (c *conn) has(keyword string) bool {
+	_, ok := c.ext[keyword]
+	return ok
+}
+
+// startTLS upgrades the connection with STARTTLS.
+func (c *conn) startTLS(ctx context.Context, cfg *tls.Config) error {
+	if err := c.cmd("STARTTLS"); err != nil {
+		return netError(StageTLS, err)
+	}
+	code, msg, err := c.reply()
+	if err != nil {
+		return netError(StageTLS, err)
+	}
+	if code != 220 {
+		return replyError(StageTLS, code, msg)
+	}
+	if c.br.Buffered() > 0 {
+		// Bytes that arrived before the handshake were not protected by TLS;
+		// accepting them would allow a man in the middle to inject replies
+		// (the STARTTLS command injection class of bugs).
+		return &SendError{Temporary: false, Stage: StageTLS, Text: "server sent data after its STARTTLS reply; refusing to continue"}
+	}
+	tc := tls.Client(c.nc, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return netError(StageTLS, err)
+	}
+	c.wrap(tc)
+	c.isTLS = true
+	return nil
+}
+
+// auth authenticates with PLAIN, or LOGIN when the server offers only that.
+// It returns the mechanism used.
+func (c *conn) auth(host, username, password string) (string, error) {
+	if !c.isTLS && !isLoopback(host) {
+		return "", configError(StageAuth, ErrInsecureAuth)
+	}
+	if !c.has("AUTH") {
+		return "", &SendError{Stage: StageAuth, Text: "server does not advertise AUTH but a username is configured", Err: ErrAuthNotOffered}
+	}
+	mechs := strings.Fields(strings.ToUpper(c.ext["AUTH"]))
+	switch {
+	case slices.Contains(mechs, "PLAIN"):
+		return "PLAIN", c.authPlain(username, password)
+	case slices.Contains(mechs, "LOGIN"):
+		return "LOGIN", c.authLogin(username, password)
+	}
+	return "", &SendError{Stage: StageAuth, Text: "server offers AUTH " + strings.Join(mechs, " ") + " but neither PLAIN nor LOGIN", Err: ErrAuthNotOffered}
+}
+
+// authPlain runs AUTH PLAIN with the credentials as the initial response,
+// which saves a round trip; a server that still asks (334) gets them again.
+func (c *conn) authPlain(username, password string) error {
+	cred := b64("\x00" + username + "\x00" + password)
+	if err := c.cmd("AUTH PLAIN " + cred); err != nil {
+		return netError(StageAuth, err)
+	}
+	code, msg, err := c.reply()
+	if err == nil && code == 334 {
+		if err = c.cmd(cred); err == nil {
+			code, msg, err = c.reply()
+		}
+	}
+	if err != nil {
+		return netError(StageAuth, err)
+	}
+	if code != 235 {
+		return replyError(StageAuth, code, msg)
+	}
+	return nil
+}
+
+// authLogin runs the legacy AUTH LOGIN exchange: username, then password,
+// each after a 334 prompt.
+func (c *conn) authLogin(username, password string) error {
+	steps := []string{"AUTH LOGIN", b64(username), b64(password)}
+	for i, line := range steps {
+		if err := c.cmd(line); err != nil {
+			return netError(StageAuth, err)
+		}
+		code, msg, err := c.reply()
+		if err != nil {
+			return netError(StageAuth, err)
+		}
+		want := 334
+		if i == len(steps)-1 {
+			want = 235
+		}
+		if code != want {
+			if code == 334 {
+				// The server wants another round we do not know; cancel the
+				// exchange rather than guess (RFC 4954 section 4).
+				_ = c.cmd("*")
+				_, _, _ = c.reply()
+			}
+			return replyError(StageAuth, code, msg)
+		}
+	}
+	return nil
+}
+
+// txResult is the outcome of one transaction.
+type txResult struct {
+	err *SendError
+	// healthy means the connection is in a clean state and can go back to
+	// the pool.
+	healthy bool
+	// stale means the very first exchange failed as it does on a connection
+	// the server closed while idle (EOF, reset, broken pipe, or 421), before
+	// any of the message was sent, so a retry on a new connection cannot
+	// deliver twice.
+	stale bool
+	// pipelined reports that MAIL, RCPT and DATA went out in one write.
+	pipelined bool
+}
+
+// transact sends one message. With PIPELINING (RFC 2920) MAIL FROM, RCPT
+// TO and DATA go out in a single write and their three replies are read
+// together, then the body follows: two round trips on a warm connection
+// instead of four. Without it, the commands go in lock-step. No RSET or NOOP
+// is sent on success, so the hot path costs nothing extra. reused says the
+// connection came from the pool, where the server may have closed it.
+func (c *conn) transact(ctx context.Context, timeout time.Duration, reused bool, from, to string, msg []byte) txResult {
+	mailCmd := "MAIL FROM:<" + from + ">"
+	if !isASCII(from) || !isASCII(to) {
+		if !c.has("SMTPUTF8") {
+			return txResult{healthy: true, err: &SendError{Stage: StageMail, Text: "address is not ASCII and the server does not offer SMTPUTF8"}}
+		}
+		mailCmd += " SMTPUTF8"
+	}
+	rcptCmd := "RCPT TO:<" + to + ">"
+
+	c.setDeadline(ctx, timeout)
+	var res txResult
+	if c.has("PIPELINING") {
+		res = c.pipelined(reused, mailCmd, rcptCmd)
+	} else {
+		res = c.lockStep(reused, mailCmd, rcptCmd)
+	}
+	if res.err != nil {
+		return res
+	}
+
+	c.setDeadline(ctx, timeout)
+	dw := c.tw.DotWriter()
+	_, err := dw.Write(msg)
+	if err == nil {
+		err = dw.Close()
+	}
+	if err == nil {
+		err = c.w.Flush()
+	}
+	if err != nil {
+		return txResult{err: netError(StageBody, err), pipelined: res.pipelined}
+	}
+	code, text, err := c.reply()
+	if err != nil {
+		return txResult{err: netError(StageBody, err), pipelined: res.pipelined}
+	}
+	if code != 250 {
+		return txResult{err: replyError(StageBody, code, text), healthy: code != 421, pipelined: res.pipelined}
+	}
+	return txResult{healthy: true, pipelined: res.pipelined}
+}
+
+// pipelined writes MAIL, RCPT and DATA at once and reads the three replies.
+// All three are read even after a failure, because the server answers each
+// command and the next transaction must not see stale replies.
+func (c *conn) pipelined(reused bool, mailCmd, rcptCmd string) txResult {
+	_, _ = c.w.WriteString(mailCmd)
+	_, _ = c.w.WriteString("\r\n")
+	_, _ = c.w.WriteString(rcptCmd)
+	_, _ = c.w.WriteString("\r\nDATA\r\n")
+	if err := c.w.Flush(); err != nil {
+		return txResult{err: netError(StageMail, err), stale: reused && isStaleErr(err), pipelined: true}
+	}
+	stages := [3]string{StageMail, StageRcpt, StageData}
+	var codes [3]int
+	var texts [3]string
+	for i := range stages {
+		code, text, err := c.reply()
+		if err != nil {
+			return txResult{err: netError(stages[i], err), stale: i == 0 && reused && isStaleErr(err), pipelined: true}
+		}
+		if code == 421 {
+			// The server is closing the connection; later replies will not
+			// come.
+			return txResult{err: replyError(stages[i], code, text), stale: i == 0 && reused, pipelined: true}
+		}
+		codes[i], texts[i] = code, text
+	}
+	var failed *SendError
+	switch {
+	case codes[0] != 250:
+		failed = replyError(StageMail, codes[0], texts[0])
+	case codes[1] != 250 && codes[1] != 251:
+		failed = replyError(StageRcpt, codes[1], texts[1])
+	case codes[2] != 354:
+		failed = replyError(StageData, codes[2], texts[2])
+	default:
+		return txResult{healthy: true, pipelined: true}
+	}
+	if codes[2] == 354 {
+		// DATA was accepted although an earlier command failed; RFC 2920
+		// says to end the empty message so the server leaves DATA mode.
+		if err := c.cmd("."); err != nil {
+			return txResult{err: failed, pipelined: true}
+		}
+		if _, _, err := c.reply(); err != nil {
+			return txResult{err: failed, pipelined: true}
+		}
+	}
+	return txResult{err: failed, healthy: c.reset(), pipelined: true}
+}
+
+// lockStep sends MAIL, RCPT and DATA one at a time, for servers without
+// PIPELINING.
+func (c *conn) lockStep(reused bool, mailCmd, rcptCmd string) txResult {
+	steps := [3]struct {
+		stage, line string
+		ok          func(int) bool
+	}{
+		{StageMail, mailCmd, func(code int) bool { return code == 250 }},
+		{StageRcpt, rcptCmd, func(code int) bool { return code == 250 || code == 251 }},
+		{StageData, "DATA", func(code int) bool { return code == 354 }},
+	}
+	for i, s := range steps {
+		if err := c.cmd(s.line); err != nil {
+			return txResult{err: netError(s.stage, err), stale: i == 0 && reused && isStaleErr(err)}
+		}
+		code, text, err := c.reply()
+		if err != nil {
+			return txResult{err: netError(s.stage, err), stale: i == 0 && reused && isStaleErr(err)}
+		}
+		if code == 421 {
+			return txResult{err: replyError(s.stage, code, text), stale: i == 0 && reused}
+		}
+		if !s.ok(code) {
+			return txResult{err: replyError(s.stage, code, text), healthy: c.reset()}
+		}
+	}
+	return txResult{healthy: true}
+}
+
+// reset sends RSET after a failed transaction so the connection can be
+// reused, and reports whether that worked. It runs only on the failure path.
+func (c *conn) reset() bool {
+	if err := c.cmd("RSET"); err != nil {
+		return false
+	}
+	code, _, err := c.reply()
+	return err == nil && code == 250
+}
+
+// quit says goodbye and closes the connection. With wait it reads the
+// server's reply (for Check); otherwise it does not spend a round trip on a
+// connection that is being thrown away.
+func (c *conn) quit(wait bool, timeout time.Duration) error {
+	defer c.close()
+	_ = c.nc.SetDeadline(time.Now().Add(timeout))
+	if err := c.cmd("QUIT"); err != nil {
+		return err
+	}
+	if !wait {
+		return nil
+	}
+	code, msg, err := c.reply()
+	if err != nil {
+		return err
+	}
+	if code != 221 {
+		return replyError("quit", code, msg)
+	}
+	return nil
+}
+
+// close closes the network connection.
+func (c *conn) close() {
+	_ = c.nc.Close()
+}
+
+// isStaleErr recognises how a connection that the server closed while it
+// sat in the pool fails on first use.
+func isStaleErr(err error) bool {
+	return errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNABORTED)
+}
+
+// b64 encodes an AUTH exchange line.
+func b64(s string) string {
+	return base64.StdEncoding.EncodeToString([]byte(s))
+}

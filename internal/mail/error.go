@@ -1,0 +1,258 @@
+package mail
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+	"syscall"
+
+	"github.com/todoapp/resetmail/internal/redact"
+)
+
+// Stage names that SendError.Stage takes. They follow the SMTP conversation in
+// order, so on-call can tell "could not connect" from "the provider refused
+// this recipient" at a glance.
+const (
+	// StageWait is waiting for the rate limiter or for a free connection.
+	StageWait = "wait"
+	// StageDial is the TCP connection and the server's greeting.
+	StageDial = "dial"
+	// StageTLS is the implicit TLS handshake or STARTTLS.
+	StageTLS = "tls"
+	// StageEHLO is the EHLO (or HELO) exchange.
+	StageEHLO = "ehlo"
+	// StageAuth is SMTP AUTH.
+	StageAuth = "auth"
+	// StageMail is the MAIL FROM command.
+	StageMail = "mail"
+	// StageRcpt is the RCPT TO command.
+	StageRcpt = "rcpt"
+	// StageData is the DATA command, before any of the message is sent.
+	StageData = "data"
+	// StageBody is sending the message and the server's final reply to it.
+	StageBody = "body"
+)
+
+// Sentinel causes found in SendError.Err, for callers that want errors.Is.
+var (
+	// ErrStartTLSNotOffered means TLS is "starttls" but the server did not
+	// advertise STARTTLS, so continuing would send mail in plain text.
+	ErrStartTLSNotOffered = errors.New("server does not advertise STARTTLS")
+	// ErrAuthNotOffered means a username is configured but the server offers
+	// neither AUTH PLAIN nor AUTH LOGIN.
+	ErrAuthNotOffered = errors.New("server offers neither AUTH PLAIN nor AUTH LOGIN")
+	// ErrInsecureAuth means credentials would cross the network in plain
+	// text; like net/smtp, this is only allowed to a loopback host.
+	ErrInsecureAuth = errors.New("refusing to send credentials over an unencrypted connection to a non-loopback host")
+	// ErrSenderClosed means Send was called after Close.
+	ErrSenderClosed = errors.New("sender is closed")
+)
+
+// SendError is the error Send and Check return. It carries what on-call needs
+// (the SMTP code and the server's words) and what the job worker needs
+// (whether a retry can help), without the recipient's full address.
+type SendError struct {
+	// Temporary is true when trying again later can succeed: network
+	// errors, timeouts and SMTP 4xx replies. SMTP 5xx replies and
+	// configuration errors are permanent.
+	Temporary bool
+	// Code is the SMTP reply code, or 0 when the failure was not a reply.
+	Code int
+	// EnhancedCode is the RFC 3463 status such as "5.1.1", or "" when the
+	// server sent none.
+	EnhancedCode string
+	// Text is the server's reply text (or a description of the failure) with
+	// every email address in it masked.
+	Text string
+	// Stage is where the conversation failed: one of the Stage constants.
+	Stage string
+	// Server is the SMTP server as host:port.
+	Server string
+	// Recipient is the masked recipient address (e.g. "j***@example.com"),
+	// or "" for failures that happened before a recipient was involved.
+	Recipient string
+	// Err is the underlying cause, or nil for an SMTP reply.
+	Err error
+}
+
+// Error formats the failure for logs and job errors, for example
+// "smtp 550 5.1.1 at rcpt for j***@example.com: user unknown" or
+// "smtp dial 127.0.0.1:2525: connection refused (transient)".
+func (e *SendError) Error() string {
+	var b strings.Builder
+	b.WriteString("smtp ")
+	if e.Code != 0 {
+		fmt.Fprintf(&b, "%d ", e.Code)
+		if e.EnhancedCode != "" {
+			b.WriteString(e.EnhancedCode)
+			b.WriteByte(' ')
+		}
+		b.WriteString("at ")
+	}
+	b.WriteString(e.Stage)
+	switch {
+	case e.Recipient != "" && isTransactionStage(e.Stage):
+		b.WriteString(" for ")
+		b.WriteString(e.Recipient)
+	case e.Server != "" && e.Code != 0:
+		b.WriteString(" on ")
+		b.WriteString(e.Server)
+	case e.Server != "":
+		b.WriteByte(' ')
+		b.WriteString(e.Server)
+	}
+	b.WriteString(": ")
+	text := e.Text
+	if text == "" && e.Err != nil {
+		text = describe(e.Err)
+	}
+	b.WriteString(text)
+	if e.Temporary {
+		b.WriteString(" (transient)")
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause so that errors.Is works with
+// context.DeadlineExceeded, the sentinels above and network errors.
+func (e *SendError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err is a *SendError that retrying cannot fix
+// (SMTP 5xx or a configuration problem). It returns false for nil, for
+// transient failures and for errors this package did not classify, because
+// a bounded retry is the safer default for an unknown failure.
+func IsPermanent(err error) bool {
+	var se *SendError
+	if errors.As(err, &se) {
+		return !se.Temporary
+	}
+	return false
+}
+
+// isTransactionStage reports whether a stage belongs to one message rather
+// than to the connection, which decides whether Error names the recipient or
+// the server.
+func isTransactionStage(stage string) bool {
+	switch stage {
+	case StageMail, StageRcpt, StageData, StageBody, StageWait:
+		return true
+	}
+	return false
+}
+
+// replyError builds the error for an unexpected SMTP reply. A 4xx reply is
+// transient and a 5xx reply permanent; anything else is a protocol surprise
+// that a fresh connection may not repeat, so it is treated as transient.
+func replyError(stage string, code int, msg string) *SendError {
+	enhanced, text := splitReply(msg)
+	return &SendError{
+		Temporary:    code/100 != 5,
+		Code:         code,
+		EnhancedCode: enhanced,
+		Text:         maskAddresses(text),
+		Stage:        stage,
+	}
+}
+
+// splitReply separates the RFC 3463 enhanced code from the text of a
+// (possibly multi-line) reply, and joins the lines with spaces so the error
+// stays on one log line.
+func splitReply(msg string) (enhanced, text string) {
+	lines := strings.Split(msg, "\n")
+	for i, line := range lines {
+		code, rest, ok := cutEnhancedCode(line)
+		if ok {
+			if i == 0 {
+				enhanced = code
+			}
+			lines[i] = rest
+		}
+	}
+	return enhanced, strings.TrimSpace(strings.Join(lines, " "))
+}
+
+// cutEnhancedCode splits "5.1.1 user unknown" into "5.1.1" and "user
+// unknown". It is hand-written rather than a regular expression because it
+// runs on every failed reply and the grammar is tiny.
+func cutEnhancedCode(line string) (code, rest string, ok bool) {
+	field, rest, _ := strings.Cut(line, " ")
+	parts := strings.Split(field, ".")
+	if len(parts) != 3 || len(parts[0]) != 1 || !strings.ContainsAny(parts[0], "245") {
+		return "", line, false
+	}
+	for _, p := range parts[1:] {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return "", line, false
+		}
+	}
+	return field, rest, true
+}
+
+// netError builds the error for a failure that was not an SMTP reply. Such
+// failures are transient unless the cause says otherwise (see permanentCause).
+func netError(stage string, err error) *SendError {
+	return &SendError{
+		Temporary: !permanentCause(err),
+		Stage:     stage,
+		Err:       err,
+	}
+}
+
+// configError builds a permanent error for a setup problem that a retry
+// cannot fix, such as STARTTLS missing or credentials over plain text.
+func configError(stage string, err error) *SendError {
+	return &SendError{Stage: stage, Err: err}
+}
+
+// permanentCause reports causes that are configuration problems rather than
+// network weather: a certificate that does not verify, a server speaking
+// something other than TLS on a TLS port, or a TLS alert refusing our
+// parameters. Retrying those only burns the job's attempts.
+func permanentCause(err error) bool {
+	var (
+		certErr   *tls.CertificateVerificationError
+		recordErr tls.RecordHeaderError
+		alertErr  tls.AlertError
+	)
+	return errors.As(err, &certErr) || errors.As(err, &recordErr) || errors.As(err, &alertErr)
+}
+
+// describe renders a cause briefly: "connection refused" reads better in a
+// job error than "dial tcp 127.0.0.1:2525: connect: connection refused", and
+// the server address is already in the message.
+func describe(err error) string {
+	var errno syscall.Errno
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "context deadline exceeded"
+	case errors.Is(err, context.Canceled):
+		return "context canceled"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed by server"
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "i/o timeout"
+	}
+	return maskAddresses(err.Error())
+}
+
+// addressPattern finds email-looking substrings in server replies. It is
+// compiled once and never modified, so it is not mutable global state.
+var addressPattern = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*`)
+
+// maskAddresses hides every email-looking substring, because providers often
+// echo the recipient ("<john@example.com>: user unknown") and job errors are
+// shown in full in River UI.
+func maskAddresses(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return addressPattern.ReplaceAllStringFunc(s, redact.Email)
+}

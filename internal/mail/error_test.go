@@ -1,0 +1,79 @@
+package mail
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestSendErrorFormat(t *testing.T) {
+	t.Parallel()
+	rcpt := replyError(StageRcpt, 550, "5.1.1 user unknown")
+	rcpt.Recipient = "j***@example.com"
+	rcpt.Server = "127.0.0.1:2525"
+	require.Equal(t, "smtp 550 5.1.1 at rcpt for j***@example.com: user unknown", rcpt.Error())
+	require.True(t, IsPermanent(rcpt))
+
+	dial := netError(StageDial, fmt.Errorf("dial tcp 127.0.0.1:2525: connect: %w", syscall.ECONNREFUSED))
+	dial.Server = "127.0.0.1:2525"
+	dial.Recipient = "j***@example.com"
+	require.Equal(t, "smtp dial 127.0.0.1:2525: connection refused (transient)", dial.Error())
+	require.False(t, IsPermanent(dial))
+	require.ErrorIs(t, dial, syscall.ECONNREFUSED)
+
+	auth := replyError(StageAuth, 535, "5.7.8 Authentication failed")
+	auth.Server = "smtp.example.com:587"
+	require.Equal(t, "smtp 535 5.7.8 at auth on smtp.example.com:587: Authentication failed", auth.Error())
+
+	noEnhanced := replyError(StageMail, 451, "Requested action aborted")
+	noEnhanced.Recipient = "j***@example.com"
+	require.Equal(t, "smtp 451 at mail for j***@example.com: Requested action aborted (transient)", noEnhanced.Error())
+}
+
+func TestClassification(t *testing.T) {
+	t.Parallel()
+	for code, permanent := range map[int]bool{421: false, 450: false, 451: false, 452: false, 454: false, 535: true, 550: true, 552: true, 553: true, 554: true, 334: false, 220: false} {
+		require.Equal(t, permanent, IsPermanent(replyError(StageRcpt, code, "x")), "code %d", code)
+	}
+	require.False(t, IsPermanent(netError(StageBody, io.EOF)))
+	require.False(t, IsPermanent(netError(StageBody, context.DeadlineExceeded)))
+	require.True(t, IsPermanent(netError(StageTLS, &tls.CertificateVerificationError{Err: errors.New("unknown authority")})))
+	require.True(t, IsPermanent(netError(StageTLS, tls.RecordHeaderError{Msg: "not TLS"})))
+	require.True(t, IsPermanent(configError(StageTLS, ErrStartTLSNotOffered)))
+	require.False(t, IsPermanent(nil))
+	require.False(t, IsPermanent(errors.New("something else")))
+	require.True(t, IsPermanent(fmt.Errorf("job: %w", replyError(StageRcpt, 550, "x"))), "wrapped errors are classified")
+}
+
+func TestReplyTextIsMasked(t *testing.T) {
+	t.Parallel()
+	se := replyError(StageRcpt, 550, "5.1.1 <john.smith@example.com>: Recipient address rejected\n5.1.1 see https://help.example.com/x?u=mary@corp.example.")
+	require.Equal(t, "5.1.1", se.EnhancedCode)
+	require.Equal(t, "<j***@example.com>: Recipient address rejected see https://help.example.com/x?u=m***@corp.example.", se.Text)
+	require.NotContains(t, se.Error(), "john.smith")
+	require.NotContains(t, se.Error(), "mary@")
+}
+
+func TestCutEnhancedCode(t *testing.T) {
+	t.Parallel()
+	for line, want := range map[string][3]string{
+		"5.1.1 user unknown": {"5.1.1", "user unknown", "ok"},
+		"4.7.0":              {"4.7.0", "", "ok"},
+		"2.0.0 OK: queued":   {"2.0.0", "OK: queued", "ok"},
+		"1.2.3 nope":         {"", "1.2.3 nope", ""},
+		"5.1 nope":           {"", "5.1 nope", ""},
+		"5.1.1234 nope":      {"", "5.1.1234 nope", ""},
+		"user unknown":       {"", "user unknown", ""},
+	} {
+		code, rest, ok := cutEnhancedCode(line)
+		require.Equal(t, want[0], code, line)
+		require.Equal(t, want[1], rest, line)
+		require.Equal(t, want[2] == "ok", ok, line)
+	}
+}

@@ -1,0 +1,531 @@
+package mail
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/mail"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/smtptest"
+)
+
+// testFrom is the envelope sender used throughout.
+const testFrom = "no-reply@example.com"
+
+// newTestSender builds a Sender for srv with short timeouts; mutate adjusts
+// the config.
+func newTestSender(t testing.TB, host string, port int, mutate func(*SenderConfig)) *Sender {
+	t.Helper()
+	cfg := SenderConfig{
+		Host:           host,
+		Port:           port,
+		TLS:            TLSNone,
+		DialTimeout:    5 * time.Second,
+		CommandTimeout: 5 * time.Second,
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	s, err := NewSender(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// testCtx bounds a test so that a bug hangs nothing for long.
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// testMessage composes a small message to to.
+func testMessage(t testing.TB, to string) []byte {
+	t.Helper()
+	raw, err := Compose(Message{
+		From: "Todo <" + testFrom + ">", To: to, ToName: "John",
+		Subject: "Reset your Todo password",
+		Text:    "Open https://todo.example.com/reset?token=abc\n.\n..leading dots survive\n",
+		HTML:    "<p>Open <a href=\"https://todo.example.com/reset?token=abc\">this link</a></p>",
+	})
+	require.NoError(t, err)
+	return raw
+}
+
+// sendErr asserts err is a *SendError and returns it.
+func sendErr(t testing.TB, err error) *SendError {
+	t.Helper()
+	var se *SendError
+	require.ErrorAs(t, err, &se)
+	return se
+}
+
+func TestSendPlain(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{})
+	s := newTestSender(t, srv.Host(), srv.Port(), nil)
+	msg := testMessage(t, "john@example.com")
+
+	require.NoError(t, s.Send(testCtx(t), testFrom, "john@example.com", msg))
+
+	got := srv.Messages()
+	require.Len(t, got, 1)
+	require.Equal(t, testFrom, got[0].From)
+	require.Equal(t, []string{"john@example.com"}, got[0].To)
+	require.False(t, got[0].TLS)
+	// Dot-stuffing round-trips: the server sees exactly what was composed.
+	require.Equal(t, string(msg), string(got[0].Data))
+	parsed, err := mail.ReadMessage(bytes.NewReader(got[0].Data))
+	require.NoError(t, err)
+	require.Equal(t, "Reset your Todo password", parsed.Header.Get("Subject"))
+
+	stats := s.Stats()
+	require.Equal(t, uint64(1), stats.Sent)
+	require.Equal(t, uint64(1), stats.Pipelined, "go-smtp advertises PIPELINING")
+}
+
+func TestSendStartTLS(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{TLS: true})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) {
+		c.TLS = TLSStartTLS
+		c.RootCAs = srv.RootCAs()
+	})
+	require.NoError(t, s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com")))
+	got := srv.Messages()
+	require.Len(t, got, 1)
+	require.True(t, got[0].TLS)
+}
+
+func TestSendImplicitTLS(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{ImplicitTLS: true})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) {
+		c.TLS = TLSImplicit
+		c.RootCAs = srv.RootCAs()
+	})
+	ctx := testCtx(t)
+	for range 3 {
+		require.NoError(t, s.Send(ctx, testFrom, "john@example.com", testMessage(t, "john@example.com")))
+	}
+	got := srv.Messages()
+	require.Len(t, got, 3)
+	require.True(t, got[0].TLS)
+	require.Equal(t, int64(1), srv.Dials(), "the TLS connection is pooled")
+}
+
+func TestSendStartTLSNotOffered(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) { c.TLS = TLSStartTLS })
+
+	err := s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com"))
+	require.ErrorIs(t, err, ErrStartTLSNotOffered)
+	require.True(t, IsPermanent(err))
+	se := sendErr(t, err)
+	require.Equal(t, StageTLS, se.Stage)
+	require.Contains(t, err.Error(), "STARTTLS")
+	require.Zero(t, srv.Count())
+}
+
+func TestSendUntrustedCertificate(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{TLS: true})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) { c.TLS = TLSStartTLS })
+	err := s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com"))
+	require.True(t, IsPermanent(err), "%v", err)
+	require.Equal(t, StageTLS, sendErr(t, err).Stage)
+	require.Zero(t, srv.Count())
+}
+
+func TestSendAuth(t *testing.T) {
+	t.Parallel()
+	for _, mechs := range [][]string{{"PLAIN"}, {"LOGIN"}, {"LOGIN", "PLAIN"}} {
+		t.Run(strings.Join(mechs, "+"), func(t *testing.T) {
+			t.Parallel()
+			srv := smtptest.NewT(t, smtptest.Options{TLS: true, AuthUser: "mailer@example.com", AuthPass: "s3cret-pass", AuthMechanisms: mechs})
+			s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) {
+				c.TLS = TLSStartTLS
+				c.RootCAs = srv.RootCAs()
+				c.Username = "mailer@example.com"
+				c.Password = "s3cret-pass"
+			})
+			require.NoError(t, s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com")))
+			require.Equal(t, 1, srv.Count())
+		})
+	}
+}
+
+func TestSendAuthOverLoopbackPlainText(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{AuthUser: "u", AuthPass: "p"})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) { c.Username, c.Password = "u", "p" })
+	require.NoError(t, s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com")))
+}
+
+func TestSendAuthFailureIsPermanent(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{TLS: true, AuthUser: "mailer", AuthPass: "right-pass"})
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) {
+		c.TLS = TLSStartTLS
+		c.RootCAs = srv.RootCAs()
+		c.Username = "mailer"
+		c.Password = "wrong-pass-123"
+		c.Logger = newTestLogger(&logs, &logMu)
+	})
+	err := s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com"))
+	require.True(t, IsPermanent(err))
+	se := sendErr(t, err)
+	require.Equal(t, 535, se.Code)
+	require.Equal(t, StageAuth, se.Stage)
+	require.Contains(t, err.Error(), "smtp 535 5.7.8 at auth on "+srv.Addr())
+	require.NotContains(t, err.Error(), "wrong-pass-123")
+	logMu.Lock()
+	require.NotContains(t, logs.String(), "wrong-pass-123")
+	logMu.Unlock()
+	require.Zero(t, srv.Count())
+}
+
+func TestSendTemporaryFailure(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{Fault: smtptest.TempFailFirst(1)})
+	s := newTestSender(t, srv.Host(), srv.Port(), nil)
+	ctx := testCtx(t)
+	msg := testMessage(t, "john@example.com")
+
+	err := s.Send(ctx, testFrom, "john@example.com", msg)
+	require.Error(t, err)
+	require.False(t, IsPermanent(err))
+	se := sendErr(t, err)
+	require.Equal(t, 451, se.Code)
+	require.Equal(t, "4.3.0", se.EnhancedCode)
+	require.Equal(t, StageRcpt, se.Stage)
+	require.Equal(t, "j***@example.com", se.Recipient)
+	require.Equal(t, "smtp 451 4.3.0 at rcpt for j***@example.com: <j***@example.com>: try again later (transient)", err.Error())
+
+	// The connection was reset and reused; the retry goes through.
+	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", msg))
+	require.Equal(t, 1, srv.Count())
+	require.Equal(t, int64(1), srv.Dials())
+}
+
+func TestSendPermanentFailure(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{Fault: smtptest.RejectRecipients(func(to string) bool { return strings.HasPrefix(to, "john") })})
+	s := newTestSender(t, srv.Host(), srv.Port(), nil)
+	ctx := testCtx(t)
+
+	err := s.Send(ctx, testFrom, "john.smith@example.com", testMessage(t, "john.smith@example.com"))
+	require.True(t, IsPermanent(err))
+	se := sendErr(t, err)
+	require.Equal(t, 550, se.Code)
+	require.Equal(t, "5.1.1", se.EnhancedCode)
+	require.Equal(t, "smtp 550 5.1.1 at rcpt for j***@example.com: <j***@example.com>: user unknown", err.Error())
+	require.NotContains(t, err.Error(), "john.smith")
+
+	// The same connection still delivers to others.
+	require.NoError(t, s.Send(ctx, testFrom, "mary@example.com", testMessage(t, "mary@example.com")))
+	require.Equal(t, 1, srv.Count())
+	require.Equal(t, int64(1), srv.Dials())
+}
+
+func TestSendFailuresAtEachStage(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		stage     string
+		code      int
+		wantStage string
+		permanent bool
+	}{
+		{smtptest.StageMail, 553, StageMail, true},
+		{smtptest.StageMail, 452, StageMail, false},
+		{smtptest.StageData, 554, StageBody, true},
+		{smtptest.StageData, 451, StageBody, false},
+		{smtptest.StageHelo, 554, StageEHLO, true},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%s_%d", tc.stage, tc.code), func(t *testing.T) {
+			t.Parallel()
+			srv := smtptest.NewT(t, smtptest.Options{Fault: smtptest.At(tc.stage, smtptest.Fault{Code: tc.code, Text: "nope for john@example.com"})})
+			s := newTestSender(t, srv.Host(), srv.Port(), nil)
+			err := s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com"))
+			se := sendErr(t, err)
+			require.Equal(t, tc.code, se.Code)
+			require.Equal(t, tc.wantStage, se.Stage)
+			require.Equal(t, tc.permanent, IsPermanent(err))
+			require.NotContains(t, err.Error(), "john@example.com")
+			require.Zero(t, srv.Count())
+		})
+	}
+}
+
+func TestSendDropMidData(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{Fault: smtptest.DropDataFirst(1)})
+	s := newTestSender(t, srv.Host(), srv.Port(), nil)
+	ctx := testCtx(t)
+	msg := testMessage(t, "john@example.com")
+
+	err := s.Send(ctx, testFrom, "john@example.com", msg)
+	require.Error(t, err)
+	require.False(t, IsPermanent(err))
+	require.Equal(t, StageBody, sendErr(t, err).Stage)
+	require.Zero(t, s.Stats().StaleRetries, "a failure after the body started is never retried")
+
+	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", msg))
+	require.Equal(t, 1, srv.Count())
+}
+
+func TestSendReplacesStaleConnection(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{IdleTimeout: 200 * time.Millisecond})
+	s := newTestSender(t, srv.Host(), srv.Port(), nil)
+	ctx := testCtx(t)
+	msg := testMessage(t, "john@example.com")
+
+	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", msg))
+	// Wait until the server has dropped the idle connection; the client
+	// still holds it in its pool (its own IdleTimeout is 30s).
+	require.Eventually(t, func() bool { return srv.ActiveConns() == 0 }, 10*time.Second, 10*time.Millisecond)
+
+	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", msg))
+	require.Equal(t, 2, srv.Count())
+	require.Equal(t, int64(2), srv.Dials())
+	stats := s.Stats()
+	require.Equal(t, uint64(1), stats.StaleRetries)
+	require.Equal(t, uint64(2), stats.Sent)
+	require.Zero(t, stats.Failed)
+}
+
+func TestSendClosesIdleConnectionsPastIdleTimeout(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) { c.IdleTimeout = time.Millisecond })
+	ctx := testCtx(t)
+	msg := testMessage(t, "john@example.com")
+	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", msg))
+	time.Sleep(20 * time.Millisecond) // let the pooled connection expire
+	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", msg))
+	require.Equal(t, int64(2), srv.Dials())
+	require.Zero(t, s.Stats().StaleRetries, "an expired connection is replaced before use")
+}
+
+func TestSendServerDownBoundedDials(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{Discard: true})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) { c.DialBackoffMax = time.Second })
+	ctx := testCtx(t)
+	msg := testMessage(t, "john@example.com")
+	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", msg))
+
+	srv.Down()
+	dialsBefore := srv.Dials()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var failures atomic.Int64
+	for range 50 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := s.Send(ctx, testFrom, "john@example.com", msg); err != nil {
+					failures.Add(1)
+					if IsPermanent(err) {
+						panic(err) // a down server is never a permanent failure
+					}
+					// A job queue retries later, not in a hot loop; the pause
+					// also keeps this test from starving its neighbours.
+					time.Sleep(time.Millisecond)
+				}
+			}
+		})
+	}
+	time.Sleep(2 * time.Second) // the outage
+	dialsDuringOutage := srv.Dials() - dialsBefore
+	delivered := srv.Count()
+	require.NoError(t, srv.Up())
+
+	// After the outage, the same goroutines get through.
+	waitCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	require.NoError(t, srv.WaitForCount(waitCtx, delivered+100))
+	close(stop)
+	wg.Wait()
+
+	t.Logf("dial attempts during the outage: %d; sends refused by the backoff: %d", dialsDuringOutage, s.Stats().DialsSuppressed)
+	require.Less(t, dialsDuringOutage, int64(30), "dial attempts during a 2s outage")
+	require.Positive(t, failures.Load())
+	require.Positive(t, s.Stats().DialsSuppressed)
+}
+
+func TestSendHungServer(t *testing.T) {
+	t.Parallel()
+	hole, err := smtptest.StartBlackhole()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = hole.Close() })
+
+	t.Run("command timeout", func(t *testing.T) {
+		t.Parallel()
+		s := newTestSender(t, hole.Host(), hole.Port(), func(c *SenderConfig) { c.CommandTimeout = 200 * time.Millisecond })
+		err := returnsWithin(t, func() error {
+			return s.Send(testCtx(t), testFrom, "john@example.com", []byte("x"))
+		})
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		require.False(t, IsPermanent(err))
+		require.Equal(t, StageDial, sendErr(t, err).Stage)
+	})
+	t.Run("context deadline", func(t *testing.T) {
+		t.Parallel()
+		s := newTestSender(t, hole.Host(), hole.Port(), func(c *SenderConfig) { c.CommandTimeout = time.Hour })
+		ctx, cancel := context.WithTimeout(testCtx(t), 200*time.Millisecond)
+		defer cancel()
+		err := returnsWithin(t, func() error { return s.Send(ctx, testFrom, "john@example.com", []byte("x")) })
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.False(t, IsPermanent(err))
+	})
+}
+
+func TestSendHungDuringBody(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{Fault: smtptest.At(smtptest.StageData, smtptest.Fault{Delay: time.Hour})})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) { c.CommandTimeout = time.Hour })
+	msg := testMessage(t, "john@example.com")
+
+	ctx, cancel := context.WithCancel(testCtx(t))
+	time.AfterFunc(200*time.Millisecond, cancel)
+	err := returnsWithin(t, func() error { return s.Send(ctx, testFrom, "john@example.com", msg) })
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, IsPermanent(err))
+	require.Equal(t, StageBody, sendErr(t, err).Stage)
+	require.Contains(t, err.Error(), "smtp body for j***@example.com: context canceled (transient)")
+}
+
+// returnsWithin runs f and fails the test if it hangs. The bound is a
+// guard against a hung test, not a performance assertion.
+func returnsWithin(t *testing.T, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatal("Send did not return")
+		return nil
+	}
+}
+
+func TestSendConcurrencyRespectsMaxConnections(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{Latency: time.Millisecond})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) { c.MaxConnections = 5 })
+	ctx := testCtx(t)
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for g := range 20 {
+		wg.Go(func() {
+			for i := range 10 {
+				to := fmt.Sprintf("user%d.%d@example.com", g, i)
+				errs <- s.Send(ctx, testFrom, to, testMessage(t, to))
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+
+	require.Equal(t, 200, srv.Count())
+	require.LessOrEqual(t, srv.MaxActiveConns(), int64(5))
+	ids := map[string]bool{}
+	recipients := map[string]bool{}
+	for _, m := range srv.Messages() {
+		parsed, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		require.NoError(t, err)
+		ids[parsed.Header.Get("Message-Id")] = true
+		recipients[m.To[0]] = true
+	}
+	require.Len(t, ids, 200, "Message-IDs are unique")
+	require.Len(t, recipients, 200)
+}
+
+func TestSendRateLimitHonoursContext(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{})
+	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) { c.RateLimit = 0.01 })
+	msg := testMessage(t, "john@example.com")
+	require.NoError(t, s.Send(testCtx(t), testFrom, "john@example.com", msg))
+
+	// The next token is 100s away; a job with less time left fails fast
+	// and transiently instead of blocking.
+	ctx, cancel := context.WithTimeout(testCtx(t), time.Second)
+	defer cancel()
+	err := returnsWithin(t, func() error { return s.Send(ctx, testFrom, "john@example.com", msg) })
+	require.False(t, IsPermanent(err))
+	require.Equal(t, StageWait, sendErr(t, err).Stage)
+	require.Equal(t, 1, srv.Count())
+}
+
+func TestSendRejectsBadEnvelope(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{})
+	s := newTestSender(t, srv.Host(), srv.Port(), nil)
+	ctx := testCtx(t)
+	for _, to := range []string{"", "john", "john@example.com>\r\nRCPT TO:<x@evil.com", "a b@example.com"} {
+		err := s.Send(ctx, testFrom, to, []byte("x"))
+		require.True(t, IsPermanent(err), "%q", to)
+	}
+	err := s.Send(ctx, "bad\r\n@example.com", "john@example.com", []byte("x"))
+	require.True(t, IsPermanent(err))
+	require.True(t, IsPermanent(s.Send(ctx, testFrom, "john@example.com", nil)))
+	require.Zero(t, srv.Dials(), "nothing is sent for an invalid envelope")
+}
+
+func TestSenderClose(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{})
+	s := newTestSender(t, srv.Host(), srv.Port(), nil)
+	ctx := testCtx(t)
+	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", testMessage(t, "john@example.com")))
+	require.NoError(t, s.Close())
+	require.Eventually(t, func() bool { return srv.ActiveConns() == 0 }, 10*time.Second, 10*time.Millisecond)
+	err := s.Send(ctx, testFrom, "john@example.com", testMessage(t, "john@example.com"))
+	require.ErrorIs(t, err, ErrSenderClosed)
+	require.NoError(t, s.Close(), "Close is idempotent")
+}
+
+func TestNewSenderValidation(t *testing.T) {
+	t.Parallel()
+	_, err := NewSender(SenderConfig{Port: 70000, TLS: "ssl", MaxConnections: -1, RateLimit: -1, DialBackoffMin: time.Minute, DialBackoffMax: time.Second, Password: "hunter2"})
+	require.Error(t, err)
+	for _, want := range []string{"host is empty", "port 70000", `tls mode "ssl"`, "max connections", "rate limit", "dial backoff min", "password is set but username is empty"} {
+		require.ErrorContains(t, err, want)
+	}
+	require.NotContains(t, err.Error(), "hunter2")
+
+	_, err = NewSender(SenderConfig{Host: "smtp.example.com", TLS: TLSNone, Username: "u", Password: "p"})
+	require.ErrorContains(t, err, "loopback")
+
+	s, err := NewSender(SenderConfig{Host: "smtp.example.com"})
+	require.NoError(t, err)
+	require.Equal(t, TLSStartTLS, s.t.cfg.TLS)
+	require.Equal(t, 587, s.t.cfg.Port)
+	require.Equal(t, DefaultMaxConnections, cap(s.sem))
+	require.Equal(t, "smtp.example.com", s.t.tlsConfig.ServerName)
+	require.NoError(t, s.Close())
+}

@@ -1,0 +1,129 @@
+package packaging
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/testdb"
+	"github.com/todoapp/resetmail/internal/testutil"
+)
+
+// These tests stand in for `docker run` of each image: the binary is built
+// as its Dockerfile builds it and run as its Dockerfile's USER in a root
+// directory holding nothing else. What passes here needs no file from an
+// image: no libc, no loader, no CA bundle, no zoneinfo, no /etc/passwd, no
+// /tmp, no DNS configuration.
+
+func TestAPIImageBinary(t *testing.T) {
+	t.Parallel()
+	binary, ctxDir := buildRelease(t, "api")
+	requireStatic(t, binary)
+	requireSelfContained(t, binary, ctxDir)
+	needRoot(t)
+	root := newEmptyRoot(t, binary, dockerfileUID(t, "Dockerfile.api"))
+	runCommonChecks(t, root)
+
+	t.Run("config problems exit 2 and name every one", func(t *testing.T) {
+		t.Parallel()
+		code, out := root.run(t, []string{"DATABASE_URL=postgres://nowhere:1/x", "JWT_SECRET=short"})
+		require.Equal(t, 2, code, out)
+		require.Contains(t, out, "JWT_SECRET must be at least 32 bytes")
+		require.Contains(t, out, "RESET_TOKEN_KEY is required")
+		require.Contains(t, out, "DATABASE_URL: cannot reach the database")
+		require.NotContains(t, out, "short", "a secret's value is never echoed")
+		require.NotContains(t, out, "goroutine", "no stack trace")
+	})
+
+	t.Run("serves healthz and readyz against Postgres", func(t *testing.T) {
+		t.Parallel()
+		db := testdb.New(t)
+		port := freePort(t)
+		proc := root.start(t, []string{
+			"APP_ENV=production",
+			"FRONTEND_URL=https://app.example.com",
+			"DATABASE_URL=" + db.URL,
+			"PORT=" + port,
+			"JWT_SECRET=" + testutil.Secret("jwt", 40),
+			"RESET_TOKEN_KEY=" + testutil.Secret("reset", 40),
+		})
+		proc.waitHealthy(t, root, []string{"PORT=" + port})
+		proc.requireConfined(t, root)
+		requireStatus(t, "http://127.0.0.1:"+port+"/readyz", http.StatusOK)
+		proc.stop(t)
+		require.Contains(t, proc.out.String(), `"msg":"stopped"`, "graceful shutdown, logged as JSON in production")
+	})
+}
+
+func TestWorkerImageBinary(t *testing.T) {
+	t.Parallel()
+	binary, ctxDir := buildRelease(t, "worker")
+	requireStatic(t, binary)
+	requireSelfContained(t, binary, ctxDir)
+	needRoot(t)
+	root := newEmptyRoot(t, binary, dockerfileUID(t, "Dockerfile.worker"))
+	runCommonChecks(t, root)
+
+	t.Run("config problems exit 2 and name every one", func(t *testing.T) {
+		t.Parallel()
+		code, out := root.run(t, []string{"DATABASE_URL=postgres://nowhere:1/x", "SMTP_TLS=sometimes"})
+		require.Equal(t, 2, code, out)
+		require.Contains(t, out, "SMTP_HOST")
+		require.Contains(t, out, "SMTP_FROM")
+		require.Contains(t, out, "SMTP_TLS")
+		require.Contains(t, out, "RESET_TOKEN_KEY is required")
+		require.Contains(t, out, "DATABASE_URL: cannot reach the database")
+		require.NotContains(t, out, "goroutine", "no stack trace")
+	})
+
+	t.Run("serves healthz and readyz against Postgres", func(t *testing.T) {
+		t.Parallel()
+		db := testdb.New(t)
+		addr := "127.0.0.1:" + freePort(t)
+		// Nothing listens on the SMTP port: the worker must start and stay
+		// live without its mail server, which it uses only to send.
+		proc := root.start(t, []string{
+			"APP_ENV=production",
+			"FRONTEND_URL=https://app.example.com",
+			"DATABASE_URL=" + db.URL,
+			"RESET_TOKEN_KEY=" + testutil.Secret("reset", 40),
+			"SMTP_HOST=127.0.0.1",
+			"SMTP_PORT=" + freePort(t),
+			"SMTP_TLS=none",
+			"SMTP_FROM=Todo <no-reply@example.com>",
+			"WORKER_HTTP_ADDR=" + addr,
+		})
+		proc.waitHealthy(t, root, []string{"WORKER_HTTP_ADDR=" + addr})
+		proc.requireConfined(t, root)
+		requireStatus(t, "http://"+addr+"/healthz", http.StatusOK)
+		proc.stop(t)
+	})
+}
+
+// runCommonChecks adds the subtests both binaries share.
+func runCommonChecks(t *testing.T, root *emptyRoot) {
+	t.Helper()
+	t.Run("version prints the build's version", func(t *testing.T) {
+		t.Parallel()
+		code, out := root.run(t, nil, "version")
+		require.Equal(t, 0, code, out)
+		require.Equal(t, testVersion, strings.TrimSpace(out))
+	})
+	t.Run("healthcheck exits 1 when nothing listens", func(t *testing.T) {
+		t.Parallel()
+		port := freePort(t)
+		code, out := root.run(t, []string{"PORT=" + port, "WORKER_HTTP_ADDR=127.0.0.1:" + port}, "healthcheck")
+		require.Equal(t, 1, code, out)
+		require.Contains(t, out, "connection refused")
+	})
+}
+
+func requireStatus(t *testing.T, url string, want int) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, want, resp.StatusCode, url)
+}

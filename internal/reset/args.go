@@ -1,0 +1,44 @@
+package reset
+
+import (
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+)
+
+// QueueEmail is the queue every email job runs on.
+const QueueEmail = "email"
+
+// SendResetArgs is the job that delivers one reset mail. It holds no secret:
+// the dashboard shows args to on-call, so it carries only the request ID and
+// a masked address. The token is derived from the ID at send time.
+type SendResetArgs struct {
+	// RequestID identifies the password_reset_requests row.
+	RequestID uuid.UUID `json:"request_id"`
+	// EmailMasked is the address as on-call may see it: j***@example.com.
+	EmailMasked string `json:"email_masked"`
+}
+
+// Kind implements river.JobArgs.
+func (SendResetArgs) Kind() string { return "password_reset_email" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts. MaxAttempts is set by
+// the enqueuer from EMAIL_MAX_ATTEMPTS.
+func (SendResetArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEmail}
+}
+
+// PasswordChangedArgs is the job that tells a user their password changed.
+type PasswordChangedArgs struct {
+	// UserID is the account whose password changed.
+	UserID int64 `json:"user_id"`
+	// EmailMasked is the address as on-call may see it.
+	EmailMasked string `json:"email_masked"`
+}
+
+// Kind implements river.JobArgs.
+func (PasswordChangedArgs) Kind() string { return "password_changed_email" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (PasswordChangedArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEmail}
+}

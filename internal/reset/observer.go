@@ -1,0 +1,53 @@
+package reset
+
+import "time"
+
+// Failure classes reported to an Observer. They match the labels of the
+// email failure metric and the wording on-call sees in the dashboard.
+const (
+	// ClassTransient is a network error, a timeout or an SMTP 4xx: retried.
+	ClassTransient = "transient"
+	// ClassPermanent is an SMTP 5xx or a configuration error: cancelled.
+	ClassPermanent = "permanent"
+	// ClassExpired is a request whose link expired before delivery.
+	ClassExpired = "expired"
+	// ClassExhausted is a transient failure on the last allowed attempt.
+	ClassExhausted = "exhausted"
+)
+
+// Outcomes of a reset request that ends without a mail.
+const (
+	// SkipNoAccount is a request for an address with no account.
+	SkipNoAccount = "no_account"
+	// SkipThrottled is a request inside RESET_EMAIL_INTERVAL of a previous
+	// mail to the same user.
+	SkipThrottled = "throttled"
+	// SkipAlreadySent is a retried job whose mail already went out.
+	SkipAlreadySent = "already_sent"
+)
+
+// Observer hears what each email job did. internal/metrics implements it;
+// NopObserver discards.
+type Observer interface {
+	// EmailSent is called after the server accepted a mail of kind. send is
+	// the SMTP conversation's duration; sinceEnqueue is the time from the
+	// job's insertion to the server's acceptance.
+	EmailSent(kind string, send, sinceEnqueue time.Duration)
+	// EmailFailed is called for each failed attempt, with a Class* value.
+	EmailFailed(kind, class string)
+	// ResetSkipped is called when a reset request ends without a mail, with
+	// a Skip* value.
+	ResetSkipped(reason string)
+}
+
+// NopObserver is an Observer that does nothing.
+type NopObserver struct{}
+
+// EmailSent implements Observer.
+func (NopObserver) EmailSent(string, time.Duration, time.Duration) {}
+
+// EmailFailed implements Observer.
+func (NopObserver) EmailFailed(string, string) {}
+
+// ResetSkipped implements Observer.
+func (NopObserver) ResetSkipped(string) {}

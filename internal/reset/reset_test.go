@@ -1,0 +1,411 @@
+package reset_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/smtptest"
+	"github.com/todoapp/resetmail/internal/testdb"
+	"github.com/todoapp/resetmail/internal/testutil"
+)
+
+const frontendURL = "http://localhost:3000"
+
+// testBundle is a real database, a real River client working the email
+// queue, the real SMTP transport, and an in-process SMTP server.
+type testBundle struct {
+	db     *testdb.DB
+	smtp   *smtptest.Server
+	client *river.Client[pgx.Tx]
+	svc    *reset.Service
+	key    []byte
+	obs    *recordingObserver
+}
+
+type bundleOpts struct {
+	fault    smtptest.FaultFunc
+	ttl      time.Duration
+	throttle time.Duration
+	attempts int
+}
+
+func setup(t *testing.T, o bundleOpts) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	db := testdb.New(t)
+	srv := smtptest.NewT(t, smtptest.Options{Fault: o.fault})
+	sender, err := mail.NewSender(mail.SenderConfig{
+		Host: srv.Host(), Port: srv.Port(), TLS: mail.TLSNone,
+		DialBackoffMin: 10 * time.Millisecond, DialBackoffMax: 50 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sender.Close() })
+	renderer, err := mail.NewRenderer(mail.RendererConfig{})
+	require.NoError(t, err)
+
+	key := []byte(testutil.Secret("reset-key", 40))
+	obs := &recordingObserver{}
+	delivery := reset.DeliveryConfig{
+		Pool: db.Pool, Queries: db.Queries, Mailer: sender, Renderer: renderer,
+		From: "Todo <no-reply@example.com>", Observer: obs,
+	}
+	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
+		DeliveryConfig: delivery, Key: key, FrontendURL: frontendURL, ThrottleInterval: o.throttle,
+	})
+	require.NoError(t, err)
+	changed, err := reset.NewPasswordChangedWorker(delivery)
+	require.NoError(t, err)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, sendReset)
+	river.AddWorker(workers, changed)
+
+	client, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{reset.QueueEmail: {MaxWorkers: 20}},
+		Workers:           workers,
+		RetryPolicy:       reset.RetryPolicy{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
+		FetchCooldown:     5 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
+		JobTimeout:        10 * time.Second,
+	})
+	require.NoError(t, err)
+	require.NoError(t, client.Start(ctx))
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Stop(stopCtx)
+	})
+
+	ttl := o.ttl
+	if ttl == 0 {
+		ttl = time.Hour
+	}
+	svc, err := reset.NewService(reset.ServiceConfig{
+		Pool: db.Pool, Queries: db.Queries, Jobs: client,
+		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
+		TokenTTL:     ttl, MaxAttempts: o.attempts,
+	})
+	require.NoError(t, err)
+	return &testBundle{db: db, smtp: srv, client: client, svc: svc, key: key, obs: obs}
+}
+
+func (b *testBundle) addUser(t *testing.T, email, name string) int64 {
+	t.Helper()
+	var id int64
+	require.NoError(t, b.db.Pool.QueryRow(context.Background(), b.db.Queries.Get("test_insert_user"), email, name, "x").Scan(&id))
+	return id
+}
+
+// waitJob waits until the reset job for requestID reaches a final state.
+func (b *testBundle) waitJob(t *testing.T, kind string, n int) []jobRow {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rows := b.jobs(t, kind)
+		done := 0
+		for _, r := range rows {
+			if r.state == "completed" || r.state == "cancelled" || r.state == "discarded" {
+				done++
+			}
+		}
+		if len(rows) >= n && done >= n {
+			return rows
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs of kind %s did not finish: %+v", kind, rows)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type jobRow struct{ args, state, errors string }
+
+func (b *testBundle) jobs(t *testing.T, kind string) []jobRow {
+	t.Helper()
+	rows, err := b.db.Pool.Query(context.Background(), b.db.Queries.Get("test_job_args"), kind)
+	require.NoError(t, err)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (jobRow, error) {
+		var j jobRow
+		return j, r.Scan(&j.args, &j.state, &j.errors)
+	})
+	require.NoError(t, err)
+	return out
+}
+
+func (b *testBundle) token(t *testing.T, msg smtptest.Received) string {
+	t.Helper()
+	parsed, err := testutil.ParseMail(msg.Data)
+	require.NoError(t, err)
+	tok := testutil.ResetToken(parsed.Text)
+	require.NotEmpty(t, tok, "no link in text part:\n%s", parsed.Text)
+	require.Equal(t, tok, testutil.ResetToken(strings.ReplaceAll(parsed.HTML, "&amp;", "&")), "both parts carry the same link")
+	return tok
+}
+
+type recordingObserver struct {
+	mu      sync.Mutex
+	sent    int
+	failed  map[string]int
+	skipped map[string]int
+}
+
+func (o *recordingObserver) EmailSent(string, time.Duration, time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sent++
+}
+
+func (o *recordingObserver) EmailFailed(_, class string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.failed == nil {
+		o.failed = map[string]int{}
+	}
+	o.failed[class]++
+}
+
+func (o *recordingObserver) ResetSkipped(reason string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.skipped == nil {
+		o.skipped = map[string]int{}
+	}
+	o.skipped[reason]++
+}
+
+func TestResetMailCarriesWorkingLinkAndNoSecretsAreStored(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{})
+	b.addUser(t, "Ada.Lovelace@example.com", "Ada")
+
+	id, err := b.svc.RequestReset(ctx, "ada.lovelace@example.com")
+	require.NoError(t, err)
+	jobs := b.waitJob(t, "password_reset_email", 1)
+	require.Equal(t, "completed", jobs[0].state)
+
+	require.NoError(t, b.smtp.WaitForCount(ctx, 1))
+	msg := b.smtp.Messages()[0]
+	require.Equal(t, []string{"Ada.Lovelace@example.com"}, msg.To)
+	tok := b.token(t, msg)
+	require.Equal(t, reset.DeriveToken(b.key, id), tok)
+
+	// Job args hold neither the token nor the full address.
+	require.NotContains(t, jobs[0].args, tok)
+	require.NotContains(t, strings.ToLower(jobs[0].args), "ada.lovelace@")
+	require.Contains(t, jobs[0].args, "a***@example.com")
+
+	// Only the token's SHA-256 is stored.
+	var outcome string
+	var userID *int64
+	var hash []byte
+	var sentAt, usedAt, voidedAt *time.Time
+	require.NoError(t, b.db.Pool.QueryRow(ctx, b.db.Queries.Get("test_reset_request"), id).Scan(&outcome, &userID, &hash, &sentAt, &usedAt, &voidedAt))
+	require.Equal(t, "sent", outcome)
+	require.NotNil(t, sentAt)
+	sum := sha256.Sum256([]byte(tok))
+	require.Equal(t, sum[:], hash)
+
+	expires, err := b.svc.Verify(ctx, tok)
+	require.NoError(t, err)
+	require.WithinDuration(t, time.Now().Add(time.Hour), expires, time.Minute)
+}
+
+func TestResetConsumesTokenVoidsOthersAndNotifies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{})
+	b.addUser(t, "grace@example.com", "Grace")
+
+	_, err := b.svc.RequestReset(ctx, "grace@example.com")
+	require.NoError(t, err)
+	_, err = b.svc.RequestReset(ctx, "grace@example.com")
+	require.NoError(t, err)
+	b.waitJob(t, "password_reset_email", 2)
+	require.NoError(t, b.smtp.WaitForCount(ctx, 2))
+	first, second := b.token(t, b.smtp.Messages()[0]), b.token(t, b.smtp.Messages()[1])
+	require.NotEqual(t, first, second)
+
+	require.NoError(t, b.svc.Reset(ctx, second, "a new password"))
+
+	// The used token and the other open one are both dead now.
+	for _, tok := range []string{first, second} {
+		_, err := b.svc.Verify(ctx, tok)
+		require.Equal(t, apperr.CodeInvalidToken, apperr.CodeOf(err))
+		require.Equal(t, apperr.CodeInvalidToken, apperr.CodeOf(b.svc.Reset(ctx, tok, "another password")))
+	}
+
+	b.waitJob(t, "password_changed_email", 1)
+	require.NoError(t, b.smtp.WaitForCount(ctx, 3))
+	notice, err := testutil.ParseMail(b.smtp.Messages()[2].Data)
+	require.NoError(t, err)
+	require.Empty(t, testutil.ResetToken(notice.Text))
+	require.Contains(t, strings.ToLower(notice.Subject), "password")
+}
+
+func TestUnknownEmailSendsNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{})
+
+	id, err := b.svc.RequestReset(ctx, "nobody@example.com")
+	require.NoError(t, err)
+	jobs := b.waitJob(t, "password_reset_email", 1)
+	require.Equal(t, "completed", jobs[0].state)
+	require.Zero(t, b.smtp.Count())
+
+	var outcome string
+	var userID *int64
+	var hash []byte
+	var sentAt, usedAt, voidedAt *time.Time
+	require.NoError(t, b.db.Pool.QueryRow(ctx, b.db.Queries.Get("test_reset_request"), id).Scan(&outcome, &userID, &hash, &sentAt, &usedAt, &voidedAt))
+	require.Equal(t, reset.SkipNoAccount, outcome)
+	require.Nil(t, hash)
+}
+
+func TestThrottleSkipsSecondMailWithinInterval(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{throttle: time.Hour})
+	b.addUser(t, "linus@example.com", "Linus")
+
+	_, err := b.svc.RequestReset(ctx, "linus@example.com")
+	require.NoError(t, err)
+	b.waitJob(t, "password_reset_email", 1)
+	_, err = b.svc.RequestReset(ctx, "linus@example.com")
+	require.NoError(t, err)
+	b.waitJob(t, "password_reset_email", 2)
+
+	require.Equal(t, 1, b.smtp.Count())
+	b.obs.mu.Lock()
+	defer b.obs.mu.Unlock()
+	require.Equal(t, 1, b.obs.skipped[reset.SkipThrottled])
+}
+
+func TestExpiredRequestIsCancelledNotSent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{ttl: time.Millisecond})
+	b.addUser(t, "ken@example.com", "Ken")
+
+	_, err := b.svc.RequestReset(ctx, "ken@example.com")
+	require.NoError(t, err)
+	jobs := b.waitJob(t, "password_reset_email", 1)
+	require.Equal(t, "cancelled", jobs[0].state)
+	require.Contains(t, jobs[0].errors, "reset request expired before delivery")
+	require.Zero(t, b.smtp.Count())
+}
+
+func TestTransientFailuresAreRetriedThenDelivered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{fault: smtptest.TempFailFirst(2)})
+	b.addUser(t, "barbara@example.com", "Barbara")
+
+	_, err := b.svc.RequestReset(ctx, "barbara@example.com")
+	require.NoError(t, err)
+	jobs := b.waitJob(t, "password_reset_email", 1)
+	require.Equal(t, "completed", jobs[0].state)
+	require.Equal(t, 1, b.smtp.Count())
+	require.Contains(t, jobs[0].errors, "451")
+	require.Contains(t, jobs[0].errors, "will retry")
+	require.NotContains(t, jobs[0].errors, "barbara@")
+}
+
+func TestPermanentFailureIsAttemptedOnceAndCancelled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{fault: smtptest.RejectDomain("bounce.example.com")})
+	b.addUser(t, "edsger@bounce.example.com", "Edsger")
+
+	_, err := b.svc.RequestReset(ctx, "edsger@bounce.example.com")
+	require.NoError(t, err)
+	jobs := b.waitJob(t, "password_reset_email", 1)
+	require.Equal(t, "cancelled", jobs[0].state)
+	require.Contains(t, jobs[0].errors, "550")
+	require.Contains(t, jobs[0].errors, "provider rejected")
+	require.NotContains(t, jobs[0].errors, "edsger@")
+	require.Equal(t, 1, strings.Count(jobs[0].errors, `"attempt"`), "exactly one attempt: %s", jobs[0].errors)
+	require.Zero(t, b.smtp.Count())
+}
+
+func TestConnectionDropMidDataIsRetried(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{fault: smtptest.DropDataFirst(1)})
+	b.addUser(t, "margaret@example.com", "Margaret")
+
+	_, err := b.svc.RequestReset(ctx, "margaret@example.com")
+	require.NoError(t, err)
+	jobs := b.waitJob(t, "password_reset_email", 1)
+	require.Equal(t, "completed", jobs[0].state)
+	require.Equal(t, 1, b.smtp.Count())
+}
+
+func TestExhaustedAttemptsAreDiscardedWithReason(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{fault: smtptest.TempFailFirst(100), attempts: 3})
+	b.addUser(t, "alan@example.com", "Alan")
+
+	_, err := b.svc.RequestReset(ctx, "alan@example.com")
+	require.NoError(t, err)
+	jobs := b.waitJob(t, "password_reset_email", 1)
+	require.Equal(t, "discarded", jobs[0].state)
+	require.Contains(t, jobs[0].errors, "gave up after 3 attempts")
+}
+
+func TestDuplicateSendCarriesSameWorkingLink(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{})
+	b.addUser(t, "hedy@example.com", "Hedy")
+
+	id, err := b.svc.RequestReset(ctx, "hedy@example.com")
+	require.NoError(t, err)
+	b.waitJob(t, "password_reset_email", 1)
+
+	// Simulate a crash after the server's 250 but before "sent" was
+	// recorded: the request is pending again, and the job runs again.
+	_, err = b.db.Pool.Exec(ctx, b.db.Queries.Get("test_reset_unsend"), id)
+	require.NoError(t, err)
+	_, err = b.client.Insert(ctx, reset.SendResetArgs{RequestID: id, EmailMasked: "h***@example.com"}, nil)
+	require.NoError(t, err)
+	b.waitJob(t, "password_reset_email", 2)
+
+	require.NoError(t, b.smtp.WaitForCount(ctx, 2))
+	first, second := b.token(t, b.smtp.Messages()[0]), b.token(t, b.smtp.Messages()[1])
+	require.Equal(t, first, second, "both copies carry one link")
+	_, err = b.svc.Verify(ctx, first)
+	require.NoError(t, err)
+	require.NoError(t, b.svc.Reset(ctx, second, "a new password"))
+}
+
+func TestRetryPolicyGrowsAndCaps(t *testing.T) {
+	t.Parallel()
+	p := reset.RetryPolicy{Base: 2 * time.Second, Max: 5 * time.Minute}
+	within := func(d, want time.Duration) {
+		t.Helper()
+		require.InDelta(t, float64(want), float64(d), float64(want)/10+1)
+	}
+	within(p.Delay(1), 2*time.Second)
+	within(p.Delay(2), 4*time.Second)
+	within(p.Delay(3), 8*time.Second)
+	within(p.Delay(10), 5*time.Minute)
+	within(p.Delay(60), 5*time.Minute)
+	_ = rivertype.JobStateAvailable
+	_ = uuid.Nil
+}

@@ -1,0 +1,167 @@
+package reset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/todoapp/resetmail/internal/mail"
+)
+
+// ErrExpired is the cancellation reason for a request whose link expired
+// before it could be delivered: sending it then would only frustrate.
+var ErrExpired = errors.New("reset request expired before delivery")
+
+// SendResetConfig configures SendResetWorker.
+type SendResetConfig struct {
+	DeliveryConfig
+
+	// Key is RESET_TOKEN_KEY. Required, at least 32 bytes.
+	Key []byte
+	// FrontendURL is FRONTEND_URL; links are FrontendURL/reset-password?token=….
+	// They are built from configuration only, never from a request. Required.
+	FrontendURL string
+	// ThrottleInterval is RESET_EMAIL_INTERVAL. Zero turns throttling off.
+	ThrottleInterval time.Duration
+}
+
+// SendResetWorker delivers reset mails.
+type SendResetWorker struct {
+	river.WorkerDefaults[SendResetArgs]
+
+	d                *delivery
+	key              []byte
+	frontendURL      string
+	throttleInterval time.Duration
+}
+
+// NewSendResetWorker validates cfg.
+func NewSendResetWorker(cfg SendResetConfig) (*SendResetWorker, error) {
+	d, err := newDelivery(cfg.DeliveryConfig)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Key) < 32 {
+		return nil, errors.New("reset: Key must be at least 32 bytes")
+	}
+	if cfg.FrontendURL == "" {
+		return nil, errors.New("reset: FrontendURL is required")
+	}
+	return &SendResetWorker{d: d, key: cfg.Key, frontendURL: cfg.FrontendURL, throttleInterval: cfg.ThrottleInterval}, nil
+}
+
+// prepared is the state reset_prepare returns for one request.
+type prepared struct {
+	outcome   string
+	expiresAt time.Time
+	sentAt    *time.Time
+	userID    *int64
+	email     *string
+	name      *string
+	throttled bool
+}
+
+// Work implements river.Worker. One statement loads and prepares the
+// request, the mail goes out, and one statement records it as sent, right
+// after the server's 250, so that a retried or rescued job does not send
+// again.
+func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs]) error {
+	kind := job.Kind
+	id := job.Args.RequestID
+	token := DeriveToken(w.key, id)
+
+	var p prepared
+	err := w.d.Pool.QueryRow(ctx, w.d.Queries.Get("reset_prepare"), id, HashToken(token), w.throttleInterval.Seconds()).
+		Scan(&p.outcome, &p.expiresAt, &p.sentAt, &p.userID, &p.email, &p.name, &p.throttled)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// The cleanup job deleted it: nothing left to deliver.
+		w.d.Logger.InfoContext(ctx, "reset request no longer exists", slog.String("request_id", id.String()))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load reset request: %w", err)
+	}
+
+	switch {
+	case p.sentAt != nil || p.outcome != "pending":
+		w.d.Observer.ResetSkipped(SkipAlreadySent)
+		return nil
+	case p.userID == nil:
+		return w.finish(ctx, id, SkipNoAccount)
+	case !time.Now().Before(p.expiresAt):
+		w.d.Observer.EmailFailed(kind, ClassExpired)
+		if err := w.mark(ctx, id, "expired"); err != nil {
+			return err
+		}
+		return river.JobCancel(ErrExpired)
+	case p.throttled:
+		return w.finish(ctx, id, SkipThrottled)
+	}
+
+	rendered, err := w.d.Renderer.Reset(mail.ResetData{
+		AppName:   w.d.AppName,
+		Name:      deref(p.name),
+		Link:      w.link(token),
+		ExpiresAt: p.expiresAt,
+	})
+	if err != nil {
+		return river.JobCancel(fmt.Errorf("render reset mail: %w", err))
+	}
+	// Never send after expiry, even if the send itself is slow to start.
+	sendCtx, cancel := context.WithDeadline(ctx, p.expiresAt)
+	defer cancel()
+	if err := w.d.send(sendCtx, kind, job.JobRow, deref(p.email), deref(p.name), rendered); err != nil {
+		if errors.Is(sendCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			w.d.Observer.EmailFailed(kind, ClassExpired)
+			_ = w.mark(ctx, id, "expired")
+			return river.JobCancel(ErrExpired)
+		}
+		if isFinal(err) || job.Attempt >= job.MaxAttempts {
+			_ = w.mark(ctx, id, "failed")
+		}
+		return err
+	}
+	// The mail is out. Recording it must not be lost to the job's own
+	// context running out just after the 250.
+	if _, err := w.d.Pool.Exec(context.WithoutCancel(ctx), w.d.Queries.Get("reset_mark_sent"), id); err != nil {
+		return fmt.Errorf("record reset mail as sent: %w", err)
+	}
+	return nil
+}
+
+// finish records an outcome that needs no mail and completes the job.
+func (w *SendResetWorker) finish(ctx context.Context, id uuid.UUID, outcome string) error {
+	w.d.Observer.ResetSkipped(outcome)
+	return w.mark(ctx, id, outcome)
+}
+
+func (w *SendResetWorker) mark(ctx context.Context, id uuid.UUID, outcome string) error {
+	if _, err := w.d.Pool.Exec(ctx, w.d.Queries.Get("reset_mark_outcome"), id, outcome); err != nil {
+		return fmt.Errorf("record reset outcome %s: %w", outcome, err)
+	}
+	return nil
+}
+
+func (w *SendResetWorker) link(token string) string {
+	return w.frontendURL + "/reset-password?token=" + url.QueryEscape(token)
+}
+
+// isFinal reports whether River will not run the job again after err.
+func isFinal(err error) bool {
+	var cancel *river.JobCancelError
+	return errors.As(err, &cancel)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

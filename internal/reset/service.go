@@ -1,0 +1,153 @@
+package reset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/redact"
+	appsql "github.com/todoapp/resetmail/sql"
+)
+
+// Inserter is the part of a River client the API needs: it only inserts.
+type Inserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// PasswordHasher hashes a new password with the same rules as registration.
+type PasswordHasher func(password string) (string, error)
+
+// ServiceConfig configures a Service.
+type ServiceConfig struct {
+	// Pool is the database. Required.
+	Pool *pgxpool.Pool
+	// Queries are the named statements. Required.
+	Queries *appsql.Queries
+	// Jobs inserts River jobs inside the request's transaction. Required.
+	Jobs Inserter
+	// HashPassword hashes the new password. Required.
+	HashPassword PasswordHasher
+	// TokenTTL is RESET_TOKEN_TTL. Defaults to 1h.
+	TokenTTL time.Duration
+	// MaxAttempts is EMAIL_MAX_ATTEMPTS, stamped on each job. Defaults to 12.
+	MaxAttempts int
+}
+
+// Service is the API's side of the reset flow.
+type Service struct {
+	cfg ServiceConfig
+}
+
+// NewService validates cfg and fills its defaults.
+func NewService(cfg ServiceConfig) (*Service, error) {
+	if cfg.Pool == nil || cfg.Queries == nil || cfg.Jobs == nil || cfg.HashPassword == nil {
+		return nil, errors.New("reset: Pool, Queries, Jobs and HashPassword are required")
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = time.Hour
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 12
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// RequestReset records a forgot-password request for a normalized email and
+// enqueues its mail in the same transaction. It does the same work whether
+// or not an account exists and never says which: the worker looks the
+// account up later, off the request's path.
+func (s *Service) RequestReset(ctx context.Context, email string) (uuid.UUID, error) {
+	id, err := uuid.NewRandom()
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("new request id: %w", err)
+	}
+	err = pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, s.cfg.Queries.Get("reset_insert_request"), id, email, s.cfg.TokenTTL.Seconds()); err != nil {
+			return fmt.Errorf("insert reset request: %w", err)
+		}
+		_, err := s.cfg.Jobs.InsertTx(ctx, tx,
+			SendResetArgs{RequestID: id, EmailMasked: redact.Email(email)},
+			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: s.cfg.MaxAttempts})
+		if err != nil {
+			return fmt.Errorf("enqueue reset email: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return id, nil
+}
+
+// errInvalidToken is the one answer for an unknown, expired, used or voided
+// token, so that a caller learns nothing about which.
+func errInvalidToken() error {
+	return apperr.New(apperr.CodeInvalidToken, "This reset link is invalid or has expired. Ask for a new one.")
+}
+
+// Verify reports whether token is usable now, and until when, without
+// consuming it.
+func (s *Service) Verify(ctx context.Context, token string) (time.Time, error) {
+	if !wellFormed(token) {
+		return time.Time{}, errInvalidToken()
+	}
+	var expiresAt time.Time
+	err := s.cfg.Pool.QueryRow(ctx, s.cfg.Queries.Get("reset_verify"), HashToken(token)).Scan(&expiresAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, errInvalidToken()
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("verify reset token: %w", err)
+	}
+	return expiresAt, nil
+}
+
+// Reset sets a new password with a token. In one transaction it consumes
+// the token, voids the user's other open tokens, bumps the token version so
+// that every earlier JWT stops working, and enqueues a "password changed"
+// notice. The caller has validated newPassword against the registration
+// rules. It does not log the user in: OWASP advises against it.
+func (s *Service) Reset(ctx context.Context, token, newPassword string) error {
+	// Check first, so that a bad token does not cost a password hash.
+	if _, err := s.Verify(ctx, token); err != nil {
+		return err
+	}
+	hash, err := s.cfg.HashPassword(newPassword)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	return pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+		var requestID uuid.UUID
+		var userID int64
+		err := tx.QueryRow(ctx, s.cfg.Queries.Get("reset_consume"), HashToken(token)).Scan(&requestID, &userID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Used or expired between the check and now.
+			return errInvalidToken()
+		}
+		if err != nil {
+			return fmt.Errorf("consume reset token: %w", err)
+		}
+		var email string
+		if err := tx.QueryRow(ctx, s.cfg.Queries.Get("reset_set_password"), userID, hash).Scan(&email); err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		if _, err := tx.Exec(ctx, s.cfg.Queries.Get("reset_void_others"), userID, requestID); err != nil {
+			return fmt.Errorf("void other reset tokens: %w", err)
+		}
+		_, err = s.cfg.Jobs.InsertTx(ctx, tx,
+			PasswordChangedArgs{UserID: userID, EmailMasked: redact.Email(email)},
+			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: s.cfg.MaxAttempts})
+		if err != nil {
+			return fmt.Errorf("enqueue password-changed notice: %w", err)
+		}
+		return nil
+	})
+}

@@ -109,7 +109,7 @@ func (c *API) validate(p *problems) {
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			p.addf("METRICS_ADDR must look like :9091 or 127.0.0.1:9091, not %q", c.MetricsAddr)
-		} else if port == portString(c.Port) {
+		} else if port != "0" && port == portString(c.Port) {
 			p.add("METRICS_ADDR must not use the public PORT")
 		}
 	}

@@ -90,6 +90,9 @@ func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow,
 		return nil
 	}
 	switch {
+	case mail.IsPermanent(err) && isSetupStage(err):
+		d.Observer.EmailFailed(kind, ClassPermanent)
+		return river.JobCancel(fmt.Errorf("SMTP configuration problem, not retrying (check SMTP_* settings with `worker check-smtp`): %w", err))
 	case mail.IsPermanent(err):
 		d.Observer.EmailFailed(kind, ClassPermanent)
 		return river.JobCancel(fmt.Errorf("provider rejected the message, not retrying: %w", err))
@@ -100,4 +103,19 @@ func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow,
 		d.Observer.EmailFailed(kind, ClassTransient)
 		return fmt.Errorf("provider unavailable, will retry (attempt %d of %d): %w", row.Attempt, row.MaxAttempts, err)
 	}
+}
+
+// isSetupStage reports whether err happened before any message was offered
+// (dial, TLS, EHLO, AUTH): a permanent failure there is our configuration,
+// not the recipient, and on-call fixes it differently.
+func isSetupStage(err error) bool {
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Stage {
+	case mail.StageMail, mail.StageRcpt, mail.StageData, mail.StageBody:
+		return false
+	}
+	return true
 }

@@ -1,0 +1,133 @@
+package reset_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/testutil"
+)
+
+func TestHostileNamesAreEscapedAndCannotInjectHeaders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{})
+	b.addUser(t, "mallory@example.com", "<script>alert(1)</script>\r\nBcc: victim@evil.example.com")
+
+	_, err := b.svc.RequestReset(ctx, "mallory@example.com")
+	require.NoError(t, err)
+	b.waitJob(t, "password_reset_email", 1)
+	require.NoError(t, b.smtp.WaitForCount(ctx, 1))
+	msg := b.smtp.Messages()[0]
+	require.Equal(t, []string{"mallory@example.com"}, msg.To, "no extra envelope recipient")
+
+	parsed, err := testutil.ParseMail(msg.Data)
+	require.NoError(t, err)
+	require.Empty(t, parsed.Header.Get("Bcc"))
+	require.NotContains(t, strings.ToLower(parsed.HTML), "<script")
+	require.Contains(t, parsed.HTML, "&lt;script&gt;")
+	for key := range parsed.Header {
+		require.NotEqual(t, "bcc", strings.ToLower(key))
+	}
+}
+
+// TestTwoWorkersDeliverEachMailExactlyOnce runs two River clients, as two
+// worker processes would, over one database.
+func TestTwoWorkersDeliverEachMailExactlyOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{})
+	b.secondWorker(t)
+
+	const n = 500
+	for i := range n {
+		b.addUser(t, fmt.Sprintf("user%03d@example.com", i), "User")
+	}
+	for i := range n {
+		_, err := b.svc.RequestReset(ctx, fmt.Sprintf("user%03d@example.com", i))
+		require.NoError(t, err)
+	}
+	b.waitJob(t, "password_reset_email", n)
+	require.NoError(t, b.smtp.WaitForCount(ctx, n))
+
+	// Give any stray duplicate a moment to arrive before counting.
+	time.Sleep(200 * time.Millisecond)
+	perRecipient := map[string]int{}
+	for _, m := range b.smtp.Messages() {
+		perRecipient[m.To[0]]++
+	}
+	require.Len(t, perRecipient, n)
+	for to, c := range perRecipient {
+		require.Equal(t, 1, c, "%s got %d mails", to, c)
+	}
+}
+
+func TestSMTPServerDownThenBackDeliversEverything(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{})
+	const n = 20
+	for i := range n {
+		b.addUser(t, fmt.Sprintf("down%02d@example.com", i), "User")
+	}
+
+	b.smtp.Down()
+	dialsBefore := b.smtp.Dials()
+	for i := range n {
+		_, err := b.svc.RequestReset(ctx, fmt.Sprintf("down%02d@example.com", i))
+		require.NoError(t, err)
+	}
+	time.Sleep(time.Second)
+	dialsWhileDown := b.smtp.Dials() - dialsBefore
+	require.NoError(t, b.smtp.Up())
+
+	b.waitJob(t, "password_reset_email", n)
+	require.Equal(t, n, b.smtp.Count())
+	// With 20 jobs retrying every 20-100 ms for a second, a hot loop
+	// would dial hundreds of times; the dial backoff keeps it to a few.
+	require.Less(t, dialsWhileDown, int64(30), "dials while the server was down")
+}
+
+// secondWorker starts another River client working the same queue, with
+// its own SMTP transport, like a second worker process.
+func (b *testBundle) secondWorker(t *testing.T) *river.Client[pgx.Tx] {
+	t.Helper()
+	sender, err := mail.NewSender(mail.SenderConfig{Host: b.smtp.Host(), Port: b.smtp.Port(), TLS: mail.TLSNone})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sender.Close() })
+	renderer, err := mail.NewRenderer(mail.RendererConfig{})
+	require.NoError(t, err)
+	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
+		DeliveryConfig: reset.DeliveryConfig{
+			Pool: b.db.Pool, Queries: b.db.Queries, Mailer: sender, Renderer: renderer,
+			From: "Todo <no-reply@example.com>",
+		},
+		Key: b.key, FrontendURL: frontendURL,
+	})
+	require.NoError(t, err)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, sendReset)
+	client, err := river.NewClient(riverpgxv5.New(b.db.Pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{reset.QueueEmail: {MaxWorkers: 20}},
+		Workers:           workers,
+		FetchCooldown:     5 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	require.NoError(t, client.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = client.Stop(ctx)
+	})
+	return client
+}

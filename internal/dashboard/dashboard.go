@@ -76,8 +76,12 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !g.authorized(r) {
-		g.failures.fail(ip, time.Now())
-		g.cfg.Logger.WarnContext(r.Context(), "dashboard login refused", slog.String("client_ip", ip))
+		// A browser's first request carries no credentials and only asks
+		// for the prompt; only a wrong guess counts against the limit.
+		if _, _, presented := r.BasicAuth(); presented {
+			g.failures.fail(ip, time.Now())
+			g.cfg.Logger.WarnContext(r.Context(), "dashboard login refused", slog.String("client_ip", ip))
+		}
 		w.Header().Set("WWW-Authenticate", `Basic realm="jobs", charset="UTF-8"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "Dashboard credentials required.")
 		return

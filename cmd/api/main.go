@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/todoapp/resetmail/internal/boot"
 )
 
 func main() {
@@ -15,6 +17,6 @@ func main() {
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		stop()
-		os.Exit(exitCode(err))
+		os.Exit(boot.ExitCode(err))
 	}
 }

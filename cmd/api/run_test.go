@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/testdb"
 	"github.com/todoapp/resetmail/internal/testutil"
 )
@@ -118,7 +119,7 @@ func TestRunRefusesPendingMigrations(t *testing.T) {
 	}), &testutil.LogBuffer{}, &testutil.LogBuffer{})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "run `api migrate`")
-	require.Equal(t, 2, exitCode(err))
+	require.Equal(t, 2, boot.ExitCode(err))
 }
 
 func TestRunReportsAllConfigProblemsAtOnce(t *testing.T) {
@@ -133,7 +134,7 @@ func TestRunReportsAllConfigProblemsAtOnce(t *testing.T) {
 	require.Contains(t, msg, "JWT_SECRET must be at least 32 bytes")
 	require.Contains(t, msg, "DATABASE_URL: cannot reach the database")
 	require.NotContains(t, msg, "short")
-	require.Equal(t, 2, exitCode(err))
+	require.Equal(t, 2, boot.ExitCode(err))
 }
 
 func TestRunUnknownCommand(t *testing.T) {
@@ -141,5 +142,5 @@ func TestRunUnknownCommand(t *testing.T) {
 
 	err := run(context.Background(), []string{"api", "frobnicate"}, testutil.Env(nil), &testutil.LogBuffer{}, &testutil.LogBuffer{})
 	require.ErrorContains(t, err, `unknown command "frobnicate"`)
-	require.Equal(t, 2, exitCode(err))
+	require.Equal(t, 2, boot.ExitCode(err))
 }

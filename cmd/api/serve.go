@@ -21,21 +21,15 @@ import (
 	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/todo"
-	appsql "github.com/todoapp/resetmail/sql"
 )
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.LoadAPI(boot.Environ(getenv, &config.API{}))
-	cfgErr := boot.AsConfigError(err)
-	logger := boot.Logger(stdout, &cfg.Common)
-	queries, err := appsql.LoadQueries()
+	basics, err := boot.Start(ctx, stdout, &cfg.Common, err)
 	if err != nil {
 		return err
 	}
-	pool, cfgErr := boot.Database(ctx, &cfg.Common, queries, cfgErr)
-	if cfgErr != nil {
-		return cfgErr
-	}
+	logger, queries, pool := basics.Logger, basics.Queries, basics.Pool
 	defer pool.Close()
 
 	authService, err := auth.NewService(auth.Options{

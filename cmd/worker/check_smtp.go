@@ -22,7 +22,7 @@ func checkSMTP(ctx context.Context, args []string, getenv func(string) string, s
 	fs.SetOutput(stdout)
 	sendTo := fs.String("send-to", "", "also send a test message to this address")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return boot.UsageError{Msg: err.Error()}
 	}
 	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
 	if cfgErr := boot.AsConfigError(err); cfgErr != nil {
@@ -33,7 +33,7 @@ func checkSMTP(ctx context.Context, args []string, getenv func(string) string, s
 	var msg *mail.CheckMessage
 	if *sendTo != "" {
 		if msg, err = testMessage(cfg, *sendTo); err != nil {
-			return usageError{fmt.Sprintf("--send-to: %v", err)}
+			return boot.UsageError{Msg: fmt.Sprintf("--send-to: %v", err)}
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.SMTPDialTimeout+4*cfg.SMTPCommandTimeout)

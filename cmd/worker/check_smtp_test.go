@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/testutil"
 )
@@ -49,7 +50,7 @@ func TestCheckSMTPNamesTheFailingStep(t *testing.T) {
 	require.Contains(t, strings.ToLower(err.Error()), "auth")
 	require.Contains(t, out.String(), "FAILED")
 	require.NotContains(t, out.String(), "the-wrong-one")
-	require.Equal(t, 1, exitCode(err))
+	require.Equal(t, 1, boot.ExitCode(err))
 }
 
 func TestCheckSMTPRejectsBadSettings(t *testing.T) {
@@ -59,5 +60,5 @@ func TestCheckSMTPRejectsBadSettings(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "SMTP_TLS")
 	require.Contains(t, err.Error(), "SMTP_HOST is required")
-	require.Equal(t, 2, exitCode(err))
+	require.Equal(t, 2, boot.ExitCode(err))
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -45,18 +44,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_, err := fmt.Fprintln(stdout, usage)
 		return err
 	default:
-		return usageError{fmt.Sprintf("unknown command %q\n\n%s", cmd, usage)}
+		return boot.UsageError{Msg: fmt.Sprintf("unknown command %q\n\n%s", cmd, usage)}
 	}
-}
-
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func exitCode(err error) int {
-	var ue usageError
-	if errors.As(err, &ue) || boot.AsConfigError(err) != nil {
-		return boot.ExitConfig
-	}
-	return 1
 }

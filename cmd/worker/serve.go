@@ -28,16 +28,11 @@ import (
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
-	cfgErr := boot.AsConfigError(err)
-	logger := boot.Logger(stdout, &cfg.Common)
-	queries, err := appsql.LoadQueries()
+	basics, err := boot.Start(ctx, stdout, &cfg.Common, err)
 	if err != nil {
 		return err
 	}
-	pool, cfgErr := boot.Database(ctx, &cfg.Common, queries, cfgErr)
-	if cfgErr != nil {
-		return cfgErr
-	}
+	logger, queries, pool := basics.Logger, basics.Queries, basics.Pool
 	defer pool.Close()
 
 	reg := metrics.NewRegistry()

@@ -100,3 +100,44 @@ func AsConfigError(err error) *config.Error {
 	}
 	return nil
 }
+
+// Basics are what both binaries hold once start-up checks pass.
+type Basics struct {
+	// Logger is the process logger.
+	Logger *slog.Logger
+	// Queries are the named SQL statements.
+	Queries *appsql.Queries
+	// Pool is the checked database pool; the caller closes it.
+	Pool *pgxpool.Pool
+}
+
+// Start runs the start-up steps both binaries share: the logger, the named
+// queries, and the database check. loadErr is what loading the config
+// returned; its problems and the database's are reported together.
+func Start(ctx context.Context, stdout io.Writer, c *config.Common, loadErr error) (*Basics, error) {
+	logger := Logger(stdout, c)
+	queries, err := appsql.LoadQueries()
+	if err != nil {
+		return nil, err
+	}
+	pool, cfgErr := Database(ctx, c, queries, AsConfigError(loadErr))
+	if cfgErr != nil {
+		return nil, cfgErr
+	}
+	return &Basics{Logger: logger, Queries: queries, Pool: pool}, nil
+}
+
+// UsageError is a bad command line; it exits with ExitConfig.
+type UsageError struct{ Msg string }
+
+func (e UsageError) Error() string { return e.Msg }
+
+// ExitCode maps run's error to the process's exit status: 2 for a usage or
+// configuration problem, 1 for anything else.
+func ExitCode(err error) int {
+	var ue UsageError
+	if errors.As(err, &ue) || AsConfigError(err) != nil {
+		return ExitConfig
+	}
+	return 1
+}

@@ -24,6 +24,19 @@ mailpit: bin/mailpit
 bin/mailpit: internal/tools/go.mod
 	cd internal/tools && $(GO) build -o ../../bin/mailpit github.com/axllent/mailpit
 
+## bench: measure the reset pipeline against ceilings taken in the same run; writes docs/benchmarks.md (under 10 minutes)
+.PHONY: bench
+bench:
+	.ci/bench-tools
+	.ci/ensure-postgres test
+	BENCH_COMMAND="make bench" $(GO) run ./internal/bench
+
+## chaos: the fault drills (flaky SMTP, worker crashes, SMTP outage, Postgres restart, graceful deploy, bad input); writes docs/reliability.md (under 10 minutes)
+.PHONY: chaos
+chaos:
+	.ci/ensure-postgres test
+	CHAOS_COMMAND="make chaos" $(GO) run ./internal/chaos
+
 vet:
 	$(GO) vet ./...
 

@@ -7,12 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/testutil"
 )
@@ -46,7 +42,7 @@ func TestTwoWorkersDeliverEachMailExactlyOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t, bundleOpts{})
-	b.secondWorker(t)
+	startWorker(t, b.db, b.smtp, b.key, reset.NopObserver{}, 0)
 
 	const n = 500
 	for i := range n {
@@ -88,6 +84,11 @@ func TestSMTPServerDownThenBackDeliversEverything(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	dialsWhileDown := b.smtp.Dials() - dialsBefore
+	// A snooze records no error, so the job's output says why it waits.
+	var meta string
+	require.NoError(t, b.db.Pool.QueryRow(ctx, b.db.Queries.Get("test_job_metadata"), "password_reset_email").Scan(&meta))
+	require.Contains(t, meta, "provider down, still retrying")
+	require.NotContains(t, meta, "down00@")
 	require.NoError(t, b.smtp.Up())
 
 	b.waitJob(t, "password_reset_email", n)
@@ -95,39 +96,4 @@ func TestSMTPServerDownThenBackDeliversEverything(t *testing.T) {
 	// With 20 jobs retrying every 20-100 ms for a second, a hot loop
 	// would dial hundreds of times; the dial backoff keeps it to a few.
 	require.Less(t, dialsWhileDown, int64(30), "dials while the server was down")
-}
-
-// secondWorker starts another River client working the same queue, with
-// its own SMTP transport, like a second worker process.
-func (b *testBundle) secondWorker(t *testing.T) *river.Client[pgx.Tx] {
-	t.Helper()
-	sender, err := mail.NewSender(mail.SenderConfig{Host: b.smtp.Host(), Port: b.smtp.Port(), TLS: mail.TLSNone})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sender.Close() })
-	renderer, err := mail.NewRenderer(mail.RendererConfig{})
-	require.NoError(t, err)
-	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
-		DeliveryConfig: reset.DeliveryConfig{
-			Pool: b.db.Pool, Queries: b.db.Queries, Mailer: sender, Renderer: renderer,
-			From: "Todo <no-reply@example.com>",
-		},
-		Key: b.key, FrontendURL: frontendURL,
-	})
-	require.NoError(t, err)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, sendReset)
-	client, err := river.NewClient(riverpgxv5.New(b.db.Pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{reset.QueueEmail: {MaxWorkers: 20}},
-		Workers:           workers,
-		FetchCooldown:     5 * time.Millisecond,
-		FetchPollInterval: 50 * time.Millisecond,
-	})
-	require.NoError(t, err)
-	require.NoError(t, client.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = client.Stop(ctx)
-	})
-	return client
 }

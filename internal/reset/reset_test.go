@@ -45,9 +45,30 @@ type bundleOpts struct {
 
 func setup(t *testing.T, o bundleOpts) *testBundle {
 	t.Helper()
-	ctx := context.Background()
 	db := testdb.New(t)
 	srv := smtptest.NewT(t, smtptest.Options{Fault: o.fault})
+	key := []byte(testutil.Secret("reset-key", 40))
+	obs := &recordingObserver{}
+	client := startWorker(t, db, srv, key, obs, o.throttle)
+
+	ttl := o.ttl
+	if ttl == 0 {
+		ttl = time.Hour
+	}
+	svc, err := reset.NewService(reset.ServiceConfig{
+		Pool: db.Pool, Queries: db.Queries, Jobs: client,
+		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
+		TokenTTL:     ttl, MaxAttempts: o.attempts,
+	})
+	require.NoError(t, err)
+	return &testBundle{db: db, smtp: srv, client: client, svc: svc, key: key, obs: obs}
+}
+
+// startWorker starts a River client that works the email queue through its
+// own SMTP transport, the way one worker process does. Tests start two for
+// two workers.
+func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, obs reset.Observer, throttle time.Duration) *river.Client[pgx.Tx] {
+	t.Helper()
 	sender, err := mail.NewSender(mail.SenderConfig{
 		Host: srv.Host(), Port: srv.Port(), TLS: mail.TLSNone,
 		DialBackoffMin: 10 * time.Millisecond, DialBackoffMax: 50 * time.Millisecond,
@@ -57,14 +78,12 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 	renderer, err := mail.NewRenderer(mail.RendererConfig{})
 	require.NoError(t, err)
 
-	key := []byte(testutil.Secret("reset-key", 40))
-	obs := &recordingObserver{}
 	delivery := reset.DeliveryConfig{
 		Pool: db.Pool, Queries: db.Queries, Mailer: sender, Renderer: renderer,
 		From: "Todo <no-reply@example.com>", Observer: obs,
 	}
 	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
-		DeliveryConfig: delivery, Key: key, FrontendURL: frontendURL, ThrottleInterval: o.throttle,
+		DeliveryConfig: delivery, Key: key, FrontendURL: frontendURL, ThrottleInterval: throttle,
 	})
 	require.NoError(t, err)
 	changed, err := reset.NewPasswordChangedWorker(delivery)
@@ -82,24 +101,13 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 		JobTimeout:        10 * time.Second,
 	})
 	require.NoError(t, err)
-	require.NoError(t, client.Start(ctx))
+	require.NoError(t, client.Start(context.Background()))
 	t.Cleanup(func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = client.Stop(stopCtx)
 	})
-
-	ttl := o.ttl
-	if ttl == 0 {
-		ttl = time.Hour
-	}
-	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Queries: db.Queries, Jobs: client,
-		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
-		TokenTTL:     ttl, MaxAttempts: o.attempts,
-	})
-	require.NoError(t, err)
-	return &testBundle{db: db, smtp: srv, client: client, svc: svc, key: key, obs: obs}
+	return client
 }
 
 func (b *testBundle) addUser(t *testing.T, email, name string) int64 {

@@ -40,6 +40,10 @@ type SendResetWorker struct {
 	key              []byte
 	frontendURL      string
 	throttleInterval time.Duration
+	// prepare and markSent share round trips and commits between
+	// concurrent jobs; see coalescer.
+	prepare  *coalescer
+	markSent *coalescer
 }
 
 // NewSendResetWorker validates cfg.
@@ -54,7 +58,11 @@ func NewSendResetWorker(cfg SendResetConfig) (*SendResetWorker, error) {
 	if cfg.FrontendURL == "" {
 		return nil, errors.New("reset: FrontendURL is required")
 	}
-	return &SendResetWorker{d: d, key: cfg.Key, frontendURL: cfg.FrontendURL, throttleInterval: cfg.ThrottleInterval}, nil
+	return &SendResetWorker{
+		d: d, key: cfg.Key, frontendURL: cfg.FrontendURL, throttleInterval: cfg.ThrottleInterval,
+		prepare:  newCoalescer(d.Pool, d.Queries.Get("reset_prepare")),
+		markSent: newCoalescer(d.Pool, d.Queries.Get("reset_mark_sent")),
+	}, nil
 }
 
 // prepared is the state reset_prepare returns for one request.
@@ -78,8 +86,9 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	token := DeriveToken(w.key, id)
 
 	var p prepared
-	err := w.d.Pool.QueryRow(ctx, w.d.Queries.Get("reset_prepare"), id, HashToken(token), w.throttleInterval.Seconds()).
-		Scan(&p.outcome, &p.expiresAt, &p.sentAt, &p.userID, &p.email, &p.name, &p.throttled)
+	err := w.prepare.queryRow(ctx, func(row pgx.Row) error {
+		return row.Scan(&p.outcome, &p.expiresAt, &p.sentAt, &p.userID, &p.email, &p.name, &p.throttled)
+	}, id, HashToken(token), w.throttleInterval.Seconds())
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The cleanup job deleted it: nothing left to deliver.
 		w.d.Logger.InfoContext(ctx, "reset request no longer exists", slog.String("request_id", id.String()))
@@ -123,14 +132,16 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 			_ = w.mark(ctx, id, "expired")
 			return river.JobCancel(ErrExpired)
 		}
-		if isFinal(err) || job.Attempt >= job.MaxAttempts {
+		// A snoozed job will run again without using an attempt, even on
+		// its last one, so it has not failed.
+		if isFinal(err) || (job.Attempt >= job.MaxAttempts && !isSnooze(err)) {
 			_ = w.mark(ctx, id, "failed")
 		}
 		return err
 	}
 	// The mail is out. Recording it must not be lost to the job's own
 	// context running out just after the 250.
-	if _, err := w.d.Pool.Exec(context.WithoutCancel(ctx), w.d.Queries.Get("reset_mark_sent"), id); err != nil {
+	if err := w.markSent.exec(context.WithoutCancel(ctx), id); err != nil {
 		return fmt.Errorf("record reset mail as sent: %w", err)
 	}
 	return nil

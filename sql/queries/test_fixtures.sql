@@ -23,3 +23,8 @@ UPDATE password_reset_requests SET outcome = 'pending', sent_at = NULL WHERE id 
 -- name: test_reset_expire_all
 -- Ages every reset request past its expiry, instead of a test waiting.
 UPDATE password_reset_requests SET expires_at = now() - interval '1 second';
+
+-- name: test_job_metadata
+SELECT coalesce(string_agg(metadata::text, E'\n'), '')
+FROM river_job
+WHERE kind = $1;

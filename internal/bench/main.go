@@ -1,0 +1,87 @@
+// Command bench is `make bench`: it measures the password-reset pipeline on
+// this machine and writes the figures into docs/benchmarks.md. Every
+// headline figure is a ratio against a ceiling measured in the same run,
+// because the machine is shared and its absolute speed varies from run to
+// run.
+//
+//	go run ./internal/bench                 # every figure, about 8 minutes
+//	go run ./internal/bench -only 1,4       # some figures
+//	go run ./internal/bench -out ''         # print, do not touch the docs
+//
+// It builds the real api and worker binaries and runs them as processes
+// against the local Postgres (TEST_DATABASE_URL, as the tests use) and an
+// in-process SMTP sink, each measurement on a fresh database.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	only := flag.String("only", "", "comma-separated figure numbers to run (default all)")
+	out := flag.String("out", "docs/benchmarks.md", "report to update between the bench markers; empty prints only")
+	profileDir := flag.String("profile-dir", "", "keep the worker's CPU profile here (default: a temporary directory)")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	want := map[string]bool{}
+	for _, f := range strings.Split(*only, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			want[f] = true
+		}
+	}
+	binDir, err := os.MkdirTemp("", "resetmail-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(binDir)
+	if *profileDir == "" {
+		*profileDir = binDir
+	}
+	started := time.Now()
+	h, err := newHarness(ctx, binDir, fullSizes(), os.Stderr)
+	if err != nil {
+		return err
+	}
+	h.profileDir = *profileDir
+	meta, err := runMeta(os.Args)
+	if err != nil {
+		return err
+	}
+	var sections []section
+	for _, fig := range figures() {
+		if len(want) > 0 && !want[fig.id] {
+			continue
+		}
+		h.logf("figure %s: %s", fig.id, fig.title)
+		stamp := meta.stamp()
+		body, err := fig.run(h, ctx)
+		if err != nil {
+			return fmt.Errorf("figure %s (%s): %w", fig.id, fig.title, err)
+		}
+		sec := section{marker: fig.marker, title: fig.title, body: stamp + "\n" + body}
+		fmt.Println(sec.markdown())
+		sections = append(sections, sec)
+	}
+	h.logf("all figures done in %s", time.Since(started).Round(time.Second))
+	if *out == "" {
+		return nil
+	}
+	return updateReport(*out, sections)
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/todoapp/resetmail/internal/reset"
+	appsql "github.com/todoapp/resetmail/sql"
+)
+
+// tracedStmt is one statement a pgx connection sent, with its arguments.
+type tracedStmt struct {
+	SQL  string
+	Args []any
+}
+
+// stmtRecorder is a pgx.QueryTracer that keeps every statement, so that the
+// benchmark can see exactly what River sends instead of assuming it.
+type stmtRecorder struct {
+	mu    sync.Mutex
+	stmts []tracedStmt
+}
+
+// TraceQueryStart implements pgx.QueryTracer.
+func (r *stmtRecorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r.mu.Lock()
+	r.stmts = append(r.stmts, tracedStmt{SQL: d.SQL, Args: d.Args})
+	r.mu.Unlock()
+	return ctx
+}
+
+// TraceQueryEnd implements pgx.QueryTracer.
+func (r *stmtRecorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *stmtRecorder) take() []tracedStmt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.stmts
+	r.stmts = nil
+	return out
+}
+
+// forgotPasswordTx is the transaction forgot-password commits, as captured
+// from reset.Service.RequestReset on a traced connection.
+type forgotPasswordTx struct {
+	// Insert is reset_insert_request with its arguments.
+	Insert tracedStmt
+	// Job is River's job insert with its arguments.
+	Job tracedStmt
+	// Notify is River's pg_notify, when the capture saw one. River's insert
+	// notification limiter sends it at most once per FetchCooldown per queue,
+	// so under load nearly every transaction goes without it.
+	Notify *tracedStmt
+	// All is every statement of the steady-state transaction, in order.
+	All []tracedStmt
+}
+
+// captureForgotPassword runs the API's own RequestReset twice on a traced
+// single-connection pool over dbURL and returns the statements of the second
+// transaction (the first carries River's one-off capability probe), leaving
+// out River's rate-limited pg_notify wherever it appears. It fails if the transaction is not exactly BEGIN,
+// reset_insert_request, River's insert as recorded in bench_river_insert_job,
+// COMMIT: that is the guarantee that the pgbench script replays the real
+// transaction, and it breaks loudly when River's SQL changes.
+func captureForgotPassword(ctx context.Context, dbURL string, queries *appsql.Queries) (*forgotPasswordTx, error) {
+	pc, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	rec := &stmtRecorder{}
+	pc.ConnConfig.Tracer = rec
+	pc.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+	// The API's River client is insert-only; its FetchCooldown drives the
+	// insert notification limiter.
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{SkipUnknownJobCheck: true})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := reset.NewService(reset.ServiceConfig{
+		Pool: pool, Queries: queries, Jobs: client,
+		HashPassword: func(string) (string, error) { return "", errors.New("unused") },
+	})
+	if err != nil {
+		return nil, err
+	}
+	var first []tracedStmt
+	for i := range 2 {
+		if _, err := svc.RequestReset(ctx, fmt.Sprintf("trace-%d@example.com", i)); err != nil {
+			return nil, fmt.Errorf("traced RequestReset: %w", err)
+		}
+		if i == 0 {
+			first = rec.take()
+		}
+	}
+	// River's rate-limited pg_notify may appear in either transaction (on
+	// a slow machine the second call can come after the limit's interval);
+	// it is optional by design, so it is set aside before comparing.
+	var second []tracedStmt
+	out := &forgotPasswordTx{}
+	for _, s := range rec.take() {
+		if strings.Contains(s.SQL, "pg_notify") {
+			out.Notify = &s
+			continue
+		}
+		second = append(second, s)
+	}
+	for _, s := range first {
+		if strings.Contains(s.SQL, "pg_notify") {
+			out.Notify = &s
+		}
+	}
+	out.All = second
+	want := []string{"begin", queries.Get("reset_insert_request"), queries.Get("bench_river_insert_job"), "commit"}
+	if len(second) != len(want) {
+		return nil, fmt.Errorf("forgot-password sent %d statements, expected %d:\n%s", len(second), len(want), dumpStmts(second))
+	}
+	for i, w := range want {
+		if normalizeSQL(second[i].SQL) != normalizeSQL(w) {
+			return nil, fmt.Errorf("forgot-password statement %d differs from sql/queries:\n--- sent ---\n%s\n--- expected ---\n%s", i+1, second[i].SQL, w)
+		}
+	}
+	out.Insert, out.Job = second[1], second[2]
+	return out, nil
+}
+
+// normalizeSQL drops leading comment lines and surrounding space: sqlc
+// starts River's statement with a "-- name:" line, which would clash with
+// the named-query markers in sql/queries, and bench.sql explains the
+// statement in comments of its own. Everything from the first line of SQL
+// on must match byte for byte.
+func normalizeSQL(s string) string {
+	s = strings.TrimSpace(s)
+	for strings.HasPrefix(s, "--") {
+		_, rest, ok := strings.Cut(s, "\n")
+		if !ok {
+			return ""
+		}
+		s = strings.TrimSpace(rest)
+	}
+	return s
+}
+
+func dumpStmts(stmts []tracedStmt) string {
+	var b strings.Builder
+	for i, s := range stmts {
+		fmt.Fprintf(&b, "%d: %s\n", i+1, s.SQL)
+	}
+	return b.String()
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/todoapp/resetmail/internal/smtptest"
+)
+
+// crashSettings lower the crash-recovery timers so that the rescue after a
+// kill happens within the drill. They keep the config rules: JOB_TIMEOUT
+// exceeds SMTP_DIAL_TIMEOUT + SMTP_COMMAND_TIMEOUT, and
+// RESCUE_STUCK_JOBS_AFTER is at least JOB_TIMEOUT.
+func crashSettings() []string {
+	return []string{
+		"SMTP_DIAL_TIMEOUT", "2s",
+		"SMTP_COMMAND_TIMEOUT", "3s",
+		"JOB_TIMEOUT", "6s",
+		"RESCUE_STUCK_JOBS_AFTER", "10s",
+	}
+}
+
+// runWorkerCrash runs three workers and SIGKILLs the oldest every interval,
+// starting a replacement at once, while resets arrive at a steady rate.
+// Nothing may be lost; duplicates may come only from sends in flight at a
+// kill, and each must carry the same working link.
+func runWorkerCrash(ctx context.Context, s *Suite) (*Result, error) {
+	const drill = "worker-crash"
+	n := s.size(5000, 400)
+	every := s.dur(15*time.Second, 5*time.Second)
+	kills := s.size(3, 2)
+	// Spread the requests over one interval more than there are kills, so
+	// that every kill lands while mail is flowing.
+	rate := float64(n) / (every * time.Duration(kills+1)).Seconds()
+	latency := 200 * time.Millisecond
+	addrs := emails(drill, n, nil)
+	st, err := newStack(ctx, s, stackOpts{
+		drill:   drill,
+		workers: 3,
+		// A provider's round trip keeps some sends in flight at each kill.
+		sink: smtptest.Options{Latency: latency},
+		env:  crashSettings(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if err := st.seedUsers(ctx, addrs); err != nil {
+		return nil, err
+	}
+	r := &Result{
+		Drill: drill,
+		Scenario: fmt.Sprintf("%d resets at %.0f/s, 3 workers, sink latency %s; SIGKILL the oldest worker every %s (%d kills) and start a replacement at once",
+			n, rate, latency, every, kills),
+		Requested: n,
+		Settings:  st.settings(),
+	}
+
+	start := time.Now()
+	done := make(chan []sent, 1)
+	go func() { done <- st.load(ctx, addrs, 16, rate, nil) }()
+	var inflight []int
+	for k := 1; k <= kills; k++ {
+		if err := sleepUntil(ctx, start.Add(time.Duration(k)*every)); err != nil {
+			return nil, err
+		}
+		victim := st.liveWorkers()[0]
+		if err := victim.Kill(); err != nil {
+			return nil, err
+		}
+		// The dead worker's jobs stay "running" under its client ID until
+		// the rescuer takes them: those are exactly its sends in flight.
+		n, err := st.jobsOf(ctx, victim, "running")
+		if err != nil {
+			return nil, err
+		}
+		inflight = append(inflight, n)
+		s.logf(drill, "killed %s with %d jobs in flight; restarting", victim.Name, n)
+		if _, err := st.startWorker(ctx); err != nil {
+			return nil, err
+		}
+	}
+	answers := <-done
+	s.logf(drill, "requests done in %s; waiting for the rescuer and the queue", roundDuration(time.Since(start)))
+	drained, err := st.waitDrained(ctx, s.dur(4*time.Minute, 3*time.Minute))
+	if err != nil {
+		return nil, err
+	}
+	r.Drain = drained.Sub(start)
+
+	l := newLedger(acceptedAt(answers), st.sink.Messages())
+	lost := l.tally(r, nil)
+	outcomes, err := st.outcomes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// A rescued job either had its mail out before the kill (the user
+	// waited only for that first copy) or sent it only after the rescue.
+	// A rescued job that sends again makes a second copy; how long that
+	// took shows the rescue's own latency.
+	rescued, afterRescue := 0, 0
+	var rescuedDelays []time.Duration
+	var secondCopy time.Duration
+	for email, o := range outcomes {
+		msgs := l.byRcpt[email]
+		if !o.Rescued || len(msgs) == 0 {
+			continue
+		}
+		rescued++
+		d := max(0, msgs[0].At.Sub(l.accepted[email]))
+		rescuedDelays = append(rescuedDelays, d)
+		if d > time.Second {
+			afterRescue++
+		}
+		if len(msgs) > 1 {
+			secondCopy = max(secondCopy, msgs[len(msgs)-1].At.Sub(l.accepted[email]))
+		}
+	}
+	slices.Sort(rescuedDelays)
+	links := st.checkLinks(ctx, l, 20)
+	totalInflight := 0
+	for _, n := range inflight {
+		totalInflight += n
+	}
+	all := l.delays(nil)
+
+	r.add("sends in flight at each kill", "%s (total %d)", joinInts(inflight), totalInflight)
+	r.add("jobs rescued after a kill", "%d, of which %d had no mail out before the kill", rescued, afterRescue)
+	r.add("longest delay of a rescued mail", "%s from 202 to its first copy in the inbox; %s to the latest second copy sent by a rescued job",
+		roundDuration(percentile(rescuedDelays, 100)), roundDuration(secondCopy))
+	r.add("202 to inbox, all mails", "p50 %s, p99 %s, max %s", roundDuration(percentile(all, 50)), roundDuration(percentile(all, 99)), roundDuration(percentile(all, 100)))
+	r.add("duplicated recipients", "%d, each with one link in every copy: %d", links.Duplicated, links.SameLink)
+	r.add("links checked via /verify", "%d of %d work (every duplicate plus %d single mails)", links.Working, links.Checked, links.Checked-links.Duplicated)
+
+	r.check(r.Accepted == n, "only %d of %d requests got 202", r.Accepted, n)
+	r.check(r.Lost == 0, "%d accepted recipients got no mail, e.g. %s", r.Lost, strings.Join(first(lost, 5), ", "))
+	r.check(r.Duplicates <= totalInflight, "%d duplicates, more than the %d sends in flight at the kills", r.Duplicates, totalInflight)
+	r.check(len(links.Problems) == 0, "link problems: %v", first(links.Problems, 3))
+	return r, nil
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ", ")
+}

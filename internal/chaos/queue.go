@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// emails makes n unique lower-case addresses for one drill, so that
+// deliveries can be counted per recipient.
+func emails(drill string, n int, domain func(i int) string) []string {
+	out := make([]string, n)
+	for i := range out {
+		d := "example.com"
+		if domain != nil {
+			d = domain(i)
+		}
+		out[i] = fmt.Sprintf("%s-%d@%s", drill, i, d)
+	}
+	return out
+}
+
+// seedUsers creates an account for every address in one statement. The
+// password is random and never used: drills verify links, they do not log in.
+func (st *Stack) seedUsers(ctx context.Context, addrs []string) error {
+	hash, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), bcrypt.MinCost)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(addrs))
+	for i := range names {
+		names[i] = fmt.Sprintf("Drill User %d", i)
+	}
+	_, err = st.db.Pool.Exec(ctx, st.db.Queries.Get("chaos_insert_users"), addrs, names, string(hash))
+	return err
+}
+
+// unfinished counts jobs that can still run.
+func (st *Stack) unfinished(ctx context.Context) (int, error) {
+	var n int
+	err := st.db.Pool.QueryRow(ctx, st.db.Queries.Get("chaos_unfinished_jobs")).Scan(&n)
+	return n, err
+}
+
+// waitDrained polls until no job can run any more and returns when that was
+// first seen. It gives up at limit: a drill must finish on its own, and a
+// queue that never drains is itself the finding.
+func (st *Stack) waitDrained(ctx context.Context, limit time.Duration) (time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		n, err := st.unfinished(ctx)
+		if err == nil && n == 0 {
+			return time.Now(), nil
+		}
+		select {
+		case <-ctx.Done():
+			return time.Time{}, fmt.Errorf("queue not drained within %s: %d jobs unfinished (last error: %v)", limit, n, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// jobOutcome is what happened to one reset request.
+type jobOutcome struct {
+	// State is the River job's state: completed, cancelled, discarded….
+	State string
+	// Attempts is how many times the job ran.
+	Attempts int
+	// Outcome is the request's recorded outcome: sent, failed, no_account….
+	Outcome string
+	// LastError is the job's latest error text, or "".
+	LastError string
+	// Rescued is true when River's rescuer re-queued the job after its
+	// worker died.
+	Rescued bool
+}
+
+// outcomes returns every reset request's outcome by address.
+func (st *Stack) outcomes(ctx context.Context) (map[string]jobOutcome, error) {
+	rows, err := st.db.Pool.Query(ctx, st.db.Queries.Get("chaos_job_outcomes"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]jobOutcome{}
+	for rows.Next() {
+		var email string
+		var o jobOutcome
+		if err := rows.Scan(&email, &o.State, &o.Attempts, &o.Outcome, &o.LastError, &o.Rescued); err != nil {
+			return nil, err
+		}
+		out[email] = o
+	}
+	return out, rows.Err()
+}
+
+// clientJobs counts unfinished jobs by River client ID and state.
+func (st *Stack) clientJobs(ctx context.Context) (map[string]map[string]int, error) {
+	rows, err := st.db.Pool.Query(ctx, st.db.Queries.Get("chaos_unfinished_by_client"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var id, state string
+		var n int
+		if err := rows.Scan(&id, &state, &n); err != nil {
+			return nil, err
+		}
+		if out[id] == nil {
+			out[id] = map[string]int{}
+		}
+		out[id][state] = n
+	}
+	return out, rows.Err()
+}
+
+// jobsOf counts w's unfinished jobs in state.
+func (st *Stack) jobsOf(ctx context.Context, w *workerProc, state string) (int, error) {
+	byClient, err := st.clientJobs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for id, states := range byClient {
+		if w.owns(id) {
+			n += states[state]
+		}
+	}
+	return n, nil
+}
+
+// finishedSince counts jobs w finished at or after since, by final state.
+func (st *Stack) finishedSince(ctx context.Context, w *workerProc, since time.Time) (map[string]int, error) {
+	rows, err := st.db.Pool.Query(ctx, st.db.Queries.Get("chaos_finished_by_client_since"), since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id, state string
+		var n int
+		if err := rows.Scan(&id, &state, &n); err != nil {
+			return nil, err
+		}
+		if w.owns(id) {
+			out[state] += n
+		}
+	}
+	return out, rows.Err()
+}

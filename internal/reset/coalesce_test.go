@@ -1,0 +1,74 @@
+package reset
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/testdb"
+)
+
+// TestCoalescerGivesEachCallItsOwnOutcome runs many concurrent calls, some
+// of which fail inside the database, and checks that every call gets its
+// own row or its own error: a failing statement must not fail the calls
+// that shared its batch.
+func TestCoalescerGivesEachCallItsOwnOutcome(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	c := newCoalescer(db.Pool, "SELECT 100 / $1::int")
+	c.maxInFlight = 1 // force queueing, so that batches form
+
+	const n = 200
+	var wg sync.WaitGroup
+	got := make([]int, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			divisor := i % 5 // every fifth call divides by zero
+			errs[i] = c.queryRow(context.Background(), func(row pgx.Row) error { return row.Scan(&got[i]) }, divisor)
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if i%5 == 0 {
+			require.ErrorContains(t, errs[i], "division by zero", "call %d", i)
+			continue
+		}
+		require.NoError(t, errs[i], "call %d", i)
+		require.Equal(t, 100/(i%5), got[i], "call %d", i)
+	}
+}
+
+// TestCoalescerWithdrawsCancelledWaiters checks that a call whose context
+// ends while it is queued returns at once and runs nothing.
+func TestCoalescerWithdrawsCancelledWaiters(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	c := newCoalescer(db.Pool, "SELECT pg_sleep(0.2)")
+	c.maxInFlight = 1
+
+	started := make(chan struct{})
+	go func() {
+		close(started)
+		_ = c.exec(context.Background())
+	}()
+	<-started
+	// Let the first call take the only slot.
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.inFlight == 1
+	}, 5*time.Second, time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, c.exec(ctx), context.Canceled)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	require.Empty(t, c.pending)
+}

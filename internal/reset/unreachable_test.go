@@ -1,0 +1,78 @@
+package reset
+
+import (
+	"context"
+	"io"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/mail"
+	appsql "github.com/todoapp/resetmail/sql"
+)
+
+// failingMailer fails every send with err.
+type failingMailer struct{ err error }
+
+func (m failingMailer) Send(context.Context, string, string, []byte) error { return m.err }
+
+// TestUnreachableServerSnoozesWithoutUsingAnAttempt pins down the rule the
+// SMTP-outage drill (internal/chaos) relies on: only a failure to connect
+// at all is snoozed, even on the last attempt; every failure that may have
+// reached the server keeps the attempt budget and the backoff.
+func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
+	t.Parallel()
+	queries, err := appsql.LoadQueries()
+	require.NoError(t, err)
+	// Nothing here touches the database; the pool only satisfies newDelivery.
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none")
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	renderer, err := mail.NewRenderer(mail.RendererConfig{})
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name   string
+		err    error
+		snooze bool
+	}{
+		{"connection refused", &mail.SendError{Temporary: true, Stage: mail.StageDial, Err: syscall.ECONNREFUSED}, true},
+		{"held back by the dial backoff", &mail.SendError{Temporary: true, Stage: mail.StageDial, Text: "backing off 2s after: connection refused"}, true},
+		{"451 at RCPT", &mail.SendError{Temporary: true, Code: 451, Stage: mail.StageRcpt}, false},
+		{"dropped mid-body", &mail.SendError{Temporary: true, Stage: mail.StageBody, Err: io.EOF}, false},
+		{"permanent at dial", &mail.SendError{Stage: mail.StageDial, Text: "certificate signed by unknown authority"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := newDelivery(DeliveryConfig{
+				Pool: pool, Queries: queries, Renderer: renderer, Mailer: failingMailer{tc.err},
+				From: "Todo <no-reply@example.com>",
+			})
+			require.NoError(t, err)
+			r := mail.Rendered{Subject: "Reset", Text: "text", HTML: "<p>html</p>"}
+			last := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now()}
+			err = d.send(context.Background(), "password_reset_email", last, "ada@example.com", "Ada", r)
+			require.Error(t, err)
+			require.Equal(t, tc.snooze, isSnooze(err), "%v", err)
+
+			// After unreachableFor, attempts count again, so that a job for a
+			// server that never comes back ends.
+			old := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now().Add(-unreachableFor - time.Minute)}
+			err = d.send(context.Background(), "password_reset_email", old, "ada@example.com", "Ada", r)
+			require.False(t, isSnooze(err), "%v", err)
+		})
+	}
+}
+
+func TestJitterStaysWithinTwentyPercent(t *testing.T) {
+	t.Parallel()
+	for range 1000 {
+		d := jitter(5 * time.Second)
+		require.GreaterOrEqual(t, d, 4*time.Second)
+		require.LessOrEqual(t, d, 6*time.Second)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -458,7 +459,7 @@ func (h *harness) profileWorker(ctx context.Context) (string, error) {
 	}
 	workerCores := cpu.Cores[groupWorker]
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Where the two cores go with the fast sink.** A separate drain of %d mails through one worker with WORKER_PPROF=true, profiled for its first %d s (the profile is kept at `%s` during the run; `go tool pprof` reads it). Over that window the machine's cores went to: %s.\n\n", sz.ProfileJobs, sz.ProfileSeconds, f.path, cpu)
+	fmt.Fprintf(&b, "**Where the two cores go with the fast sink.** A separate drain of %d mails through one worker with WORKER_PPROF=true, profiled for its first %d s (`go run ./internal/bench -only 5 -profile-dir DIR` keeps the profile as DIR/%s for `go tool pprof`). Over that window the machine's cores went to: %s.\n\n", sz.ProfileJobs, sz.ProfileSeconds, filepath.Base(f.path), cpu)
 	fmt.Fprintf(&b, "Inside the worker process (%.2f cores), by the outermost recognisable caller of each CPU sample:\n\n| activity | share of the worker's CPU | cores |\n|---|---:|---:|\n", workerCores)
 	for _, a := range classify(f.p) {
 		fmt.Fprintf(&b, "| %s | %s | %.2f |\n", a.Name, pct(a.Share), a.Share*workerCores)

@@ -110,6 +110,15 @@ func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, 
 	return client
 }
 
+// resetOne creates a user, asks for a reset and waits for its job to end.
+func (b *testBundle) resetOne(t *testing.T, email, name string) jobRow {
+	t.Helper()
+	b.addUser(t, email, name)
+	_, err := b.svc.RequestReset(context.Background(), email)
+	require.NoError(t, err)
+	return b.waitJob(t, "password_reset_email", 1)[0]
+}
+
 func (b *testBundle) addUser(t *testing.T, email, name string) int64 {
 	t.Helper()
 	var id int64
@@ -305,75 +314,50 @@ func TestThrottleSkipsSecondMailWithinInterval(t *testing.T) {
 
 func TestExpiredRequestIsCancelledNotSent(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	b := setup(t, bundleOpts{ttl: time.Millisecond})
-	b.addUser(t, "ken@example.com", "Ken")
-
-	_, err := b.svc.RequestReset(ctx, "ken@example.com")
-	require.NoError(t, err)
-	jobs := b.waitJob(t, "password_reset_email", 1)
-	require.Equal(t, "cancelled", jobs[0].state)
-	require.Contains(t, jobs[0].errors, "reset request expired before delivery")
+	job := b.resetOne(t, "ken@example.com", "Ken")
+	require.Equal(t, "cancelled", job.state)
+	require.Contains(t, job.errors, "reset request expired before delivery")
 	require.Zero(t, b.smtp.Count())
 }
 
 func TestTransientFailuresAreRetriedThenDelivered(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	b := setup(t, bundleOpts{fault: smtptest.TempFailFirst(2)})
-	b.addUser(t, "barbara@example.com", "Barbara")
-
-	_, err := b.svc.RequestReset(ctx, "barbara@example.com")
-	require.NoError(t, err)
-	jobs := b.waitJob(t, "password_reset_email", 1)
-	require.Equal(t, "completed", jobs[0].state)
+	job := b.resetOne(t, "barbara@example.com", "Barbara")
+	require.Equal(t, "completed", job.state)
 	require.Equal(t, 1, b.smtp.Count())
-	require.Contains(t, jobs[0].errors, "451")
-	require.Contains(t, jobs[0].errors, "will retry")
-	require.NotContains(t, jobs[0].errors, "barbara@")
+	require.Contains(t, job.errors, "451")
+	require.Contains(t, job.errors, "will retry")
+	require.NotContains(t, job.errors, "barbara@")
 }
 
 func TestPermanentFailureIsAttemptedOnceAndCancelled(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	b := setup(t, bundleOpts{fault: smtptest.RejectDomain("bounce.example.com")})
-	b.addUser(t, "edsger@bounce.example.com", "Edsger")
-
-	_, err := b.svc.RequestReset(ctx, "edsger@bounce.example.com")
-	require.NoError(t, err)
-	jobs := b.waitJob(t, "password_reset_email", 1)
-	require.Equal(t, "cancelled", jobs[0].state)
-	require.Contains(t, jobs[0].errors, "550")
-	require.Contains(t, jobs[0].errors, "provider rejected")
-	require.NotContains(t, jobs[0].errors, "edsger@")
-	require.Equal(t, 1, strings.Count(jobs[0].errors, `"attempt"`), "exactly one attempt: %s", jobs[0].errors)
+	job := b.resetOne(t, "edsger@bounce.example.com", "Edsger")
+	require.Equal(t, "cancelled", job.state)
+	require.Contains(t, job.errors, "550")
+	require.Contains(t, job.errors, "provider rejected")
+	require.NotContains(t, job.errors, "edsger@")
+	require.Equal(t, 1, strings.Count(job.errors, `"attempt"`), "exactly one attempt: %s", job.errors)
 	require.Zero(t, b.smtp.Count())
 }
 
 func TestConnectionDropMidDataIsRetried(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	b := setup(t, bundleOpts{fault: smtptest.DropDataFirst(1)})
-	b.addUser(t, "margaret@example.com", "Margaret")
-
-	_, err := b.svc.RequestReset(ctx, "margaret@example.com")
-	require.NoError(t, err)
-	jobs := b.waitJob(t, "password_reset_email", 1)
-	require.Equal(t, "completed", jobs[0].state)
+	job := b.resetOne(t, "margaret@example.com", "Margaret")
+	require.Equal(t, "completed", job.state)
 	require.Equal(t, 1, b.smtp.Count())
 }
 
 func TestExhaustedAttemptsAreDiscardedWithReason(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	b := setup(t, bundleOpts{fault: smtptest.TempFailFirst(100), attempts: 3})
-	b.addUser(t, "alan@example.com", "Alan")
-
-	_, err := b.svc.RequestReset(ctx, "alan@example.com")
-	require.NoError(t, err)
-	jobs := b.waitJob(t, "password_reset_email", 1)
-	require.Equal(t, "discarded", jobs[0].state)
-	require.Contains(t, jobs[0].errors, "gave up after 3 attempts")
+	job := b.resetOne(t, "alan@example.com", "Alan")
+	require.Equal(t, "discarded", job.state)
+	require.Contains(t, job.errors, "gave up after 3 attempts")
 }
 
 func TestDuplicateSendCarriesSameWorkingLink(t *testing.T) {

@@ -144,9 +144,10 @@ const (
 	// only a few hundred cheap failures per second.
 	defaultUnreachableRetry = 5 * time.Second
 	// unreachableFor is how long after its insertion a job is snoozed
-	// rather than failed while the server cannot be reached. Reset links
-	// expire within it anyway (RESET_TOKEN_TTL is at most 24h, 1h by
-	// default, and the worker cancels expired requests).
+	// rather than failed while the server cannot be reached. With the
+	// default RESET_TOKEN_TTL of 1h a reset link expires within it anyway
+	// (the worker then cancels the job); with a longer TTL the remaining
+	// attempts and their backoff take over after the first hour.
 	unreachableFor = time.Hour
 )
 

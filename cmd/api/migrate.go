@@ -21,10 +21,10 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	cfg, err := config.LoadAPI(env)
 	cfgErr := boot.AsConfigError(err)
 	if cfgErr != nil {
-		cfgErr = onlyDatabaseProblems(cfgErr)
-	}
-	if cfgErr != nil {
-		return cfgErr
+		// `api migrate` runs fine without JWT_SECRET and friends.
+		if dbErr := cfgErr.Only("DATABASE_", "APP_ENV", "LOG_"); dbErr != nil {
+			return dbErr
+		}
 	}
 	logger := boot.Logger(stdout, &cfg.Common)
 	queries, err := appsql.LoadQueries()
@@ -48,22 +48,4 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 		slog.Int("app", len(res.App)), slog.Int("river", len(res.River)),
 		slog.Duration("took", time.Since(start)))
 	return nil
-}
-
-// onlyDatabaseProblems keeps the problems that concern the database, because
-// `api migrate` runs fine without JWT_SECRET and friends.
-func onlyDatabaseProblems(e *config.Error) *config.Error {
-	var keep []string
-	for _, p := range e.Problems {
-		for _, prefix := range []string{"DATABASE_", "APP_ENV", "LOG_"} {
-			if len(p) >= len(prefix) && p[:len(prefix)] == prefix {
-				keep = append(keep, p)
-				break
-			}
-		}
-	}
-	if len(keep) == 0 {
-		return nil
-	}
-	return &config.Error{Problems: keep}
 }

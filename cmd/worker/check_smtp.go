@@ -26,7 +26,7 @@ func checkSMTP(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
 	if cfgErr := boot.AsConfigError(err); cfgErr != nil {
-		if smtpErr := onlySMTPProblems(cfgErr); smtpErr != nil {
+		if smtpErr := cfgErr.Only("SMTP_"); smtpErr != nil {
 			return smtpErr
 		}
 	}
@@ -56,18 +56,4 @@ func testMessage(cfg *config.Worker, to string) (*mail.CheckMessage, error) {
 		return nil, err
 	}
 	return &mail.CheckMessage{From: from, To: to, Data: data}, nil
-}
-
-// onlySMTPProblems keeps the problems check-smtp cares about.
-func onlySMTPProblems(e *config.Error) error {
-	var keep []string
-	for _, p := range e.Problems {
-		if len(p) >= 5 && p[:5] == "SMTP_" {
-			keep = append(keep, p)
-		}
-	}
-	if len(keep) == 0 {
-		return nil
-	}
-	return &config.Error{Problems: keep}
 }

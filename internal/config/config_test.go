@@ -156,3 +156,12 @@ func repoRoot(t *testing.T) string {
 		dir = parent
 	}
 }
+
+func TestErrorOnlyKeepsMatchingProblems(t *testing.T) {
+	t.Parallel()
+
+	e := &Error{Problems: []string{"SMTP_HOST is required", "JWT_SECRET is required", "DATABASE_URL is required"}}
+	require.Equal(t, []string{"SMTP_HOST is required"}, e.Only("SMTP_").Problems)
+	require.Equal(t, []string{"JWT_SECRET is required", "DATABASE_URL is required"}, e.Only("DATABASE_", "JWT_").Problems)
+	require.Nil(t, e.Only("LOG_"))
+}

@@ -34,6 +34,26 @@ func (e *Error) Error() string {
 // database, so that start-up still reports everything in one message.
 func (e *Error) Add(problem string) { e.Problems = append(e.Problems, problem) }
 
+// Only keeps the problems about variables whose names start with one of
+// prefixes, for subcommands that need only part of the configuration
+// (`api migrate` needs the database, `worker check-smtp` the SMTP server).
+// It returns nil when none is left.
+func (e *Error) Only(prefixes ...string) *Error {
+	var keep []string
+	for _, p := range e.Problems {
+		for _, prefix := range prefixes {
+			if strings.HasPrefix(p, prefix) {
+				keep = append(keep, p)
+				break
+			}
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return &Error{Problems: keep}
+}
+
 // parse fills cfg from environ and returns the problems it met, translated
 // from caarlos0/env's field names to the variable names operators know.
 func parse(cfg any, environ map[string]string) *problems {

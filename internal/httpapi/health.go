@@ -2,9 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 	"time"
-
-	"github.com/gin-gonic/gin"
 
 	"github.com/todoapp/resetmail/internal/health"
 	"github.com/todoapp/resetmail/internal/postgres"
@@ -14,12 +13,10 @@ import (
 // balancer's probe never hangs on a stalled database.
 const readyTimeout = time.Second
 
-func (s *Server) handleHealthz(c *gin.Context) {
-	health.Liveness()(c.Writer, c.Request)
-}
-
-func (s *Server) handleReadyz(c *gin.Context) {
-	health.Readiness(s.logger, readyTimeout, map[string]health.Check{
+// readiness is /readyz: a database ping within readyTimeout. It is built
+// once, at routing, rather than on every probe.
+func (s *Server) readiness() http.Handler {
+	return health.Readiness(s.logger, readyTimeout, map[string]health.Check{
 		"database": func(ctx context.Context) error { return postgres.Ping(ctx, s.pool, readyTimeout) },
-	})(c.Writer, c.Request)
+	})
 }

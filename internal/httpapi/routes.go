@@ -1,6 +1,10 @@
 package httpapi
 
-import "github.com/gin-gonic/gin"
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/todoapp/resetmail/internal/health"
+)
 
 // routes is the whole API surface. docs/openapi.yaml describes each of these
 // routes, and TestOpenAPIMatchesRoutes keeps the two in step.
@@ -9,8 +13,8 @@ func (s *Server) routes(r *gin.Engine) {
 	r.NoRoute(s.handleNotFound)
 	r.NoMethod(s.handleMethodNotAllowed)
 
-	r.GET("/healthz", s.handleHealthz)
-	r.GET("/readyz", s.handleReadyz)
+	r.GET("/healthz", gin.WrapH(health.Liveness()))
+	r.GET("/readyz", gin.WrapH(s.readiness()))
 
 	api := r.Group("/api")
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 		"RATE_LIMIT_ENABLED":   "false",
 		"LOG_LEVEL":            "debug",
 		"SMTP_HOST":            srv.Host(),
-		"SMTP_PORT":            itoa(srv.Port()),
+		"SMTP_PORT":            strconv.Itoa(srv.Port()),
 		"SMTP_TLS":             "none",
 		"SMTP_USERNAME":        "mailer",
 		"SMTP_PASSWORD":        smtpPassword,
@@ -168,9 +169,4 @@ func (b *testBundle) waitMail(t *testing.T, n int) (smtptest.Received, *testutil
 	parsed, err := testutil.ParseMail(msg.Data)
 	require.NoError(t, err)
 	return msg, parsed
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/todoapp/resetmail/internal/health"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/metrics"
-	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/reset"
 	appsql "github.com/todoapp/resetmail/sql"
 )
@@ -60,9 +59,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
-	mux.Handle("GET /readyz", health.Readiness(logger, time.Second, map[string]health.Check{
-		"database": func(ctx context.Context) error { return postgres.Ping(ctx, pool, time.Second) },
-	}))
+	mux.Handle("GET /readyz", health.DatabaseReadiness(logger, pool))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	ln, err := net.Listen("tcp", cfg.WorkerHTTPAddr)
 	if err != nil {

@@ -14,7 +14,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.NoMethod(s.handleMethodNotAllowed)
 
 	r.GET("/healthz", gin.WrapH(health.Liveness()))
-	r.GET("/readyz", gin.WrapH(s.readiness()))
+	r.GET("/readyz", gin.WrapH(health.DatabaseReadiness(s.logger, s.pool)))
 
 	api := r.Group("/api")
 

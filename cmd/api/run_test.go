@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,24 +23,29 @@ type testBundle struct {
 	db      *testdb.DB
 	cancel  context.CancelFunc
 	done    chan error
+	// read holds every variable name the API asked getenv for.
+	read sync.Map
 }
 
 func setup(t *testing.T, extraEnv map[string]string) *testBundle {
 	t.Helper()
 	db := testdb.New(t)
 	env := map[string]string{
-		"DATABASE_URL":    db.URL,
-		"PORT":            "0",
-		"JWT_SECRET":      testutil.Secret("jwt", 40),
-		"RESET_TOKEN_KEY": testutil.Secret("reset", 40),
-		"LOG_FORMAT":      "json",
+		"DATABASE_URL": db.URL,
+		"PORT":         "0",
+		"JWT_SECRET":   testutil.Secret("jwt", 40),
+		"LOG_FORMAT":   "json",
 	}
 	for k, v := range extraEnv {
 		env[k] = v
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &testBundle{logs: &testutil.LogBuffer{}, db: db, cancel: cancel, done: make(chan error, 1)}
-	go func() { b.done <- run(ctx, []string{"api"}, testutil.Env(env), b.logs, b.logs) }()
+	getenv := func(k string) string {
+		b.read.Store(k, true)
+		return env[k]
+	}
+	go func() { b.done <- run(ctx, []string{"api"}, getenv, b.logs, b.logs) }()
 	addr := b.logs.WaitFor(t, `"msg":"api listening","addr":"([^"]+)"`, 15*time.Second)
 	b.baseURL = "http://" + strings.Replace(addr, "[::]", "127.0.0.1", 1)
 	t.Cleanup(func() {
@@ -92,6 +98,23 @@ func TestRunEchoesRequestIDAndLogsOneLine(t *testing.T) {
 	require.NotContains(t, b.logs.String(), "secret-in-query")
 }
 
+// TestRunNeitherNeedsNorReadsResetTokenKey: RESET_TOKEN_KEY and a request
+// ID from the dashboard yield that request's reset token, so only the worker
+// holds the key. The API starts and takes reset requests without it, and
+// does not read it even when the environment offers it.
+func TestRunNeitherNeedsNorReadsResetTokenKey(t *testing.T) {
+	t.Parallel()
+	for _, env := range []map[string]string{nil, {"RESET_TOKEN_KEY": testutil.Secret("reset", 40)}} {
+		b := setup(t, env)
+		resp, body := b.call(t, http.MethodPost, "/api/auth/forgot-password", "", `{"email":"someone@example.com"}`, nil)
+		require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+		_, read := b.read.Load("RESET_TOKEN_KEY")
+		require.False(t, read, "the API read RESET_TOKEN_KEY")
+		_, read = b.read.Load("JWT_SECRET")
+		require.True(t, read, "the probe must see the variables the API does read")
+	}
+}
+
 func TestRunStopsOnCancelAndClosesCleanly(t *testing.T) {
 	t.Parallel()
 	b := setup(t, map[string]string{"SHUTDOWN_TIMEOUT": "2s"})
@@ -115,7 +138,7 @@ func TestRunRefusesPendingMigrations(t *testing.T) {
 
 	err = run(context.Background(), []string{"api"}, testutil.Env(map[string]string{
 		"DATABASE_URL": db.URL, "PORT": "0",
-		"JWT_SECRET": testutil.Secret("jwt", 40), "RESET_TOKEN_KEY": testutil.Secret("reset", 40),
+		"JWT_SECRET": testutil.Secret("jwt", 40),
 	}), &testutil.LogBuffer{}, &testutil.LogBuffer{})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "run `api migrate`")

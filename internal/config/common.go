@@ -48,10 +48,6 @@ type Common struct {
 	// ResetTokenTTL is how long a reset link works, counted from the
 	// forgot-password request. Defaults to 1h.
 	ResetTokenTTL time.Duration `env:"RESET_TOKEN_TTL" envDefault:"1h"`
-	// ResetTokenKey is the HMAC key that derives each reset token from its
-	// request ID. At least 32 bytes; the same value in the API and every
-	// worker. Required.
-	ResetTokenKey string `env:"RESET_TOKEN_KEY"`
 	// EmailMaxAttempts is how many times one email is tried before it is
 	// discarded. The API stamps it on each job it enqueues, so set the same
 	// value on both binaries. Defaults to 12.
@@ -111,7 +107,6 @@ func (c *Common) validate(p *problems) {
 	if c.ResetTokenTTL < time.Minute || c.ResetTokenTTL > 24*time.Hour {
 		p.addf("RESET_TOKEN_TTL must be between 1m and 24h, not %s", c.ResetTokenTTL)
 	}
-	p.secret("RESET_TOKEN_KEY", c.ResetTokenKey)
 	if c.EmailMaxAttempts < 1 || c.EmailMaxAttempts > 100 {
 		p.addf("EMAIL_MAX_ATTEMPTS must be between 1 and 100, not %d", c.EmailMaxAttempts)
 	}

@@ -11,9 +11,8 @@ import (
 
 func validAPIEnv() map[string]string {
 	return map[string]string{
-		"DATABASE_URL":    "postgres://postgres@127.0.0.1:5432/todo",
-		"JWT_SECRET":      strings.Repeat("j", 32),
-		"RESET_TOKEN_KEY": strings.Repeat("k", 32),
+		"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/todo",
+		"JWT_SECRET":   strings.Repeat("j", 32),
 	}
 }
 
@@ -67,7 +66,6 @@ func TestLoadAPIReportsEveryProblemWithoutSecrets(t *testing.T) {
 	_, err := LoadAPI(map[string]string{
 		"DATABASE_URL":         "postgres://u:hunter2@host:notaport/db",
 		"JWT_SECRET":           "short-secret-value",
-		"RESET_TOKEN_KEY":      "tiny",
 		"APP_ENV":              "production",
 		"FRONTEND_URL":         "http://app.example.com",
 		"PORT":                 "99999",
@@ -78,12 +76,33 @@ func TestLoadAPIReportsEveryProblemWithoutSecrets(t *testing.T) {
 	var cerr *Error
 	require.ErrorAs(t, err, &cerr)
 	msg := err.Error()
-	for _, want := range []string{"DATABASE_URL", "JWT_SECRET must be at least 32 bytes", "RESET_TOKEN_KEY", "FRONTEND_URL must use https", "PORT must be between", "JWT_TTL must be a duration", "CORS_ALLOWED_ORIGINS"} {
+	for _, want := range []string{"DATABASE_URL", "JWT_SECRET must be at least 32 bytes", "FRONTEND_URL must use https", "PORT must be between", "JWT_TTL must be a duration", "CORS_ALLOWED_ORIGINS"} {
 		require.Contains(t, msg, want)
 	}
-	for _, secret := range []string{"hunter2", "short-secret-value", "tiny"} {
+	for _, secret := range []string{"hunter2", "short-secret-value"} {
 		require.NotContains(t, msg, secret)
 	}
+}
+
+// TestOnlyTheWorkerReadsResetTokenKey: with the key and a request ID (shown
+// in the dashboard) anyone can compute that request's reset token, so the
+// API, which serves the dashboard, must neither need nor read it.
+func TestOnlyTheWorkerReadsResetTokenKey(t *testing.T) {
+	t.Parallel()
+
+	for _, v := range Vars(&API{}) {
+		require.NotEqual(t, "RESET_TOKEN_KEY", v.Name)
+	}
+	_, err := LoadAPI(validAPIEnv())
+	require.NoError(t, err)
+
+	env := validWorkerEnv()
+	delete(env, "RESET_TOKEN_KEY")
+	_, err = LoadWorker(env)
+	require.ErrorContains(t, err, "RESET_TOKEN_KEY is required")
+	_, err = LoadWorker(with(validWorkerEnv(), "RESET_TOKEN_KEY", "tiny-reset-key"))
+	require.ErrorContains(t, err, "RESET_TOKEN_KEY must be at least 32 bytes")
+	require.NotContains(t, err.Error(), "tiny-reset-key")
 }
 
 func TestLoadAPIDashboardNeedsBothCredentials(t *testing.T) {

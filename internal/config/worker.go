@@ -18,6 +18,12 @@ const (
 type Worker struct {
 	Common
 
+	// ResetTokenKey is the HMAC key that derives each reset token from its
+	// request ID. At least 32 bytes; the same value on every worker. Only
+	// the worker holds it: with it and a request ID, shown in the
+	// dashboard, anyone could compute that request's token, so the API
+	// never reads it. Required.
+	ResetTokenKey string `env:"RESET_TOKEN_KEY"`
 	// SMTPHost is the mail server's host name. Required.
 	SMTPHost string `env:"SMTP_HOST"`
 	// SMTPPort is the mail server's port: 587 for starttls, 465 for tls,
@@ -100,6 +106,7 @@ func LoadWorker(environ map[string]string) (*Worker, error) {
 
 func (c *Worker) validate(p *problems) {
 	c.Common.validate(p)
+	p.secret("RESET_TOKEN_KEY", c.ResetTokenKey)
 	if c.SMTPHost == "" {
 		p.add("SMTP_HOST is required")
 	}

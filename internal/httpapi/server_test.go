@@ -46,7 +46,6 @@ func setup(t testing.TB, opts ...func(*config.API, *Deps)) *testBundle {
 	cfg, err := config.LoadAPI(map[string]string{
 		"DATABASE_URL":       db.URL,
 		"JWT_SECRET":         testJWTSecret,
-		"RESET_TOKEN_KEY":    testutil.Secret("reset", 40),
 		"RATE_LIMIT_ENABLED": "false",
 	})
 	require.NoError(t, err)

@@ -60,7 +60,7 @@ func (b *inlineBaseline) handle(ctx context.Context, email string) error {
 	}
 	token := reset.DeriveToken([]byte(benchResetKey), id)
 	rendered, err := b.renderer.Reset(mail.ResetData{
-		AppName: "Todo", Name: "Bench User",
+		AppName:   "Todo",
 		Link:      benchFrontend + "/reset-password?token=" + token,
 		ExpiresAt: time.Now().Add(b.ttl),
 	})

@@ -64,7 +64,7 @@ func BenchmarkRenderAndCompose(b *testing.B) {
 		b.Fatal(err)
 	}
 	compose := func(out Rendered) error {
-		_, err := Compose(Message{From: "Todo <no-reply@example.com>", To: "john@example.com", ToName: d.Name, Subject: out.Subject, Text: out.Text, HTML: out.HTML})
+		_, err := Compose(Message{From: "Todo <no-reply@example.com>", To: "john@example.com", Subject: out.Subject, Text: out.Text, HTML: out.HTML})
 		return err
 	}
 	b.Run("render", func(b *testing.B) {

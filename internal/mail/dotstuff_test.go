@@ -86,7 +86,7 @@ func composedReset(b *testing.B) []byte {
 	b.Helper()
 	r, err := NewRenderer(RendererConfig{})
 	require.NoError(b, err)
-	out, err := r.Reset(ResetData{AppName: "Todo", Name: "Ada", Link: "https://app.example.com/reset-password?token=abc", ExpiresAt: time.Now().Add(time.Hour)})
+	out, err := r.Reset(ResetData{AppName: "Todo", Link: "https://app.example.com/reset-password?token=abc", ExpiresAt: time.Now().Add(time.Hour)})
 	require.NoError(b, err)
 	msg, err := Compose(Message{From: "Todo <no-reply@example.com>", To: "ada@example.com", Subject: out.Subject, Text: out.Text, HTML: out.HTML})
 	require.NoError(b, err)

@@ -13,7 +13,6 @@ import (
 	"sync"
 	texttemplate "text/template"
 	"time"
-	"unicode/utf8"
 )
 
 // embeddedTemplates holds the default templates. embed.FS is read-only, so
@@ -33,11 +32,6 @@ const (
 	changedHTMLFile    = "password_changed.html.tmpl"
 )
 
-// maxNameRunes caps the user's name in an email. A name is user-controlled,
-// and a very long one could push the real content out of view or carry a
-// phishing sentence.
-const maxNameRunes = 64
-
 // RendererConfig configures NewRenderer.
 type RendererConfig struct {
 	// Dir is a directory (TEMPLATE_DIR) whose files override the embedded
@@ -46,13 +40,15 @@ type RendererConfig struct {
 	Dir string
 }
 
-// ResetData is what the reset email says.
+// ResetData is what the reset email says. Like every security mail, it has
+// no field for anything a user typed, such as the display name: anyone can
+// register any address with any name, so a name would let an attacker put
+// their own sentence ("account locked, go to evil.example") into our mail to
+// a victim. Keep it that way when adding fields.
 type ResetData struct {
 	// AppName is the product name shown in the subject and the body.
 	// Required; there is no default.
 	AppName string
-	// Name is the user's display name. Default "" greets without a name.
-	Name string
 	// Link is the absolute http(s) reset URL including the token. Required;
 	// there is no default. It never appears in an error.
 	Link string
@@ -65,11 +61,10 @@ type ResetData struct {
 }
 
 // PasswordChangedData is what the "your password was changed" email says.
+// It carries no user-chosen text; see ResetData.
 type PasswordChangedData struct {
 	// AppName is the product name. Required; there is no default.
 	AppName string
-	// Name is the user's display name. Default "" greets without a name.
-	Name string
 	// ChangedAt is when the password changed; it is shown in UTC.
 	// Default zero uses the time of rendering.
 	ChangedAt time.Time
@@ -93,7 +88,6 @@ type Rendered struct {
 // so that an overriding template cannot get time zones or escaping wrong.
 type resetView struct {
 	AppName   string
-	Name      string
 	Link      string
 	ExpiresAt string
 	ExpiresIn string
@@ -102,7 +96,6 @@ type resetView struct {
 // changedView is the data the password-changed templates see.
 type changedView struct {
 	AppName     string
-	Name        string
 	ChangedAt   string
 	SupportHint string
 }
@@ -142,10 +135,10 @@ func NewRenderer(cfg RendererConfig) (*Renderer, error) {
 	}
 
 	sample := time.Date(2030, 1, 2, 20, 15, 0, 0, time.UTC)
-	if _, err := r.Reset(ResetData{AppName: "Sample", Name: "Sample", Link: "https://example.com/reset?token=sample", ExpiresAt: sample, TTL: time.Hour}); err != nil {
+	if _, err := r.Reset(ResetData{AppName: "Sample", Link: "https://example.com/reset?token=sample", ExpiresAt: sample, TTL: time.Hour}); err != nil {
 		return nil, fmt.Errorf("mail: reset templates: %w", err)
 	}
-	if _, err := r.PasswordChanged(PasswordChangedData{AppName: "Sample", Name: "Sample", ChangedAt: sample}); err != nil {
+	if _, err := r.PasswordChanged(PasswordChangedData{AppName: "Sample", ChangedAt: sample}); err != nil {
 		return nil, fmt.Errorf("mail: password changed templates: %w", err)
 	}
 	return r, nil
@@ -167,8 +160,7 @@ func (r *Renderer) Reset(d ResetData) (Rendered, error) {
 		ttl = time.Until(d.ExpiresAt)
 	}
 	v := resetView{
-		AppName:   cleanText(d.AppName, 0),
-		Name:      cleanText(d.Name, maxNameRunes),
+		AppName:   cleanText(d.AppName),
 		Link:      d.Link,
 		ExpiresAt: formatExpiry(d.ExpiresAt, ttl),
 		ExpiresIn: formatDuration(ttl),
@@ -186,10 +178,9 @@ func (r *Renderer) PasswordChanged(d PasswordChangedData) (Rendered, error) {
 		at = time.Now()
 	}
 	v := changedView{
-		AppName:     cleanText(d.AppName, 0),
-		Name:        cleanText(d.Name, maxNameRunes),
+		AppName:     cleanText(d.AppName),
 		ChangedAt:   at.UTC().Format("Monday 2 January 2006 at 15:04 UTC"),
-		SupportHint: cleanText(d.SupportHint, 0),
+		SupportHint: cleanText(d.SupportHint),
 	}
 	return r.render(r.changed, v)
 }
@@ -314,17 +305,11 @@ func checkLink(link string) error {
 	return nil
 }
 
-// cleanText turns user or config text into one tidy line: control
-// characters become spaces, whitespace collapses, and with limit > 0 the text
-// is cut to limit characters. Templates do the escaping; this only keeps a
-// name from adding lines to the text part.
-func cleanText(s string, limit int) string {
-	s = cleanHeaderValue(s)
-	if limit > 0 && utf8.RuneCountInString(s) > limit {
-		runes := []rune(s)
-		s = strings.TrimSpace(string(runes[:limit-1])) + "…"
-	}
-	return s
+// cleanText turns configuration text into one tidy line: control
+// characters become spaces and whitespace collapses. Templates do the
+// escaping; this only keeps the text part to the lines the template wrote.
+func cleanText(s string) string {
+	return cleanHeaderValue(s)
 }
 
 // formatExpiry renders the expiry in UTC, e.g. "20:15 UTC"; a link that

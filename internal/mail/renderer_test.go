@@ -14,7 +14,6 @@ import (
 func resetData() ResetData {
 	return ResetData{
 		AppName:   "Todo",
-		Name:      "John",
 		Link:      "https://todo.example.com/reset?token=abc123",
 		ExpiresAt: time.Date(2030, 1, 2, 20, 15, 0, 0, time.UTC),
 		TTL:       time.Hour,
@@ -41,7 +40,7 @@ func TestRendererResetEmbedded(t *testing.T) {
 		require.Contains(t, body, "20:15 UTC", part)
 		require.Contains(t, body, "in 60 minutes", part)
 		require.Contains(t, body, "If you did not ask for this, ignore this email", part)
-		require.Contains(t, body, "Hi John,", part)
+		require.Contains(t, body, "Hello,", part)
 	}
 	// The HTML part is built for mail clients: tables, inline CSS, a button
 	// and the link again as text.
@@ -57,8 +56,7 @@ func TestRendererEscapesHTML(t *testing.T) {
 	t.Parallel()
 	r := newRenderer(t, "")
 	d := resetData()
-	d.Name = `<script>alert("x")</script>`
-	d.AppName = `Todo <b>`
+	d.AppName = `Todo <script>alert("x")</script> <b>`
 	d.Link = "https://todo.example.com/reset?token=a&next=/x\"onmouseover=1"
 	out, err := r.Reset(d)
 	require.NoError(t, err)
@@ -67,22 +65,25 @@ func TestRendererEscapesHTML(t *testing.T) {
 	require.NotContains(t, out.HTML, "<b>")
 	require.NotContains(t, out.HTML, `"onmouseover`)
 	require.Contains(t, out.HTML, "token=a&amp;next=")
-	// The text part is not HTML, but the name still cannot add lines.
-	d.Name = "John\n\nClick https://evil.example to reset"
+	// The text part is not HTML, but configured text still cannot add lines.
+	d.AppName = "Todo\n\nClick here"
 	out, err = r.Reset(d)
 	require.NoError(t, err)
-	require.Contains(t, out.Text, "Hi John Click https://evil.example to reset,")
+	require.Contains(t, out.Text, "your Todo Click here account")
 }
 
-func TestRendererLongNameIsCut(t *testing.T) {
+// TestSecurityMailCannotReachTheName shows that the templates have no way
+// to print a user's display name, not even through an override: the data
+// they see has no such field, so a template that asks for one fails at
+// start-up instead of quietly printing an attacker's sentence.
+func TestSecurityMailCannotReachTheName(t *testing.T) {
 	t.Parallel()
-	r := newRenderer(t, "")
-	d := resetData()
-	d.Name = strings.Repeat("A", 500)
-	out, err := r.Reset(d)
-	require.NoError(t, err)
-	require.NotContains(t, out.Text, strings.Repeat("A", maxNameRunes))
-	require.Contains(t, out.Text, strings.Repeat("A", maxNameRunes-1)+"…")
+	for _, file := range []string{"reset.txt.tmpl", "reset.html.tmpl", "password_changed.txt.tmpl", "password_changed.html.tmpl"} {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, file), []byte("Hi {{.Name}}"), 0o600))
+		_, err := NewRenderer(RendererConfig{Dir: dir})
+		require.Error(t, err, file)
+	}
 }
 
 func TestRendererValidation(t *testing.T) {
@@ -109,16 +110,16 @@ func TestRendererOverrideFromDir(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "reset.subject.tmpl"), []byte("{{.AppName}}: new password\n"), 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "reset.html.tmpl"), []byte(`<p>Hello {{.Name}}, <a href="{{.Link}}">go</a> before {{.ExpiresAt}}</p>`), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "reset.html.tmpl"), []byte(`<p>{{.AppName}}: <a href="{{.Link}}">go</a> before {{.ExpiresAt}}</p>`), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "unrelated.txt"), []byte("ignored"), 0o600))
 
 	r := newRenderer(t, dir)
 	d := resetData()
-	d.Name = "<i>J</i>"
+	d.AppName = "<i>J</i>"
 	out, err := r.Reset(d)
 	require.NoError(t, err)
-	require.Equal(t, "Todo: new password", out.Subject)
-	require.Equal(t, `<p>Hello &lt;i&gt;J&lt;/i&gt;, <a href="https://todo.example.com/reset?token=abc123">go</a> before 20:15 UTC</p>`, out.HTML)
+	require.Equal(t, "<i>J</i>: new password", out.Subject)
+	require.Equal(t, `<p>&lt;i&gt;J&lt;/i&gt;: <a href="https://todo.example.com/reset?token=abc123">go</a> before 20:15 UTC</p>`, out.HTML)
 	// Templates without an override stay embedded.
 	require.Contains(t, out.Text, "If you did not ask for this")
 	changed, err := r.PasswordChanged(PasswordChangedData{AppName: "Todo"})
@@ -145,18 +146,18 @@ func TestRendererPasswordChanged(t *testing.T) {
 	t.Parallel()
 	r := newRenderer(t, "")
 	at := time.Date(2030, 1, 2, 20, 15, 0, 0, time.FixedZone("CET", 3600))
-	out, err := r.PasswordChanged(PasswordChangedData{AppName: "Todo", Name: "<b>Jo</b>", ChangedAt: at, SupportHint: "Write to help@todo.example."})
+	out, err := r.PasswordChanged(PasswordChangedData{AppName: "<b>Todo</b>", ChangedAt: at, SupportHint: "Write to help@todo.example."})
 	require.NoError(t, err)
-	require.Equal(t, "Your Todo password was changed", out.Subject)
+	require.Equal(t, "Your <b>Todo</b> password was changed", out.Subject)
 	for _, body := range []string{out.Text, out.HTML} {
 		require.Contains(t, body, "Wednesday 2 January 2030 at 19:15 UTC")
 		require.Contains(t, body, "Write to help@todo.example.")
 	}
-	require.Contains(t, out.HTML, "&lt;b&gt;Jo&lt;/b&gt;")
+	require.Contains(t, out.HTML, "&lt;b&gt;Todo&lt;/b&gt;")
 
 	out, err = r.PasswordChanged(PasswordChangedData{AppName: "Todo"})
 	require.NoError(t, err)
-	require.Contains(t, out.Text, "Hi,")
+	require.Contains(t, out.Text, "Hello,")
 	require.Contains(t, out.Text, "contact our support team")
 }
 
@@ -186,9 +187,11 @@ func TestFormatDuration(t *testing.T) {
 	require.Equal(t, "20:15 UTC on Thursday 3 January 2030", formatExpiry(time.Date(2030, 1, 3, 20, 15, 0, 0, time.UTC), 24*time.Hour))
 }
 
-// FuzzRenderReset feeds hostile names through rendering and composition:
-// nothing may panic, the HTML may never contain a raw <script, and the
-// composed message may never gain a header.
+// FuzzRenderReset feeds hostile text through rendering (as the app name)
+// and composition (as display name and subject): nothing may panic, the HTML
+// may never contain a raw <script, and the composed message may never gain
+// a header. Security mail never carries a user's name; Compose is still
+// built to take any text safely.
 func FuzzRenderReset(f *testing.F) {
 	for _, seed := range []string{
 		"John",
@@ -209,7 +212,7 @@ func FuzzRenderReset(f *testing.F) {
 	wantHeaders := []string{"Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Subject", "To"}
 	f.Fuzz(func(t *testing.T, name string) {
 		d := resetData()
-		d.Name = name
+		d.AppName = "Todo " + name
 		out, err := r.Reset(d)
 		require.NoError(t, err)
 		require.NotContains(t, strings.ToLower(out.HTML), "<script")

@@ -91,9 +91,11 @@ func newDelivery(cfg DeliveryConfig) (*delivery, error) {
 // outage: the fault drill measured mails arriving up to 75 s after a 60 s
 // outage ended. After unreachableFor, normal attempts resume, so that a
 // notice for a server that never comes back is eventually discarded.
-func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow, to, toName string, r mail.Rendered) error {
+func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow, to string, r mail.Rendered) error {
+	// To carries the bare address: the account's display name is text a
+	// stranger may have chosen, and security mail carries none.
 	msg, err := mail.Compose(mail.Message{
-		From: d.From, To: to, ToName: toName,
+		From: d.From, To: to,
 		Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 	})
 	if err != nil {

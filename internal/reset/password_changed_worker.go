@@ -32,9 +32,9 @@ func NewPasswordChangedWorker(cfg DeliveryConfig) (*PasswordChangedWorker, error
 
 // Work implements river.Worker.
 func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[PasswordChangedArgs]) error {
-	var email, name string
+	var email string
 	var changedAt *time.Time
-	err := w.d.Pool.QueryRow(ctx, w.d.Queries.Get("reset_load_user_for_notice"), job.Args.UserID).Scan(&email, &name, &changedAt)
+	err := w.d.Pool.QueryRow(ctx, w.d.Queries.Get("reset_load_user_for_notice"), job.Args.UserID).Scan(&email, &changedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The account was deleted since: nobody to tell.
 		return nil
@@ -42,7 +42,7 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 	if err != nil {
 		return fmt.Errorf("load user for password-changed notice: %w", err)
 	}
-	data := mail.PasswordChangedData{AppName: w.d.AppName, Name: name}
+	data := mail.PasswordChangedData{AppName: w.d.AppName}
 	if changedAt != nil {
 		data.ChangedAt = *changedAt
 	}
@@ -50,5 +50,5 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("render password-changed mail: %w", err))
 	}
-	return w.d.send(ctx, job.Kind, job.JobRow, email, name, rendered)
+	return w.d.send(ctx, job.Kind, job.JobRow, email, rendered)
 }

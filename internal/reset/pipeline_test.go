@@ -13,7 +13,9 @@ import (
 	"github.com/todoapp/resetmail/internal/testutil"
 )
 
-func TestHostileNamesAreEscapedAndCannotInjectHeaders(t *testing.T) {
+// TestHostileNamesNeverReachTheMail: security mail carries no user-chosen
+// text, so a name built to inject markup or headers appears nowhere.
+func TestHostileNamesNeverReachTheMail(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t, bundleOpts{})
@@ -29,8 +31,8 @@ func TestHostileNamesAreEscapedAndCannotInjectHeaders(t *testing.T) {
 	parsed, err := testutil.ParseMail(msg.Data)
 	require.NoError(t, err)
 	require.Empty(t, parsed.Header.Get("Bcc"))
-	require.NotContains(t, strings.ToLower(parsed.HTML), "<script")
-	require.Contains(t, parsed.HTML, "&lt;script&gt;")
+	require.NotContains(t, strings.ToLower(string(msg.Data)), "script")
+	require.NotContains(t, string(msg.Data), "evil.example")
 	for key := range parsed.Header {
 		require.NotEqual(t, "bcc", strings.ToLower(key))
 	}

@@ -72,7 +72,6 @@ type prepared struct {
 	sentAt    *time.Time
 	userID    *int64
 	email     *string
-	name      *string
 	throttled bool
 }
 
@@ -87,7 +86,7 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 
 	var p prepared
 	err := w.prepare.queryRow(ctx, func(row pgx.Row) error {
-		return row.Scan(&p.outcome, &p.expiresAt, &p.sentAt, &p.userID, &p.email, &p.name, &p.throttled)
+		return row.Scan(&p.outcome, &p.expiresAt, &p.sentAt, &p.userID, &p.email, &p.throttled)
 	}, id, HashToken(token), w.throttleInterval.Seconds())
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The cleanup job deleted it: nothing left to deliver.
@@ -116,7 +115,6 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 
 	rendered, err := w.d.Renderer.Reset(mail.ResetData{
 		AppName:   w.d.AppName,
-		Name:      deref(p.name),
 		Link:      w.link(token),
 		ExpiresAt: p.expiresAt,
 	})
@@ -126,7 +124,7 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	// Never send after expiry, even if the send itself is slow to start.
 	sendCtx, cancel := context.WithDeadline(ctx, p.expiresAt)
 	defer cancel()
-	if err := w.d.send(sendCtx, kind, job.JobRow, deref(p.email), deref(p.name), rendered); err != nil {
+	if err := w.d.send(sendCtx, kind, job.JobRow, deref(p.email), rendered); err != nil {
 		if errors.Is(sendCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			w.d.Observer.EmailFailed(kind, ClassExpired)
 			_ = w.mark(ctx, id, "expired")

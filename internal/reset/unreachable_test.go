@@ -55,14 +55,14 @@ func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 			require.NoError(t, err)
 			r := mail.Rendered{Subject: "Reset", Text: "text", HTML: "<p>html</p>"}
 			last := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now()}
-			err = d.send(context.Background(), "password_reset_email", last, "ada@example.com", "Ada", r)
+			err = d.send(context.Background(), "password_reset_email", last, "ada@example.com", r)
 			require.Error(t, err)
 			require.Equal(t, tc.snooze, isSnooze(err), "%v", err)
 
 			// After unreachableFor, attempts count again, so that a job for a
 			// server that never comes back ends.
 			old := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now().Add(-unreachableFor - time.Minute)}
-			err = d.send(context.Background(), "password_reset_email", old, "ada@example.com", "Ada", r)
+			err = d.send(context.Background(), "password_reset_email", old, "ada@example.com", r)
 			require.False(t, isSnooze(err), "%v", err)
 		})
 	}

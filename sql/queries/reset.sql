@@ -23,7 +23,7 @@ WITH req AS (
     FROM password_reset_requests
     WHERE id = $1
 ), usr AS (
-    SELECT u.id, u.email, u.name
+    SELECT u.id, u.email
     FROM users u
     JOIN req ON lower(u.email) = lower(req.email)
 ), upd AS (
@@ -33,7 +33,7 @@ WITH req AS (
     WHERE r.id = $1 AND r.outcome = 'pending'
 )
 SELECT req.outcome, req.expires_at, req.sent_at,
-       usr.id, usr.email, usr.name,
+       usr.id, usr.email,
        EXISTS (
            SELECT 1 FROM password_reset_requests p
            WHERE p.user_id = usr.id
@@ -98,6 +98,7 @@ WHERE user_id = $1
   AND voided_at IS NULL;
 
 -- name: reset_load_user_for_notice
-SELECT email, name, password_changed_at
+-- No name: security mail carries no user-chosen text.
+SELECT email, password_changed_at
 FROM users
 WHERE id = $1;

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/todoapp/resetmail/internal/clientip"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/dashboard"
 )
@@ -28,6 +29,9 @@ func newDashboard(ctx context.Context, cfg *config.API, jobs *river.Client[pgx.T
 		Username: cfg.DashboardUsername,
 		Password: cfg.DashboardPassword,
 		Next:     ui,
+		// Behind a proxy every TCP peer is the proxy; keying failures on
+		// it would let one guesser lock everyone out.
+		ClientIP: clientip.New(cfg.TrustedProxies).IP,
 		Logger:   logger,
 	})
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/todoapp/resetmail/internal/clientip"
 )
 
 // Config configures the guard.
@@ -26,11 +28,11 @@ type Config struct {
 	// Next is the handler being guarded, River UI's. Required.
 	Next http.Handler
 	// ClientIP returns the client's address for rate limiting. Defaults to
-	// the TCP peer; the API passes gin's ClientIP, which honours
-	// TRUSTED_PROXIES.
+	// the TCP peer; the API passes its clientip.Resolver's, which honours
+	// TRUSTED_PROXIES, because behind a proxy every peer is the proxy.
 	ClientIP func(*http.Request) string
-	// FailuresPerMinute is how many failed logins one client IP may make per
-	// minute before it gets 429. Defaults to 10.
+	// FailuresPerMinute is how many failed logins one client may make per
+	// minute before it gets 429; IPv6 clients count per /64. Defaults to 10.
 	FailuresPerMinute int
 	// Logger receives one line per refused request. Defaults to discarding.
 	Logger *slog.Logger
@@ -70,7 +72,8 @@ func New(cfg Config) (*Guard, error) {
 func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setHeaders(w.Header())
 	ip := g.cfg.ClientIP(r)
-	if wait := g.failures.blocked(ip, time.Now()); wait > 0 {
+	key := clientip.Key(ip)
+	if wait := g.failures.blocked(key, time.Now()); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "Too many failed logins. Try again later.")
 		return
@@ -79,7 +82,7 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A browser's first request carries no credentials and only asks
 		// for the prompt; only a wrong guess counts against the limit.
 		if _, _, presented := r.BasicAuth(); presented {
-			g.failures.fail(ip, time.Now())
+			g.failures.fail(key, time.Now())
 			g.cfg.Logger.WarnContext(r.Context(), "dashboard login refused", slog.String("client_ip", ip))
 		}
 		w.Header().Set("WWW-Authenticate", `Basic realm="jobs", charset="UTF-8"`)

@@ -3,17 +3,19 @@ package dashboard
 import (
 	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
-// failureLimiter counts failed logins per client IP in fixed windows. Its
-// map is capped: when full, the oldest windows are dropped, so a flood of
-// spoofed addresses cannot exhaust memory.
+// failureLimiter counts failed logins per client in fixed windows. It
+// remembers at most maxKeys clients and forgets the least recently seen one
+// first, so a flood of spoofed addresses cannot exhaust memory, and cannot
+// wipe the count of the client that is guessing right now either.
 type failureLimiter struct {
-	mu      sync.Mutex
-	limit   int
-	window  time.Duration
-	maxKeys int
-	byIP    map[string]*failureWindow
+	mu     sync.Mutex
+	limit  int
+	window time.Duration
+	byKey  *lru.Cache[string, *failureWindow]
 }
 
 type failureWindow struct {
@@ -22,14 +24,16 @@ type failureWindow struct {
 }
 
 func newFailureLimiter(limit int, window time.Duration, maxKeys int) *failureLimiter {
-	return &failureLimiter{limit: limit, window: window, maxKeys: maxKeys, byIP: map[string]*failureWindow{}}
+	// lru.New fails only for a size below 1.
+	cache, _ := lru.New[string, *failureWindow](max(1, maxKeys))
+	return &failureLimiter{limit: limit, window: window, byKey: cache}
 }
 
-// blocked returns how long ip must wait, or 0 when it may try.
-func (l *failureLimiter) blocked(ip string, now time.Time) time.Duration {
+// blocked returns how long key must wait, or 0 when it may try.
+func (l *failureLimiter) blocked(key string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w, ok := l.byIP[ip]
+	w, ok := l.byKey.Get(key)
 	if !ok || now.Sub(w.start) >= l.window {
 		return 0
 	}
@@ -39,30 +43,14 @@ func (l *failureLimiter) blocked(ip string, now time.Time) time.Duration {
 	return 0
 }
 
-// fail records one failed login by ip.
-func (l *failureLimiter) fail(ip string, now time.Time) {
+// fail records one failed login by key.
+func (l *failureLimiter) fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w, ok := l.byIP[ip]
+	w, ok := l.byKey.Get(key)
 	if !ok || now.Sub(w.start) >= l.window {
-		if !ok && len(l.byIP) >= l.maxKeys {
-			l.evict(now)
-		}
-		l.byIP[ip] = &failureWindow{start: now, count: 1}
+		l.byKey.Add(key, &failureWindow{start: now, count: 1})
 		return
 	}
 	w.count++
-}
-
-// evict drops expired windows, and if none expired, all of them: losing
-// counts is better than unbounded growth.
-func (l *failureLimiter) evict(now time.Time) {
-	for ip, w := range l.byIP {
-		if now.Sub(w.start) >= l.window {
-			delete(l.byIP, ip)
-		}
-	}
-	if len(l.byIP) >= l.maxKeys {
-		clear(l.byIP)
-	}
 }

@@ -7,20 +7,22 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/clientip"
 )
 
 // limitAuth applies the per-client-IP limit (RATE_LIMIT_AUTH_PER_MINUTE,
 // RATE_LIMIT_AUTH_BURST) to the unauthenticated endpoints that guess
 // passwords, create accounts or send mail. Each route has its own bucket,
 // so signing up does not use up a client's login attempts. The client IP is
-// gin's ClientIP, which believes X-Forwarded-For only from TRUSTED_PROXIES.
+// clientip's, which believes X-Forwarded-For only from TRUSTED_PROXIES, and
+// IPv6 clients are limited per /64.
 // With RATE_LIMIT_ENABLED=false it does nothing.
 func (s *Server) limitAuth(c *gin.Context) {
 	if s.authLimiter == nil {
 		c.Next()
 		return
 	}
-	ok, wait := s.authLimiter.allow(c.FullPath() + " " + clientKey(c.ClientIP()))
+	ok, wait := s.authLimiter.allow(c.FullPath() + " " + clientip.Key(s.clientIP.IP(c.Request)))
 	if ok {
 		c.Next()
 		return

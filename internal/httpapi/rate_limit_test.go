@@ -148,16 +148,6 @@ func TestRateLimiterStaysBoundedUnderConcurrentLoad(t *testing.T) {
 	require.Equal(t, 100, l.len())
 }
 
-func TestClientKeyGroupsIPv6By64(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, "192.0.2.1", clientKey("192.0.2.1"))
-	require.Equal(t, "192.0.2.1", clientKey("::ffff:192.0.2.1"))
-	require.Equal(t, "2001:db8:1:2::/64", clientKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd"))
-	require.Equal(t, clientKey("2001:db8:1:2::1"), clientKey("2001:db8:1:2:ffff::9"))
-	require.NotEqual(t, clientKey("2001:db8:1:2::1"), clientKey("2001:db8:1:3::1"))
-	require.Equal(t, "", clientKey(""))
-}
-
 func TestRetryAfterSecondsRoundsUp(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, 1, retryAfterSeconds(0))

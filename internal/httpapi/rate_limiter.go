@@ -3,7 +3,6 @@ package httpapi
 import (
 	"container/list"
 	"math"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -92,23 +91,6 @@ func (l *rateLimiter) len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.lru.Len()
-}
-
-// clientKey reduces a client IP to the unit that is limited. An IPv6 client
-// usually controls a whole /64, so it is limited per /64; otherwise one
-// host could rotate through 2^64 addresses and never be limited.
-func clientKey(ip string) string {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip
-	}
-	addr = addr.Unmap()
-	if addr.Is6() {
-		if p, err := addr.Prefix(64); err == nil {
-			return p.String()
-		}
-	}
-	return addr.String()
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1, as the

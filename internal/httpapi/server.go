@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/todoapp/resetmail/internal/auth"
+	"github.com/todoapp/resetmail/internal/clientip"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/reset"
@@ -57,6 +58,8 @@ type Server struct {
 	dashboard http.Handler
 	metrics   *metrics.HTTP
 
+	// clientIP finds each request's client address for the limiters.
+	clientIP *clientip.Resolver
 	// authLimiter limits the auth endpoints per client IP; nil when
 	// RATE_LIMIT_ENABLED=false.
 	authLimiter *rateLimiter
@@ -66,17 +69,16 @@ type Server struct {
 // NewServer builds the API's http.Handler.
 func NewServer(d Deps) http.Handler {
 	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, auth: d.Auth, tasks: d.Tasks, resets: d.Resets,
-		dashboard: d.Dashboard, metrics: d.Metrics}
+		dashboard: d.Dashboard, metrics: d.Metrics, clientIP: clientip.New(d.Config.TrustedProxies)}
 	s.corsPolicy = newCORSPolicy(d.Config.CORSAllowedOrigins)
 	if d.Config.RateLimitEnabled {
 		s.authLimiter = newRateLimiter(d.Config.RateLimitAuthPerMinute, d.Config.RateLimitAuthBurst, maxRateLimitKeys, time.Now)
 	}
 	engine := gin.New()
-	// Client IPs come from X-Forwarded-For only through TRUSTED_PROXIES;
-	// with none configured, the TCP peer is the client.
-	_ = engine.SetTrustedProxies(d.Config.TrustedProxies)
-	engine.ForwardedByClientIP = len(d.Config.TrustedProxies) > 0
-	engine.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	// The client's address is clientip's to decide (TRUSTED_PROXIES);
+	// gin's own guess, which gives up on X-Forwarded-For entries with a
+	// port, is switched off so that nothing can use it by mistake.
+	engine.ForwardedByClientIP = false
 	engine.HandleMethodNotAllowed = true
 	engine.ContextWithFallback = true
 	s.routes(engine)

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// dashboard sends one request to /admin/jobs/ as the client at xff, behind
+// the test's own loopback connection, which plays the trusted proxy.
+func (b *testBundle) dashboard(t *testing.T, xff, user, pass string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, b.baseURL+"/admin/jobs/", nil)
+	require.NoError(t, err)
+	req.SetBasicAuth(user, pass)
+	req.Header.Set("X-Forwarded-For", xff)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp
+}
+
+// TestRunDashboardLimitsEachClientBehindAProxy is issue 13, item 3: behind
+// a proxy, ten wrong dashboard logins from one client used to lock out
+// every client, on-call included, because the guard keyed its failures on
+// the proxy's address.
+func TestRunDashboardLimitsEachClientBehindAProxy(t *testing.T) {
+	t.Parallel()
+	const user, pass = "oncall", "correct-horse-battery-staple"
+	b := setup(t, map[string]string{
+		"DASHBOARD_USERNAME": user,
+		"DASHBOARD_PASSWORD": pass,
+		"TRUSTED_PROXIES":    "127.0.0.1,::1",
+	})
+
+	for range 10 {
+		require.Equal(t, http.StatusUnauthorized, b.dashboard(t, "192.0.2.10", user, "guess").StatusCode)
+	}
+	resp := b.dashboard(t, "192.0.2.10", user, pass)
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "the guesser waits, even with the right password")
+	require.NotEmpty(t, resp.Header.Get("Retry-After"))
+
+	require.Equal(t, http.StatusOK, b.dashboard(t, "192.0.2.11", user, pass).StatusCode,
+		"another client behind the same proxy gets in")
+
+	// An IPv6 client counts per /64, so rotating through its own addresses
+	// buys it nothing; its neighbour in another /64 is not affected.
+	for i := range 10 {
+		xff := "[2001:db8:1:2::" + strconv.Itoa(i+1) + "]:443"
+		require.Equal(t, http.StatusUnauthorized, b.dashboard(t, xff, user, "guess").StatusCode)
+	}
+	require.Equal(t, http.StatusTooManyRequests, b.dashboard(t, "2001:db8:1:2:ffff::1", user, "guess").StatusCode)
+	require.Equal(t, http.StatusOK, b.dashboard(t, "2001:db8:1:3::1", user, pass).StatusCode)
+}
+
+// TestRunReadsForwardedForEntriesWithAPort is issue 13, item 7: proxies
+// that write "198.51.100.7:443" or "[2001:db8::1]:443" used to make the API
+// fall back to the proxy's address, so that all their clients shared one
+// bucket of the per-IP limit.
+func TestRunReadsForwardedForEntriesWithAPort(t *testing.T) {
+	t.Parallel()
+	b := setup(t, map[string]string{
+		"RATE_LIMIT_AUTH_PER_MINUTE": "1",
+		"RATE_LIMIT_AUTH_BURST":      "1",
+		"TRUSTED_PROXIES":            "127.0.0.1,::1",
+	})
+	login := func(xff string) int {
+		resp, _ := b.call(t, http.MethodPost, "/api/auth/login", "", `{"email":"x@example.com","password":"wrong password"}`,
+			map[string]string{"X-Forwarded-For": xff})
+		return resp.StatusCode
+	}
+
+	require.Equal(t, http.StatusUnauthorized, login("198.51.100.7:443"))
+	require.Equal(t, http.StatusTooManyRequests, login("198.51.100.7:8443"), "one client, whatever its port")
+	require.Equal(t, http.StatusUnauthorized, login("198.51.100.8:443"), "another client has its own bucket")
+
+	require.Equal(t, http.StatusUnauthorized, login("[2001:db8::1]:443"))
+	require.Equal(t, http.StatusTooManyRequests, login("[2001:db8::2]:443"), "the same /64")
+	require.Equal(t, http.StatusUnauthorized, login("[2001:db8:0:1::1]:443"), "another /64")
+}

@@ -16,7 +16,10 @@ const usage = `usage: worker [command]
 Commands:
   serve        work the email queue (the default)
   check-smtp   connect to SMTP_HOST, do TLS and AUTH as configured, QUIT, and report each step
-               (--send-to ADDR also sends a test message)
+               (--send-to ADDR also sends a test message; with --kind KIND --lang LANG it is
+               the sample mail that preview shows)
+  preview      write a sample mail to stdout from the templates, without database or SMTP:
+               preview --kind reset --lang de [--format text|html|eml] [--to ADDR]
   healthcheck  GET /healthz on WORKER_HTTP_ADDR; exit 0 when healthy, 1 otherwise
   version      print the version
   help         print this message
@@ -37,6 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return healthcheck(ctx, getenv)
 	case "check-smtp":
 		return checkSMTP(ctx, args[2:], getenv, stdout)
+	case "preview":
+		return preview(args[2:], getenv, stdout, stderr)
 	case "version", "--version":
 		_, err := fmt.Fprintln(stdout, version)
 		return err

@@ -27,12 +27,18 @@ import (
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
+	// Every template is parsed and rendered before anything else, so that a
+	// broken one stops the deploy instead of a user's mail.
+	renderer, err := newRenderer(cfg, err)
 	basics, err := boot.Start(ctx, stdout, &cfg.Common, err)
 	if err != nil {
 		return err
 	}
 	logger, queries, pool := basics.Logger, basics.Queries, basics.Pool
 	defer pool.Close()
+	if w := renderer.Warning(); w != "" {
+		logger.Warn(w)
+	}
 
 	reg := metrics.NewRegistry()
 	reg.MustRegister(metrics.NewQueueDepth(pool, queries, logger))
@@ -42,7 +48,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	defer sender.Close()
 	client, err := newRiverClient(workerDeps{
-		cfg: cfg, pool: pool, queries: queries, mailer: sender,
+		cfg: cfg, pool: pool, queries: queries, mailer: sender, renderer: renderer,
 		observer: metrics.NewWorker(reg), logger: logger,
 	})
 	if err != nil {
@@ -117,18 +123,15 @@ type workerDeps struct {
 	pool     *pgxpool.Pool
 	queries  *appsql.Queries
 	mailer   reset.Mailer
+	renderer *mail.Renderer
 	observer reset.Observer
 	logger   *slog.Logger
 }
 
 func newRiverClient(d workerDeps) (*river.Client[pgx.Tx], error) {
 	cfg := d.cfg
-	renderer, err := mail.NewRenderer(mail.RendererConfig{Dir: cfg.TemplateDir})
-	if err != nil {
-		return nil, fmt.Errorf("load email templates: %w", err)
-	}
 	delivery := reset.DeliveryConfig{
-		Pool: d.pool, Queries: d.queries, Mailer: d.mailer, Renderer: renderer,
+		Pool: d.pool, Queries: d.queries, Mailer: d.mailer, Renderer: d.renderer,
 		From: cfg.SMTPFrom, AppName: cfg.AppName, Observer: d.observer, Logger: d.logger,
 	}
 	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{

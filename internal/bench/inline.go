@@ -67,7 +67,7 @@ func (b *inlineBaseline) handle(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	msg, err := mail.Compose(mail.Message{From: benchFrom, To: email, Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML})
+	msg, err := mail.Compose(mail.NewMessage(benchFrom, email, rendered))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"net/mail"
 	"strconv"
 	"time"
+
+	"golang.org/x/text/language"
 )
 
 // SMTP TLS modes accepted by SMTP_TLS.
@@ -70,9 +72,15 @@ type Worker struct {
 	// code paths and may hold data, so keep WORKER_HTTP_ADDR private when it
 	// is on. Defaults to false.
 	WorkerPprof bool `env:"WORKER_PPROF" envDefault:"false"`
-	// TemplateDir overrides the embedded email templates with files of the
-	// same names. Defaults to empty: embedded templates only.
+	// TemplateDir holds email templates as <lang>/<kind>.{subject,txt,html}.tmpl:
+	// a file replaces the embedded one of that language and kind, and a new
+	// <lang> directory adds a language. Defaults to empty: embedded templates
+	// only.
 	TemplateDir string `env:"TEMPLATE_DIR"`
+	// DefaultLocale is the language (BCP 47) of a mail when neither the
+	// request nor the user's stored locale names one the templates exist in.
+	// It must have templates for every kind of email. Defaults to "en".
+	DefaultLocale string `env:"DEFAULT_LOCALE" envDefault:"en"`
 	// AppName appears in email subjects and bodies. Defaults to "Todo".
 	AppName string `env:"APP_NAME" envDefault:"Todo"`
 	// ResetEmailInterval is the least time between two reset emails to one
@@ -164,6 +172,9 @@ func (c *Worker) validate(p *problems) {
 		p.add("RESCUE_STUCK_JOBS_AFTER must be at least JOB_TIMEOUT, or River rescues jobs that are still running")
 	}
 	positive(p, "RESET_RETENTION", c.ResetRetention)
+	if _, err := language.Parse(c.DefaultLocale); err != nil {
+		p.addf("DEFAULT_LOCALE must be a BCP 47 language tag such as en or pt-BR, not %q", c.DefaultLocale)
+	}
 }
 
 func positive(p *problems, name string, d time.Duration) {

@@ -1,15 +1,20 @@
 package mail
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/textproto"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jordan-wright/email"
+	"golang.org/x/text/language"
 )
 
 // Message is one email before composition. Compose cleans every field that
@@ -34,6 +39,9 @@ type Message struct {
 	Text string
 	// HTML is the text/html part. Default "" leaves the part out.
 	HTML string
+	// Language is the BCP 47 tag of the text, sent as Content-Language.
+	// Default "" leaves the header out.
+	Language string
 	// MessageID is the Message-ID header, with or without angle brackets.
 	// Default "" generates a unique "<random@domain-of-From>".
 	MessageID string
@@ -53,7 +61,8 @@ type Message struct {
 func isReservedHeader(key string) bool {
 	switch key {
 	case "From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Subject", "Date",
-		"Message-Id", "Mime-Version", "Content-Type", "Content-Transfer-Encoding":
+		"Message-Id", "Mime-Version", "Content-Type", "Content-Transfer-Encoding",
+		"Content-Language":
 		return true
 	}
 	return false
@@ -98,6 +107,13 @@ func Compose(m Message) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m.Language != "" {
+		tag, err := language.Parse(m.Language)
+		if err != nil {
+			return nil, fmt.Errorf("mail: language %q is not a BCP 47 tag", m.Language)
+		}
+		e.Headers.Set("Content-Language", tag.String())
+	}
 	e.Headers.Set("Message-Id", id)
 	date := m.Date
 	if date.IsZero() {
@@ -109,7 +125,111 @@ func Compose(m Message) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mail: compose: %w", err)
 	}
-	return out, nil
+	return stableHeader(stableBoundary(out, m)), nil
+}
+
+// NewMessage is the message that carries a rendered mail from from to to.
+// The worker's jobs, `worker preview` and `worker check-mail` all build
+// their message here, so that a preview is byte for byte the mail (apart
+// from Date and Message-ID). To carries the bare address: the account's
+// display name is text a stranger may have chosen, and security mail carries
+// none.
+func NewMessage(from, to string, r Rendered) Message {
+	return Message{
+		From: from, To: to,
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		Language: r.Lang,
+	}
+}
+
+// headerOrder is where stableHeader puts the headers Compose sets; others
+// follow in alphabetical order.
+func headerOrder(name string) int {
+	switch name {
+	case "From":
+		return 0
+	case "To":
+		return 1
+	case "Subject":
+		return 2
+	case "Date":
+		return 3
+	case "Message-Id":
+		return 4
+	case "Mime-Version":
+		return 5
+	case "Content-Language":
+		return 6
+	case "Content-Type":
+		return 7
+	}
+	return 8
+}
+
+// stableHeader writes the header fields in a fixed order. jordan-wright/email
+// writes them in map order, which differs from one call to the next, and a
+// preview must be the same bytes as the mail.
+func stableHeader(out []byte) []byte {
+	end := bytes.Index(out, []byte("\r\n\r\n"))
+	if end < 0 {
+		return out
+	}
+	var fields [][]byte
+	for line := range bytes.SplitSeq(out[:end], []byte("\r\n")) {
+		if len(fields) > 0 && len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
+			fields[len(fields)-1] = append(append(fields[len(fields)-1], '\r', '\n'), line...)
+			continue
+		}
+		fields = append(fields, append([]byte(nil), line...))
+	}
+	name := func(f []byte) string {
+		if i := bytes.IndexByte(f, ':'); i >= 0 {
+			return string(f[:i])
+		}
+		return string(f)
+	}
+	slices.SortStableFunc(fields, func(a, b []byte) int {
+		na, nb := name(a), name(b)
+		if c := cmp.Compare(headerOrder(na), headerOrder(nb)); c != 0 {
+			return c
+		}
+		return strings.Compare(na, nb)
+	})
+	sorted := make([]byte, 0, len(out))
+	for _, f := range fields {
+		sorted = append(append(sorted, f...), '\r', '\n')
+	}
+	return append(sorted, out[end+2:]...)
+}
+
+// stableBoundary replaces the random MIME boundary that
+// jordan-wright/email picks with one derived from the content, so that the
+// same mail composes to the same bytes apart from Date and Message-ID: a
+// preview can then be compared with what a server received. The random
+// boundary is 60 hex digits, so it occurs nowhere but in its own lines and
+// header; the new one is 64 hex digits of a SHA-256 of the parts, which
+// cannot occur in them either without a hash collision.
+func stableBoundary(out []byte, m Message) []byte {
+	const marker = "boundary="
+	i := bytes.Index(out, []byte(marker))
+	if i < 0 {
+		return out
+	}
+	start := i + len(marker)
+	end := start
+	for end < len(out) && out[end] != '\r' && out[end] != '\n' && out[end] != ';' {
+		end++
+	}
+	old := out[start:end]
+	if len(old) == 0 {
+		return out
+	}
+	h := sha256.New()
+	for _, part := range []string{m.Subject, m.Text, m.HTML, m.Language} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return bytes.ReplaceAll(out, old, []byte(hex.EncodeToString(h.Sum(nil))))
 }
 
 // headerKey validates an extra header name and returns its canonical form.

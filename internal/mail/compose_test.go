@@ -231,3 +231,34 @@ func TestEnvelopeAddress(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Todo", addr.Name)
 }
+
+func TestComposeContentLanguageAndStableBytes(t *testing.T) {
+	t.Parallel()
+	r := newRenderer(t, "")
+	out, err := r.Sample(KindReset, "de")
+	require.NoError(t, err)
+	m := NewMessage("Todo <no-reply@example.com>", "ada@example.com", out)
+	m.Date = time.Date(2030, 1, 2, 19, 15, 0, 0, time.UTC)
+	m.MessageID = "<fixed@example.com>"
+	first, err := Compose(m)
+	require.NoError(t, err)
+	second, err := Compose(m)
+	require.NoError(t, err)
+	// The same mail is the same bytes: the boundary comes from the content.
+	require.Equal(t, string(first), string(second))
+
+	msg := parse(t, first)
+	require.Equal(t, "de", msg.Header.Get("Content-Language"))
+	to, err := msg.Header.AddressList("To")
+	require.NoError(t, err)
+	require.Equal(t, "", to[0].Name, "no display name: it would be user-chosen text")
+	got := parts(t, msg)
+	require.Contains(t, got["text/html"], `<html lang="de">`)
+	require.Contains(t, got["text/plain"], "Passwort")
+
+	m.Language = "not a tag!"
+	_, err = Compose(m)
+	require.Error(t, err)
+	_, err = Compose(Message{From: "a@example.com", To: "b@example.com", Text: "x", Headers: map[string]string{"Content-Language": "fr"}})
+	require.ErrorContains(t, err, "set by Compose")
+}

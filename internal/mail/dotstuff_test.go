@@ -88,7 +88,7 @@ func composedReset(b *testing.B) []byte {
 	require.NoError(b, err)
 	out, err := r.Reset(ResetData{AppName: "Todo", Link: "https://app.example.com/reset-password?token=abc", ExpiresAt: time.Now().Add(time.Hour)})
 	require.NoError(b, err)
-	msg, err := Compose(Message{From: "Todo <no-reply@example.com>", To: "ada@example.com", Subject: out.Subject, Text: out.Text, HTML: out.HTML})
+	msg, err := Compose(NewMessage("Todo <no-reply@example.com>", "ada@example.com", out))
 	require.NoError(b, err)
 	return msg
 }

@@ -2,42 +2,45 @@ package mail
 
 import (
 	"bytes"
-	"embed"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"io/fs"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	texttemplate "text/template"
 	"time"
+	"unicode/utf8"
+
+	"github.com/todoapp/resetmail/internal/locale"
 )
 
-// embeddedTemplates holds the default templates. embed.FS is read-only, so
-// this package-level value is not mutable state.
-//
-//go:embed templates/*.tmpl
-var embeddedTemplates embed.FS
+// Kind names one kind of email. Its templates are <kind>.subject.tmpl,
+// <kind>.txt.tmpl and <kind>.html.tmpl in each language's directory.
+type Kind string
 
-// Template file names. A file with one of these names in RendererConfig.Dir
-// replaces the embedded template of the same name.
+// The kinds of email the worker sends.
 const (
-	resetSubjectFile   = "reset.subject.tmpl"
-	resetTextFile      = "reset.txt.tmpl"
-	resetHTMLFile      = "reset.html.tmpl"
-	changedSubjectFile = "password_changed.subject.tmpl"
-	changedTextFile    = "password_changed.txt.tmpl"
-	changedHTMLFile    = "password_changed.html.tmpl"
+	KindReset           Kind = "reset"
+	KindPasswordChanged Kind = "password_changed"
 )
+
+// Kinds lists every kind, in the order checks report them.
+func Kinds() []Kind { return []Kind{KindReset, KindPasswordChanged} }
+
+// DefaultLocale is RendererConfig.DefaultLocale's default.
+const DefaultLocale = "en"
 
 // RendererConfig configures NewRenderer.
 type RendererConfig struct {
-	// Dir is a directory (TEMPLATE_DIR) whose files override the embedded
-	// templates of the same name, one file at a time; files with other names
-	// are ignored. Default "" uses the embedded templates only.
+	// Dir is TEMPLATE_DIR: TEMPLATE_DIR/<lang>/<kind>.{subject,txt,html}.tmpl
+	// replaces the embedded template of that language and kind, or adds a
+	// language. Default "" uses the embedded templates only.
 	Dir string
+	// DefaultLocale is DEFAULT_LOCALE: the language used when nothing else
+	// matches, and for a kind another language lacks. It must have every
+	// kind. Default "en".
+	DefaultLocale string
 }
 
 // ResetData is what the reset email says. Like every security mail, it has
@@ -46,14 +49,17 @@ type RendererConfig struct {
 // their own sentence ("account locked, go to evil.example") into our mail to
 // a victim. Keep it that way when adding fields.
 type ResetData struct {
+	// Lang is the language, as Renderer.Pick returns it. Default "" uses
+	// the default locale.
+	Lang string
 	// AppName is the product name shown in the subject and the body.
 	// Required; there is no default.
 	AppName string
 	// Link is the absolute http(s) reset URL including the token. Required;
 	// there is no default. It never appears in an error.
 	Link string
-	// ExpiresAt is when the link stops working; it is shown in UTC.
-	// Required; there is no default.
+	// ExpiresAt is when the link stops working; it is shown in UTC, in the
+	// language's format. Required; there is no default.
 	ExpiresAt time.Time
 	// TTL is the link's lifetime, shown as "in 60 minutes". Default 0 uses
 	// the time left until ExpiresAt.
@@ -63,19 +69,26 @@ type ResetData struct {
 // PasswordChangedData is what the "your password was changed" email says.
 // It carries no user-chosen text; see ResetData.
 type PasswordChangedData struct {
+	// Lang is the language, as Renderer.Pick returns it. Default "" uses
+	// the default locale.
+	Lang string
 	// AppName is the product name. Required; there is no default.
 	AppName string
-	// ChangedAt is when the password changed; it is shown in UTC.
-	// Default zero uses the time of rendering.
+	// ChangedAt is when the password changed; it is shown in UTC, in the
+	// language's format. Default zero uses the time of rendering.
 	ChangedAt time.Time
 	// SupportHint tells the user what to do if they did not make the change,
-	// for example "Write to support@example.com.". Default "" says to reset
-	// the password and contact support.
+	// for example "Write to support@example.com.". It comes from
+	// configuration, so it is not translated. Default "" says, in the mail's
+	// language, to reset the password and contact support.
 	SupportHint string
 }
 
-// Rendered is one rendered email, ready for Message.
+// Rendered is one rendered email, ready for NewMessage.
 type Rendered struct {
+	// Lang is the language the templates were in (BCP 47), which the
+	// Content-Language header names.
+	Lang string
 	// Subject is a single line without control characters.
 	Subject string
 	// Text is the text/plain body.
@@ -84,9 +97,11 @@ type Rendered struct {
 	HTML string
 }
 
-// resetView is the data the reset templates see: strings already formatted,
-// so that an overriding template cannot get time zones or escaping wrong.
+// resetView is the data the reset templates see: strings already formatted
+// for the language, so that an overriding template cannot get time zones or
+// escaping wrong.
 type resetView struct {
+	Lang      string
 	AppName   string
 	Link      string
 	ExpiresAt string
@@ -95,53 +110,82 @@ type resetView struct {
 
 // changedView is the data the password-changed templates see.
 type changedView struct {
+	Lang        string
 	AppName     string
 	ChangedAt   string
 	SupportHint string
 }
 
-// emailTemplates is the subject, text and HTML template of one kind of
-// email.
-type emailTemplates struct {
-	subject *texttemplate.Template
-	text    *texttemplate.Template
-	html    *htmltemplate.Template
-}
-
-// Renderer renders the emails from templates parsed once in NewRenderer. It
-// is safe for concurrent use.
+// Renderer renders the emails from templates parsed and checked once in
+// NewRenderer. It is safe for concurrent use.
 type Renderer struct {
-	reset   emailTemplates
-	changed emailTemplates
+	set     *templateSet
+	matcher *locale.Matcher
 	// bufs recycles render buffers: rendering is on the hot path of every
 	// job, and an HTML body is a few kilobytes.
 	bufs sync.Pool
 }
 
-// NewRenderer parses the templates, embedded or overridden from cfg.Dir, and
-// renders each once with sample data so that a broken override fails at
-// startup rather than in every job.
+// NewRenderer loads the templates of every language, embedded and from
+// cfg.Dir, and renders each with sample data, so that a broken template
+// stops the worker at start instead of failing a user's mail. The error is a
+// *TemplateError naming every file, line and problem.
 func NewRenderer(cfg RendererConfig) (*Renderer, error) {
-	src, err := templateSource(cfg.Dir)
+	def := cfg.DefaultLocale
+	if def == "" {
+		def = DefaultLocale
+	}
+	set, err := loadTemplates(cfg.Dir, def)
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
-	if r.reset, err = parseTemplates(src, resetSubjectFile, resetTextFile, resetHTMLFile); err != nil {
-		return nil, err
+	matcher, err := locale.NewMatcher(set.langs)
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
 	}
-	if r.changed, err = parseTemplates(src, changedSubjectFile, changedTextFile, changedHTMLFile); err != nil {
-		return nil, err
-	}
+	r := &Renderer{set: set, matcher: matcher, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 
-	sample := time.Date(2030, 1, 2, 20, 15, 0, 0, time.UTC)
-	if _, err := r.Reset(ResetData{AppName: "Sample", Link: "https://example.com/reset?token=sample", ExpiresAt: sample, TTL: time.Hour}); err != nil {
-		return nil, fmt.Errorf("mail: reset templates: %w", err)
+	terr := &TemplateError{}
+	for _, lang := range set.langs {
+		for _, kind := range Kinds() {
+			if set.own(lang, kind) == nil {
+				continue
+			}
+			if _, err := r.Sample(kind, lang); err != nil {
+				terr.Problems = append(terr.Problems, templateProblem(err))
+			}
+		}
 	}
-	if _, err := r.PasswordChanged(PasswordChangedData{AppName: "Sample", ChangedAt: sample}); err != nil {
-		return nil, fmt.Errorf("mail: password changed templates: %w", err)
+	if len(terr.Problems) > 0 {
+		return nil, terr
 	}
 	return r, nil
+}
+
+// Languages lists the languages that have templates, default first.
+func (r *Renderer) Languages() []string { return append([]string(nil), r.set.langs...) }
+
+// DefaultLocale is the language used when no preference matches.
+func (r *Renderer) DefaultLocale() string { return r.set.def }
+
+// Warning is the one start-up warning about languages that lack a kind
+// (those mails fall back to the default locale), or "" when none does.
+func (r *Renderer) Warning() string {
+	if len(r.set.missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("mail templates: %s; those mails are sent in the default locale %s",
+		strings.Join(r.set.missing, "; "), r.set.def)
+}
+
+// Pick returns the language to write in: the first preference (see package
+// locale) that matches a language with templates, else the default locale.
+// Callers pass the request's preference first, then the user's stored one.
+func (r *Renderer) Pick(prefs ...string) string {
+	if lang, ok := r.matcher.Match(prefs...); ok {
+		return lang
+	}
+	return r.set.def
 }
 
 // Reset renders the password-reset email.
@@ -159,13 +203,16 @@ func (r *Renderer) Reset(d ResetData) (Rendered, error) {
 	if ttl <= 0 {
 		ttl = time.Until(d.ExpiresAt)
 	}
+	t := r.set.lookup(d.Lang, KindReset)
+	f := formatterFor(t.lang)
 	v := resetView{
-		AppName:   cleanText(d.AppName),
+		Lang:      t.lang,
+		AppName:   cleanText(d.AppName, 0),
 		Link:      d.Link,
-		ExpiresAt: formatExpiry(d.ExpiresAt, ttl),
-		ExpiresIn: formatDuration(ttl),
+		ExpiresAt: f.expiry(d.ExpiresAt, ttl),
+		ExpiresIn: f.duration(ttl),
 	}
-	return r.render(r.reset, v)
+	return r.render(t, v)
 }
 
 // PasswordChanged renders the notice sent after a password change.
@@ -177,36 +224,38 @@ func (r *Renderer) PasswordChanged(d PasswordChangedData) (Rendered, error) {
 	if at.IsZero() {
 		at = time.Now()
 	}
+	t := r.set.lookup(d.Lang, KindPasswordChanged)
 	v := changedView{
-		AppName:     cleanText(d.AppName),
-		ChangedAt:   at.UTC().Format("Monday 2 January 2006 at 15:04 UTC"),
-		SupportHint: cleanText(d.SupportHint),
+		Lang:        t.lang,
+		AppName:     cleanText(d.AppName, 0),
+		ChangedAt:   formatterFor(t.lang).dateTime(at),
+		SupportHint: cleanText(d.SupportHint, 0),
 	}
-	return r.render(r.changed, v)
+	return r.render(t, v)
 }
 
 // render executes the three templates of one email into a pooled buffer.
-func (r *Renderer) render(t emailTemplates, data any) (Rendered, error) {
+func (r *Renderer) render(t *emailTemplates, data any) (Rendered, error) {
 	buf := r.bufs.Get().(*bytes.Buffer)
 	defer r.putBuffer(buf)
 
-	var out Rendered
+	out := Rendered{Lang: t.lang}
 	buf.Reset()
 	if err := t.subject.Execute(buf, data); err != nil {
-		return Rendered{}, fmt.Errorf("mail: render subject: %w", err)
+		return Rendered{}, fmt.Errorf("mail: %w", err)
 	}
 	out.Subject = cleanHeaderValue(buf.String())
 	if out.Subject == "" {
-		return Rendered{}, errors.New("mail: subject template rendered an empty subject")
+		return Rendered{}, fmt.Errorf("mail: %s: rendered an empty subject", t.subject.Name())
 	}
 	buf.Reset()
 	if err := t.text.Execute(buf, data); err != nil {
-		return Rendered{}, fmt.Errorf("mail: render text: %w", err)
+		return Rendered{}, fmt.Errorf("mail: %w", err)
 	}
 	out.Text = buf.String()
 	buf.Reset()
 	if err := t.html.Execute(buf, data); err != nil {
-		return Rendered{}, fmt.Errorf("mail: render html: %w", err)
+		return Rendered{}, fmt.Errorf("mail: %w", err)
 	}
 	out.HTML = buf.String()
 	return out, nil
@@ -220,76 +269,19 @@ func (r *Renderer) putBuffer(buf *bytes.Buffer) {
 	}
 }
 
-// templateSource returns the file system that templates are read from: the
-// override directory layered over the embedded files.
-func templateSource(dir string) (fs.FS, error) {
-	embedded, err := fs.Sub(embeddedTemplates, "templates")
-	if err != nil {
-		return nil, fmt.Errorf("mail: embedded templates: %w", err)
-	}
-	if dir == "" {
-		return embedded, nil
-	}
-	info, err := os.Stat(dir)
-	if err != nil {
-		return nil, fmt.Errorf("mail: template dir: %w", err)
-	}
-	if !info.IsDir() {
-		return nil, fmt.Errorf("mail: template dir %s is not a directory", dir)
-	}
-	return overlayFS{top: os.DirFS(dir), bottom: embedded}, nil
+// emailTemplates is the subject, text and HTML template of one kind of
+// email in one language.
+type emailTemplates struct {
+	lang    string
+	subject *texttemplate.Template
+	text    *texttemplate.Template
+	html    *htmltemplate.Template
 }
 
-// overlayFS serves a file from top when it exists there and from bottom
-// otherwise, which is how TEMPLATE_DIR overrides single templates.
-type overlayFS struct {
-	top, bottom fs.FS
-}
-
-// Open implements fs.FS.
-func (o overlayFS) Open(name string) (fs.File, error) {
-	f, err := o.top.Open(name)
-	if err == nil {
-		return f, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	return o.bottom.Open(name)
-}
-
-// parseTemplates parses the subject and text templates with text/template
-// and the HTML template with html/template, which escapes every value for
-// its context (element, attribute, URL).
-func parseTemplates(src fs.FS, subjectFile, textFile, htmlFile string) (emailTemplates, error) {
-	var t emailTemplates
-	read := func(name string) (string, error) {
-		b, err := fs.ReadFile(src, name)
-		if err != nil {
-			return "", fmt.Errorf("mail: template %s: %w", name, err)
-		}
-		return string(b), nil
-	}
-	text, err := read(subjectFile)
-	if err != nil {
-		return t, err
-	}
-	if t.subject, err = texttemplate.New(subjectFile).Option("missingkey=error").Parse(text); err != nil {
-		return t, fmt.Errorf("mail: parse %s: %w", subjectFile, err)
-	}
-	if text, err = read(textFile); err != nil {
-		return t, err
-	}
-	if t.text, err = texttemplate.New(textFile).Option("missingkey=error").Parse(text); err != nil {
-		return t, fmt.Errorf("mail: parse %s: %w", textFile, err)
-	}
-	if text, err = read(htmlFile); err != nil {
-		return t, err
-	}
-	if t.html, err = htmltemplate.New(htmlFile).Option("missingkey=error").Parse(text); err != nil {
-		return t, fmt.Errorf("mail: parse %s: %w", htmlFile, err)
-	}
-	return t, nil
+// templateProblem is err without the prefixes that say it is about a
+// template: TemplateError says so once.
+func templateProblem(err error) string {
+	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "mail: "), "template: ")
 }
 
 // checkLink accepts only absolute http(s) URLs. The error never quotes the
@@ -306,37 +298,14 @@ func checkLink(link string) error {
 }
 
 // cleanText turns configuration text into one tidy line: control
-// characters become spaces and whitespace collapses. Templates do the
-// escaping; this only keeps the text part to the lines the template wrote.
-func cleanText(s string) string {
-	return cleanHeaderValue(s)
-}
-
-// formatExpiry renders the expiry in UTC, e.g. "20:15 UTC"; a link that
-// lives a day or more also gets the date, since the time alone would be
-// ambiguous.
-func formatExpiry(at time.Time, ttl time.Duration) string {
-	at = at.UTC()
-	if ttl >= 24*time.Hour {
-		return at.Format("15:04 UTC on Monday 2 January 2006")
+// characters become spaces, whitespace collapses, and with limit > 0 the text
+// is cut to limit characters. Templates do the escaping; this only keeps a
+// value from adding lines to the text part.
+func cleanText(s string, limit int) string {
+	s = cleanHeaderValue(s)
+	if limit > 0 && utf8.RuneCountInString(s) > limit {
+		runes := []rune(s)
+		s = strings.TrimSpace(string(runes[:limit-1])) + "…"
 	}
-	return at.Format("15:04 UTC")
-}
-
-// formatDuration renders a lifetime for people: "60 minutes", "3 hours",
-// "3 hours 30 minutes". Minutes are used up to two hours because "90
-// minutes" reads more naturally than "1 hours 30 minutes".
-func formatDuration(d time.Duration) string {
-	mins := int(d.Round(time.Minute) / time.Minute)
-	switch {
-	case mins < 1:
-		return "less than a minute"
-	case mins == 1:
-		return "1 minute"
-	case mins < 120:
-		return fmt.Sprintf("%d minutes", mins)
-	case mins%60 == 0:
-		return fmt.Sprintf("%d hours", mins/60)
-	}
-	return fmt.Sprintf("%d hours %d minutes", mins/60, mins%60)
+	return s
 }

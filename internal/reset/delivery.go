@@ -94,10 +94,7 @@ func newDelivery(cfg DeliveryConfig) (*delivery, error) {
 func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow, to string, r mail.Rendered) error {
 	// To carries the bare address: the account's display name is text a
 	// stranger may have chosen, and security mail carries none.
-	msg, err := mail.Compose(mail.Message{
-		From: d.From, To: to,
-		Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-	})
+	msg, err := mail.Compose(mail.NewMessage(d.From, to, r))
 	if err != nil {
 		d.Observer.EmailFailed(kind, ClassPermanent)
 		return river.JobCancel(fmt.Errorf("cannot compose mail to %s: %w", redact.Email(to), err))

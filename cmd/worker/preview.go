@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/todoapp/resetmail/internal/boot"
+	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/locale"
+	"github.com/todoapp/resetmail/internal/mail"
+)
+
+// previewFrom stands in for SMTP_FROM when a preview runs without it.
+const previewFrom = "no-reply@example.com"
+
+// previewTo is the recipient of a preview when --to is not given.
+const previewTo = "someone@example.com"
+
+// newRenderer loads and checks every template of cfg, as the worker does at
+// start. Problems come back as a *config.Error, so that they exit with
+// status 2 together with any other configuration problem in loadErr.
+func newRenderer(cfg *config.Worker, loadErr error) (*mail.Renderer, error) {
+	r, err := mail.NewRenderer(mail.RendererConfig{Dir: cfg.TemplateDir, DefaultLocale: cfg.DefaultLocale})
+	if err == nil {
+		return r, loadErr
+	}
+	cfgErr := boot.AsConfigError(loadErr)
+	if cfgErr == nil {
+		if loadErr != nil {
+			return nil, loadErr
+		}
+		cfgErr = &config.Error{}
+	}
+	var terr *mail.TemplateError
+	if errors.As(err, &terr) {
+		for _, p := range terr.Problems {
+			cfgErr.Add("email template " + p)
+		}
+	} else {
+		cfgErr.Add(err.Error())
+	}
+	return nil, cfgErr
+}
+
+// mailFlags are the flags that choose a sample mail, shared by preview and
+// check-smtp --send-to.
+type mailFlags struct {
+	kind, lang *string
+}
+
+func addMailFlags(fs *flag.FlagSet, defaultKind string) mailFlags {
+	var names []string
+	for _, k := range mail.Kinds() {
+		names = append(names, string(k))
+	}
+	return mailFlags{
+		kind: fs.String("kind", defaultKind, "kind of email: "+strings.Join(names, ", ")),
+		lang: fs.String("lang", "", "language (BCP 47), matched as for a user; default DEFAULT_LOCALE"),
+	}
+}
+
+// sampleMessage renders the sample mail the flags choose, for to, with the
+// renderer and NewMessage that real sends use: a preview is the mail. The
+// message's Language is the language used, which may differ from --lang
+// like a user's mail would.
+func sampleMessage(cfg *config.Worker, r *mail.Renderer, f mailFlags, to string) (mail.Message, error) {
+	kind, err := mail.ParseKind(*f.kind)
+	if err != nil {
+		return mail.Message{}, boot.UsageError{Msg: "--kind: " + err.Error()}
+	}
+	pref, err := locale.Explicit(*f.lang)
+	if err != nil {
+		return mail.Message{}, boot.UsageError{Msg: fmt.Sprintf("--lang %q %v", *f.lang, err)}
+	}
+	rendered, err := r.Sample(kind, r.Pick(pref), mail.SampleInput{AppName: cfg.AppName, FrontendURL: cfg.FrontendURL})
+	if err != nil {
+		return mail.Message{}, err
+	}
+	from := cfg.SMTPFrom
+	if from == "" {
+		from = previewFrom
+	}
+	return mail.NewMessage(from, to, rendered), nil
+}
+
+// preview writes a sample mail to stdout without a database or an SMTP
+// server: `worker preview --kind reset --lang de --format eml`.
+func preview(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := addMailFlags(fs, string(mail.KindReset))
+	format := fs.String("format", "text", "what to write: text (subject and text part), html (the HTML part) or eml (the whole message)")
+	to := fs.String("to", previewTo, "recipient shown in the eml format")
+	if err := fs.Parse(args); err != nil {
+		return boot.UsageError{Msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return boot.UsageError{Msg: fmt.Sprintf("preview: unexpected argument %q", fs.Arg(0))}
+	}
+	switch *format {
+	case "text", "html", "eml":
+	default:
+		return boot.UsageError{Msg: fmt.Sprintf("--format must be text, html or eml, not %q", *format)}
+	}
+
+	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
+	if cfgErr := boot.AsConfigError(err); cfgErr != nil {
+		// A preview needs no database and no SMTP server, only what shapes
+		// the mail.
+		err = nil
+		if only := cfgErr.Only("TEMPLATE_DIR", "DEFAULT_LOCALE", "APP_NAME", "FRONTEND_URL"); only != nil {
+			err = only
+		}
+	}
+	r, err := newRenderer(cfg, err)
+	if err != nil {
+		return err
+	}
+	if w := r.Warning(); w != "" {
+		fmt.Fprintln(stderr, "warning: "+w)
+	}
+	msg, err := sampleMessage(cfg, r, f, *to)
+	if err != nil {
+		return err
+	}
+	if *f.lang != "" && msg.Language != *f.lang {
+		fmt.Fprintf(stderr, "note: a mail for --lang %s is written in %s\n", *f.lang, msg.Language)
+	}
+	switch *format {
+	case "text":
+		_, err = fmt.Fprintf(stdout, "Subject: %s\nContent-Language: %s\n\n%s", msg.Subject, msg.Language, msg.Text)
+	case "html":
+		_, err = io.WriteString(stdout, msg.HTML)
+	case "eml":
+		var raw []byte
+		if raw, err = mail.Compose(msg); err == nil {
+			_, err = stdout.Write(raw)
+		}
+	}
+	return err
+}

@@ -1,0 +1,73 @@
+package locale
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestExplicit(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"":        "",
+		" de ":    "de",
+		"pt-br":   "pt-BR",
+		"DE-at":   "de-AT",
+		"zh-Hant": "zh-Hant",
+		"xx":      "", // well-formed but no such language: no preference
+		"und":     "",
+	} {
+		got, err := Explicit(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"not a tag", "de_DE!", "*", "en-", strings.Repeat("a", 40), "de,fr", "\x00"} {
+		_, err := Explicit(in)
+		require.ErrorIs(t, err, ErrInvalid, in)
+	}
+}
+
+func TestFromRequest(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ explicit, header, want string }{
+		{"", "", ""},
+		{"", "de-DE,de;q=0.9", "de-DE,de"},
+		{"", "en;q=0.1, fr-CA, xx, *;q=0.5", "fr-CA,en"},
+		{"", "xx", ""},
+		{"", "fr;q=0, de", "de"},
+		{"", ";;;,,,q=", ""},
+		{"fr", "de-DE,de;q=0.9", "fr,de-DE,de"},
+		{"de", "de", "de"},
+		{"", "a,b,c,d,e,f,g,de,fr,es,it,pt,nl,pl", "de,fr,es,it,pt,nl"},
+		{"", "de,fr,es,it,pt,nl,pl,sv", "de,fr,es,it,pt,nl"},
+	} {
+		got := FromRequest(tc.explicit, tc.header)
+		require.Equal(t, tc.want, got, "%q %q", tc.explicit, tc.header)
+		require.LessOrEqual(t, len(got), MaxLen)
+	}
+	long := strings.Repeat("de-DE, ", 10000)
+	require.Equal(t, "de-DE", FromRequest("", long))
+}
+
+func TestMatch(t *testing.T) {
+	t.Parallel()
+	m, err := NewMatcher([]string{"en", "de", "pt"})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		prefs []string
+		want  string
+		ok    bool
+	}{
+		{[]string{"de-AT"}, "de", true},
+		{[]string{"pt-BR"}, "pt", true},
+		{[]string{"xx"}, "", false},
+		{[]string{"fr,de"}, "de", true},
+		{[]string{"", "pt"}, "pt", true},
+		{[]string{"garbage,,en-GB"}, "en", true},
+	} {
+		got, ok := m.Match(tc.prefs...)
+		require.Equal(t, tc.ok, ok, "%q", tc.prefs)
+		require.Equal(t, tc.want, got, "%q", tc.prefs)
+	}
+}

@@ -26,6 +26,10 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 			return dbErr
 		}
 	}
+	if problem := cfg.MigrateProblem(); problem != "" {
+		// Stop before connecting: nothing is half-applied.
+		return &config.Error{Problems: []string{problem}}
+	}
 	logger := boot.Logger(stdout, &cfg.Common)
 	queries, err := appsql.LoadQueries()
 	if err != nil {

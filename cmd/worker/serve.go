@@ -82,7 +82,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		slog.String("http_addr", ln.Addr().String()),
 		slog.String("version", version),
 		slog.Int("concurrency", cfg.WorkerConcurrency),
-		slog.Bool("poll_only", cfg.WorkerPollOnly))
+		slog.Bool("poll_only", cfg.PollOnly()))
 
 	select {
 	case err := <-errc:
@@ -176,7 +176,7 @@ func newRiverClient(d workerDeps) (*river.Client[pgx.Tx], error) {
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		FetchCooldown:        cfg.WorkerFetchCooldown,
 		FetchPollInterval:    cfg.WorkerFetchPollInterval,
-		PollOnly:             cfg.WorkerPollOnly,
+		PollOnly:             cfg.PollOnly(),
 		Logger:               d.logger,
 	})
 	if err != nil {

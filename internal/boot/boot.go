@@ -57,7 +57,9 @@ func Database(ctx context.Context, c *config.Common, queries *appsql.Queries, cf
 		}
 		cfgErr.Add(problem)
 	}
-	pool, err := postgres.Open(ctx, c.DatabaseURL, postgres.PoolConfig{MaxConns: c.DatabaseMaxConns, ConnectTimeout: c.DatabaseConnectTimeout})
+	pool, err := postgres.Open(ctx, c.DatabaseURL, postgres.PoolConfig{
+		MaxConns: c.DatabaseMaxConns, ConnectTimeout: c.DatabaseConnectTimeout, TransactionPooler: c.TransactionPooler(),
+	})
 	if err != nil {
 		// The config check already named a malformed URL.
 		return nil, cfgErr
@@ -116,6 +118,9 @@ type Basics struct {
 // returned; its problems and the database's are reported together.
 func Start(ctx context.Context, stdout io.Writer, c *config.Common, loadErr error) (*Basics, error) {
 	logger := Logger(stdout, c)
+	if hint := c.PoolerHint(); hint != "" {
+		logger.Warn(hint)
+	}
 	queries, err := appsql.LoadQueries()
 	if err != nil {
 		return nil, err

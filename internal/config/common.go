@@ -33,6 +33,13 @@ type Common struct {
 	// DatabaseMaxConns caps the process's connection pool. Defaults to 10
 	// for the API and 10 for each worker; docs/scaling.md has the budget.
 	DatabaseMaxConns int32 `env:"DATABASE_MAX_CONNS"`
+	// DatabasePooler says what sits between the binaries and Postgres:
+	// "none" (a direct connection) or "transaction" (a transaction pooler
+	// such as PgBouncer in pool_mode=transaction, or Neon's pooled "-pooler"
+	// host). With "transaction" no statement is prepared on the server, the
+	// worker polls for jobs instead of using LISTEN/NOTIFY, and `api migrate`
+	// refuses to run. Defaults to none; docs/architecture.md has the details.
+	DatabasePooler string `env:"DATABASE_POOLER"`
 	// DatabaseConnectTimeout bounds each new database connection and the
 	// start-up check. Defaults to 5s.
 	DatabaseConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"5s"`
@@ -71,6 +78,8 @@ func (c *Common) fillDefaults(defaultMaxConns int32) {
 		c.FrontendURL = "http://localhost:3000"
 	}
 	c.FrontendURL = strings.TrimRight(c.FrontendURL, "/")
+	// DATABASE_POOLER stays empty when unset (rather than envDefault:"none")
+	// so that PoolerHint can tell "unset" from an explicit "none".
 	if c.DatabaseMaxConns == 0 {
 		c.DatabaseMaxConns = defaultMaxConns
 	}
@@ -86,6 +95,11 @@ func (c *Common) validate(p *problems) {
 		p.add("DATABASE_URL is required")
 	} else if _, err := pgxpool.ParseConfig(c.DatabaseURL); err != nil {
 		p.add("DATABASE_URL is not a valid Postgres connection string (expected postgres://user:password@host:5432/dbname)")
+	}
+	switch c.DatabasePooler {
+	case "", PoolerNone, PoolerTransaction:
+	default:
+		p.addf("DATABASE_POOLER must be none or transaction, not %q", c.DatabasePooler)
 	}
 	if c.DatabaseMaxConns < 2 {
 		p.addf("DATABASE_MAX_CONNS must be at least 2, not %d", c.DatabaseMaxConns)

@@ -59,7 +59,7 @@ type Worker struct {
 	WorkerHTTPAddr string `env:"WORKER_HTTP_ADDR" envDefault:":9090"`
 	// WorkerPollOnly makes the worker poll for jobs instead of using
 	// LISTEN/NOTIFY, which PgBouncer's transaction pooling does not support.
-	// Defaults to false.
+	// DATABASE_POOLER=transaction implies it. Defaults to false.
 	WorkerPollOnly bool `env:"WORKER_POLL_ONLY" envDefault:"false"`
 	// WorkerFetchCooldown is the shortest pause between two fetches of jobs.
 	// River's default of 100ms caps a worker near 1,000 jobs/s. Defaults to 5ms.
@@ -111,6 +111,11 @@ func LoadWorker(environ map[string]string) (*Worker, error) {
 	cfg.validate(p)
 	return cfg, finish(p)
 }
+
+// PollOnly reports whether the worker polls for jobs instead of listening:
+// when WORKER_POLL_ONLY says so, or when DATABASE_POOLER=transaction, because
+// LISTEN needs a session of its own that a transaction pooler does not keep.
+func (c *Worker) PollOnly() bool { return c.WorkerPollOnly || c.TransactionPooler() }
 
 func (c *Worker) validate(p *problems) {
 	c.Common.validate(p)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/pgbouncertest"
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/stack"
 	"github.com/todoapp/resetmail/internal/testdb"
@@ -73,6 +74,10 @@ type testBundle struct {
 type bundleOpts struct {
 	smtp  smtptest.Options
 	extra []string
+	// pooler puts a real PgBouncer in transaction mode between both
+	// binaries and Postgres, with DATABASE_POOLER=transaction. The test's
+	// own db.Pool stays direct.
+	pooler bool
 }
 
 func setup(t *testing.T, o bundleOpts) *testBundle {
@@ -84,8 +89,13 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 		o.smtp.AuthUser, o.smtp.AuthPass = "mailer", smtpPassword
 	}
 	srv := smtptest.NewT(t, o.smtp)
+	dbURL := db.URL
+	if o.pooler {
+		dbURL = pgbouncertest.Start(t, db.URL).URL
+		o.extra = append(o.extra, "DATABASE_POOLER", "transaction")
+	}
 	env := stack.Env{
-		"DATABASE_URL":         db.URL,
+		"DATABASE_URL":         dbURL,
 		"PORT":                 "0",
 		"JWT_SECRET":           jwtSecret,
 		"RESET_TOKEN_KEY":      resetKey,

@@ -11,8 +11,13 @@ import (
 
 func TestResetFlowEndToEnd(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bundleOpts{})
+	resetFlow(t, setup(t, bundleOpts{}))
+}
 
+// resetFlow registers, asks for a link, resets the password with it, and
+// checks what that revokes. The pooler tests run it through PgBouncer.
+func resetFlow(t *testing.T, b *testBundle) {
+	t.Helper()
 	b.register(t, "Ada@Example.com", "old password 1", "Ada")
 	status, oldJWT := b.login(t, "ada@example.com", "old password 1")
 	require.Equal(t, http.StatusOK, status)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -27,6 +28,14 @@ type PoolConfig struct {
 	MinConns int32
 	// ConnectTimeout bounds each new connection. Defaults to 5 seconds.
 	ConnectTimeout time.Duration
+	// TransactionPooler is DATABASE_POOLER=transaction: a pooler such as
+	// PgBouncer hands each transaction, or each statement outside one, to
+	// whichever server connection is free. Named prepared statements, which
+	// pgx caches per connection by default, then go missing or collide, so
+	// every query runs in QueryExecModeExec: the unnamed statement, parsed,
+	// bound and executed in one round trip. docs/architecture.md says why
+	// not the other modes.
+	TransactionPooler bool
 }
 
 // Open parses url, builds a pool and returns it without waiting for a
@@ -47,6 +56,11 @@ func Open(ctx context.Context, url string, cfg PoolConfig) (*pgxpool.Pool, error
 	pc.MaxConns = cfg.MaxConns
 	pc.MinConns = cfg.MinConns
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	if cfg.TransactionPooler {
+		pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+		pc.ConnConfig.StatementCacheCapacity = 0
+		pc.ConnConfig.DescriptionCacheCapacity = 0
+	}
 	// Idle connections are dropped after a while so that a pooler or a
 	// scale-to-zero database does not keep them open forever.
 	pc.MaxConnIdleTime = 5 * time.Minute

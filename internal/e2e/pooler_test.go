@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Through PgBouncer in transaction mode (the way Neon's pooled URL works),
+// with DATABASE_POOLER=transaction, the whole reset flow behaves as it does
+// on a direct connection.
+func TestResetFlowThroughTransactionPooler(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{pooler: true})
+	resetFlow(t, b)
+	require.Contains(t, b.worker.Output(), `"poll_only":true`, "LISTEN does not survive a transaction pooler")
+}
+
+// A burst of forgot-password requests through the pooler is answered 202
+// every time (pgx's default prepared-statement cache answered 198 of 400 with
+// 500 here), and the worker, also behind the pooler, delivers every mail
+// exactly once over a real SMTP conversation.
+func TestForgotPasswordBurstThroughTransactionPooler(t *testing.T) {
+	t.Parallel()
+	const users, clients = 400, 40
+	b := setup(t, bundleOpts{pooler: true})
+
+	emails := make([]string, users)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("burst-%03d@example.com", i)
+		_, err := b.db.Pool.Exec(t.Context(), b.db.Queries.Get("test_insert_user"), emails[i], "Burst", "not-a-real-hash")
+		require.NoError(t, err)
+	}
+
+	client := &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: clients},
+	}
+	work := make(chan string)
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var failures []string
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for email := range work {
+				req, err := http.NewRequest(http.MethodPost, "http://"+b.api.Addr+"/api/auth/forgot-password",
+					strings.NewReader(`{"email":"`+email+`"}`))
+				if err != nil {
+					panic(err)
+				}
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := client.Do(req)
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, err.Error())
+				} else {
+					statuses[resp.StatusCode]++
+					_ = resp.Body.Close()
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, e := range emails {
+		work <- e
+	}
+	close(work)
+	wg.Wait()
+	require.Empty(t, failures)
+	require.Equal(t, map[int]int{http.StatusAccepted: users}, statuses, "every request answered 202; api log:\n%s", tail(b.api.Output(), 20))
+
+	b.waitMail(t, users)
+	var got []string
+	for _, m := range b.smtp.Messages() {
+		got = append(got, strings.ToLower(strings.Join(m.To, ",")))
+	}
+	sort.Strings(got)
+	require.Equal(t, emails, got, "one mail per request, none twice")
+	require.NotContains(t, b.worker.Output(), "SQLSTATE")
+	require.NotContains(t, b.api.Output(), "SQLSTATE")
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -16,11 +16,8 @@ var secretKeys = []string{
 	"password", "passwd", "secret", "token", "authorization", "cookie", "jwt", "key",
 }
 
-// These patterns are fixed data, compiled once; they hold no mutable state.
-var (
-	emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-	jwtPattern   = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+`)
-)
+// jwtPattern is fixed data, compiled once; it holds no mutable state.
+var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+`)
 
 // Redactor is a slog.Handler that masks email addresses (j***@example.com),
 // replaces anything shaped like a JWT, and drops attributes whose key names a
@@ -105,13 +102,12 @@ func redactAttr(a slog.Attr) (slog.Attr, bool) {
 	}
 }
 
-// Scrub masks email addresses and JWTs inside free text such as an error
-// message. The cheap byte checks keep the common case, text with neither,
-// free of regular-expression work.
+// Scrub masks email addresses (with redact.Addresses, the same masking as
+// mail errors, international addresses included) and JWTs inside free text
+// such as an error message. The cheap byte checks keep the common case, text
+// with neither, free of regular-expression work.
 func Scrub(s string) string {
-	if strings.IndexByte(s, '@') >= 0 {
-		s = emailPattern.ReplaceAllStringFunc(s, redact.Email)
-	}
+	s = redact.Addresses(s)
 	if strings.Contains(s, "eyJ") {
 		s = jwtPattern.ReplaceAllString(s, "[jwt]")
 	}

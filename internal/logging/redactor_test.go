@@ -55,3 +55,27 @@ func TestNewRejectsUnknownSettings(t *testing.T) {
 	_, err = New(&bytes.Buffer{}, "json", "loud")
 	require.Error(t, err)
 }
+
+// TestRedactorMasksInternationalAddresses is issue 13, item 8: the redactor
+// used an ASCII-only pattern, so addresses that sign-up accepts, with a
+// UTF-8 local part or an IDN domain, reached the logs whole. It logs through
+// New, the logger both binaries build.
+func TestRedactorMasksInternationalAddresses(t *testing.T) {
+	t.Parallel()
+
+	var buf bytes.Buffer
+	logger, err := New(&buf, "json", "debug")
+	require.NoError(t, err)
+	logger.Info("sent to jürgen@bücher.de",
+		slog.String("to", "用户@例子.广告"),
+		slog.Any("err", errors.New("smtp 550 for пользователь@пример.рф: no such user")),
+		slog.Group("user", slog.String("email", "ñandú@xn--bcher-kva.de")),
+	)
+	out := buf.String()
+	for _, leaked := range []string{"jürgen", "用户@", "пользователь", "ñandú"} {
+		require.NotContains(t, out, leaked)
+	}
+	for _, kept := range []string{"j***@bücher.de", "用***@例子.广告", "п***@пример.рф", "ñ***@xn--bcher-kva.de"} {
+		require.Contains(t, out, kept)
+	}
+}

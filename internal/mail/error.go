@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"regexp"
 	"strings"
 	"syscall"
 
@@ -243,16 +242,8 @@ func describe(err error) string {
 	return maskAddresses(err.Error())
 }
 
-// addressPattern finds email-looking substrings in server replies. It is
-// compiled once and never modified, so it is not mutable global state.
-var addressPattern = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*`)
-
 // maskAddresses hides every email-looking substring, because providers often
 // echo the recipient ("<john@example.com>: user unknown") and job errors are
-// shown in full in River UI.
-func maskAddresses(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	return addressPattern.ReplaceAllStringFunc(s, redact.Email)
-}
+// shown in full in River UI. redact.Addresses is the one masking function
+// for free text, shared with the log redactor.
+func maskAddresses(s string) string { return redact.Addresses(s) }

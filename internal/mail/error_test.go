@@ -77,3 +77,13 @@ func TestCutEnhancedCode(t *testing.T) {
 		require.Equal(t, want[2] == "ok", ok, line)
 	}
 }
+
+// TestReplyTextMasksInternationalAddresses: providers that speak SMTPUTF8
+// echo international recipients; they are masked like any other, by the
+// same function as the log redactor's.
+func TestReplyTextMasksInternationalAddresses(t *testing.T) {
+	t.Parallel()
+	se := replyError(StageRcpt, 550, "5.1.1 <jürgen@bücher.de>: Recipient address rejected; also 用户@例子.广告")
+	require.Equal(t, "<j***@bücher.de>: Recipient address rejected; also 用***@例子.广告", se.Text)
+	require.NotContains(t, se.Error(), "jürgen")
+}

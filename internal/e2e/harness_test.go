@@ -116,10 +116,23 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 	api, err := stack.StartAPI(ctx, "api", b.API, env)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = api.Stop(15 * time.Second) })
-	worker, err := stack.StartWorker(ctx, "worker", b.Worker, env)
+	bundle := &testBundle{db: db, smtp: srv, api: api, env: env, client: &http.Client{Timeout: 10 * time.Second}}
+	worker, err := startWorkerProcess(t, bundle, "worker")
 	require.NoError(t, err)
+	bundle.worker = worker
+	return bundle
+}
+
+// startWorkerProcess starts one more worker over the bundle's database and
+// SMTP server, stopped when the test ends.
+func startWorkerProcess(t *testing.T, b *testBundle, name string) (*stack.Process, error) {
+	t.Helper()
+	worker, err := stack.StartWorker(context.Background(), name, built(t).Worker, b.env)
+	if err != nil {
+		return nil, err
+	}
 	t.Cleanup(func() { _ = worker.Stop(15 * time.Second) })
-	return &testBundle{db: db, smtp: srv, api: api, worker: worker, env: env, client: &http.Client{Timeout: 10 * time.Second}}
+	return worker, nil
 }
 
 // response is a decoded API answer.
@@ -131,6 +144,18 @@ type response struct {
 }
 
 func (b *testBundle) do(t *testing.T, method, path, bearer string, body any) response {
+	t.Helper()
+	return b.doWith(t, method, path, bearer, "", body)
+}
+
+// doFrom sends a request as if from clientIP, behind a proxy on 127.0.0.1
+// (set TRUSTED_PROXIES=127.0.0.1 for the API to believe it).
+func (b *testBundle) doFrom(t *testing.T, clientIP, method, path string, body any) response {
+	t.Helper()
+	return b.doWith(t, method, path, "", clientIP, body)
+}
+
+func (b *testBundle) doWith(t *testing.T, method, path, bearer, clientIP string, body any) response {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -145,6 +170,9 @@ func (b *testBundle) do(t *testing.T, method, path, bearer string, body any) res
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	if clientIP != "" {
+		req.Header.Set("X-Forwarded-For", clientIP)
 	}
 	resp, err := b.client.Do(req)
 	require.NoError(t, err)

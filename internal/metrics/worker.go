@@ -31,7 +31,7 @@ func NewWorker(reg prometheus.Registerer) *Worker {
 		}, []string{"kind", "class"}),
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "resetmail_reset_requests_skipped_total",
-			Help: "Reset requests that ended without a mail, by reason: no_account, throttled, already_sent.",
+			Help: "Reset requests that ended without a mail, by reason: no_account, throttled, superseded, already_sent.",
 		}, []string{"reason"}),
 		sendSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "resetmail_smtp_send_duration_seconds",

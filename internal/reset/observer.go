@@ -19,9 +19,12 @@ const (
 const (
 	// SkipNoAccount is a request for an address with no account.
 	SkipNoAccount = "no_account"
-	// SkipThrottled is a request inside RESET_EMAIL_INTERVAL of a previous
-	// mail to the same user.
+	// SkipThrottled is a request that found the user's send slot taken by
+	// another request within RESET_EMAIL_INTERVAL.
 	SkipThrottled = "throttled"
+	// SkipSuperseded is a request made before the account's password last
+	// changed: it never sends, and its token never works.
+	SkipSuperseded = "superseded"
 	// SkipAlreadySent is a retried job whose mail already went out.
 	SkipAlreadySent = "already_sent"
 )

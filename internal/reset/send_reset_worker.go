@@ -72,6 +72,11 @@ type prepared struct {
 	sentAt    *time.Time
 	userID    *int64
 	email     *string
+	// superseded is true when the password changed after the request was
+	// made: the request must neither send nor ever work.
+	superseded bool
+	// throttled is true when another request holds the account's send
+	// slot within the throttle interval.
 	throttled bool
 }
 
@@ -86,7 +91,7 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 
 	var p prepared
 	err := w.prepare.queryRow(ctx, func(row pgx.Row) error {
-		return row.Scan(&p.outcome, &p.expiresAt, &p.sentAt, &p.userID, &p.email, &p.throttled)
+		return row.Scan(&p.outcome, &p.expiresAt, &p.sentAt, &p.userID, &p.email, &p.superseded, &p.throttled)
 	}, id, HashToken(token), w.throttleInterval.Seconds())
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The cleanup job deleted it: nothing left to deliver.
@@ -103,8 +108,11 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 		return nil
 	case p.userID == nil:
 		return w.finish(ctx, id, SkipNoAccount)
+	case p.superseded:
+		return w.finish(ctx, id, SkipSuperseded)
 	case !time.Now().Before(p.expiresAt):
 		w.d.Observer.EmailFailed(kind, ClassExpired)
+		w.releaseSlot(ctx, *p.userID, id)
 		if err := w.mark(ctx, id, "expired"); err != nil {
 			return err
 		}
@@ -112,6 +120,7 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	case p.throttled:
 		return w.finish(ctx, id, SkipThrottled)
 	}
+	// From here on this request holds the account's send slot.
 
 	rendered, err := w.d.Renderer.Reset(mail.ResetData{
 		AppName:   w.d.AppName,
@@ -127,12 +136,14 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	if err := w.d.send(sendCtx, kind, job.JobRow, deref(p.email), rendered); err != nil {
 		if errors.Is(sendCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			w.d.Observer.EmailFailed(kind, ClassExpired)
+			w.releaseSlot(ctx, *p.userID, id)
 			_ = w.mark(ctx, id, "expired")
 			return river.JobCancel(ErrExpired)
 		}
 		// A snoozed job will run again without using an attempt, even on
 		// its last one, so it has not failed.
 		if isFinal(err) || (job.Attempt >= job.MaxAttempts && !isSnooze(err)) {
+			w.releaseSlot(ctx, *p.userID, id)
 			_ = w.mark(ctx, id, "failed")
 		}
 		return err
@@ -156,6 +167,15 @@ func (w *SendResetWorker) mark(ctx context.Context, id uuid.UUID, outcome string
 		return fmt.Errorf("record reset outcome %s: %w", outcome, err)
 	}
 	return nil
+}
+
+// releaseSlot frees the send slot of a request that will never send, so
+// that the user's next request is not throttled by a mail that never went
+// out. On error the slot simply lapses after the throttle interval.
+func (w *SendResetWorker) releaseSlot(ctx context.Context, userID int64, id uuid.UUID) {
+	if _, err := w.d.Pool.Exec(context.WithoutCancel(ctx), w.d.Queries.Get("reset_release_slot"), userID, id); err != nil {
+		w.d.Logger.WarnContext(ctx, "could not release the reset mail slot", slog.String("request_id", id.String()), slog.Any("error", err))
+	}
 }
 
 func (w *SendResetWorker) link(token string) string {

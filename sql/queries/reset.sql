@@ -14,34 +14,55 @@ VALUES ($1, $2, now() + make_interval(secs => $3));
 
 -- name: reset_prepare
 -- The worker's first statement per job. In one round trip it loads the
--- request, resolves the account by case-insensitive email, records the user
--- and the token's hash (the token itself is derived from the request ID and
--- never stored), and says whether a mail already went to that user within
--- the throttle interval ($3 seconds).
+-- request, resolves the account by case-insensitive email, says whether a
+-- password change since the request superseded it, records the user and
+-- the token's hash (the token itself is derived from the request ID and
+-- never stored), and reserves the account's reset-mail slot.
+--
+-- The slot is the flood limit: at most one request per account may hold it
+-- within the throttle interval ($3 seconds). INSERT … ON CONFLICT DO UPDATE
+-- … WHERE is atomic: concurrent jobs for one account queue on the slot's
+-- row, and each sees the winner's reservation once it commits, so exactly
+-- one sends. The request that holds the slot keeps it on its retries, so a
+-- transient failure loses no mail. throttled is true when no slot was won;
+-- the caller checks the other outcomes first.
 WITH req AS (
-    SELECT id, email, expires_at, outcome, sent_at
+    SELECT id, email, created_at, expires_at, outcome, sent_at
     FROM password_reset_requests
     WHERE id = $1
 ), usr AS (
-    SELECT u.id, u.email
+    SELECT u.id, u.email,
+           coalesce(u.password_changed_at > req.created_at, false) AS superseded
     FROM users u
     JOIN req ON lower(u.email) = lower(req.email)
+), slot AS (
+    INSERT INTO mail_slots (user_id, kind, holder, reserved_at)
+    SELECT usr.id, 'reset', req.id, now()
+    FROM req, usr
+    WHERE req.outcome = 'pending' AND req.sent_at IS NULL
+      AND NOT usr.superseded AND req.expires_at > now()
+    ON CONFLICT (user_id, kind) DO UPDATE
+    SET holder = excluded.holder, reserved_at = excluded.reserved_at
+    WHERE mail_slots.holder = excluded.holder
+       OR mail_slots.reserved_at <= now() - make_interval(secs => $3)
+    RETURNING holder
 ), upd AS (
     UPDATE password_reset_requests r
     SET user_id = usr.id, token_hash = $2
     FROM usr
-    WHERE r.id = $1 AND r.outcome = 'pending'
+    WHERE r.id = $1 AND r.outcome = 'pending' AND NOT usr.superseded
 )
 SELECT req.outcome, req.expires_at, req.sent_at,
-       usr.id, usr.email,
-       EXISTS (
-           SELECT 1 FROM password_reset_requests p
-           WHERE p.user_id = usr.id
-             AND p.id <> $1
-             AND p.sent_at > now() - make_interval(secs => $3)
-       ) AS throttled
+       usr.id, usr.email, coalesce(usr.superseded, false),
+       NOT EXISTS (SELECT 1 FROM slot) AS throttled
 FROM req
 LEFT JOIN usr ON true;
+
+-- name: reset_release_slot
+-- Frees the slot a request reserved but will never use (it expired or
+-- failed for good), so that the next request may send at once.
+DELETE FROM mail_slots
+WHERE user_id = $1 AND kind = 'reset' AND holder = $2;
 
 -- name: reset_mark_outcome
 -- Records why a request ended without a mail. Only a pending request
@@ -58,25 +79,32 @@ SET outcome = 'sent', sent_at = now()
 WHERE id = $1;
 
 -- name: reset_verify
--- A token is usable when it is known, unused, not voided and not expired.
-SELECT expires_at
-FROM password_reset_requests
-WHERE token_hash = $1
-  AND used_at IS NULL
-  AND voided_at IS NULL
-  AND expires_at > now();
+-- A token is usable when it is known, unused, not voided, not expired, and
+-- its request is not older than the account's last password change.
+SELECT r.expires_at
+FROM password_reset_requests r
+JOIN users u ON u.id = r.user_id
+WHERE r.token_hash = $1
+  AND r.used_at IS NULL
+  AND r.voided_at IS NULL
+  AND r.expires_at > now()
+  AND (u.password_changed_at IS NULL OR r.created_at >= u.password_changed_at);
 
 -- name: reset_consume
 -- Marks the token used, atomically: of two concurrent resets with one token,
--- exactly one gets a row back.
-UPDATE password_reset_requests
+-- exactly one gets a row back. A request made before the password last
+-- changed is superseded and never consumes, even if a worker gave it a
+-- token before it could know.
+UPDATE password_reset_requests r
 SET used_at = now()
-WHERE token_hash = $1
-  AND used_at IS NULL
-  AND voided_at IS NULL
-  AND expires_at > now()
-  AND user_id IS NOT NULL
-RETURNING id, user_id;
+FROM users u
+WHERE r.token_hash = $1
+  AND u.id = r.user_id
+  AND r.used_at IS NULL
+  AND r.voided_at IS NULL
+  AND r.expires_at > now()
+  AND (u.password_changed_at IS NULL OR r.created_at >= u.password_changed_at)
+RETURNING r.id, r.user_id;
 
 -- name: reset_set_password
 -- Bumping token_version revokes every JWT issued before now.

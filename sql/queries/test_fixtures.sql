@@ -28,3 +28,10 @@ UPDATE password_reset_requests SET expires_at = now() - interval '1 second';
 SELECT coalesce(string_agg(metadata::text, E'\n'), '')
 FROM river_job
 WHERE kind = $1;
+
+-- name: test_reset_requests_for
+-- Every reset request for an address, oldest first, with its outcome.
+SELECT id, outcome
+FROM password_reset_requests
+WHERE lower(email) = lower($1)
+ORDER BY created_at;

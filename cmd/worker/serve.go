@@ -42,14 +42,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 
 	reg := metrics.NewRegistry()
 	reg.MustRegister(metrics.NewQueueDepth(pool, queries, logger))
-	sender, err := mail.NewSender(senderConfig(cfg, logger))
+	gateway, closeMail, err := newGateway(ctx, cfg, logger, reg)
 	if err != nil {
-		return fmt.Errorf("smtp settings: %w", err)
+		return err
 	}
-	defer sender.Close()
+	defer closeMail()
 	client, err := newRiverClient(workerDeps{
-		cfg: cfg, pool: pool, queries: queries, mailer: sender, renderer: renderer,
-		observer: metrics.NewWorker(reg), logger: logger,
+		cfg: cfg, pool: pool, queries: queries, mailer: gateway, renderer: renderer,
+		observer: metrics.NewWorker(metrics.WithProvider(reg, gateway.Provider())), logger: logger,
 	})
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
-	mux.Handle("GET /readyz", health.DatabaseReadiness(logger, pool))
+	mux.Handle("GET /readyz", health.DatabaseReadiness(logger, pool, health.NamedCheck{Name: "mail", Check: mailReadiness(gateway)}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	ln, err := net.Listen("tcp", cfg.WorkerHTTPAddr)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/mail"
@@ -20,6 +21,10 @@ func senderConfig(cfg *config.Worker, logger *slog.Logger) mail.SenderConfig {
 		CommandTimeout: cfg.SMTPCommandTimeout,
 		MaxConnections: cfg.SMTPMaxConnections,
 		RateLimit:      cfg.SMTPRateLimit,
+		// The Gateway pauses every send while the server is down; the
+		// sender's own dial backoff only spaces out redials, and a short
+		// cap keeps recovery within seconds.
+		DialBackoffMax: 2 * time.Second,
 		Logger:         logger,
 	}
 }

@@ -16,9 +16,20 @@ import (
 const ReadyTimeout = time.Second
 
 // DatabaseReadiness is the /readyz both binaries serve: ready when the
-// database answers a ping within ReadyTimeout.
-func DatabaseReadiness(logger *slog.Logger, pool *pgxpool.Pool) http.Handler {
-	return Readiness(logger, ReadyTimeout, map[string]Check{
+// database answers a ping within ReadyTimeout and every extra check (the
+// worker adds "mail") passes.
+func DatabaseReadiness(logger *slog.Logger, pool *pgxpool.Pool, extra ...NamedCheck) http.Handler {
+	checks := map[string]Check{
 		"database": func(ctx context.Context) error { return postgres.Ping(ctx, pool, ReadyTimeout) },
-	})
+	}
+	for _, c := range extra {
+		checks[c.Name] = c.Check
+	}
+	return Readiness(logger, ReadyTimeout, checks)
+}
+
+// NamedCheck is one extra readiness check and the key it reports under.
+type NamedCheck struct {
+	Name  string
+	Check Check
 }

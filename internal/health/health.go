@@ -5,6 +5,7 @@ package health
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +14,13 @@ import (
 // Check reports whether one dependency is usable. It returns a short reason
 // on failure, safe to show publicly, and the underlying error for the log.
 type Check func(ctx context.Context) error
+
+// Problem is a Check failure whose text is safe to show, such as "smtp
+// 535 at auth: authentication failed". Readiness puts it in the response
+// in place of "unreachable", so that on-call reads the cause at the probe.
+type Problem string
+
+func (p Problem) Error() string { return string(p) }
 
 // Liveness answers 200 as long as the process can serve HTTP. It never
 // touches a dependency, so an orchestrator does not restart a healthy
@@ -34,13 +42,17 @@ func Readiness(logger *slog.Logger, timeout time.Duration, checks map[string]Che
 		for name, check := range checks {
 			if err := check(ctx); err != nil {
 				failed[name] = "unreachable"
+				var p Problem
+				if errors.As(err, &p) {
+					failed[name] = string(p)
+				}
 				logger.WarnContext(ctx, "readiness check failed", slog.String("check", name), slog.Any("err", err))
 			}
 		}
 		if len(failed) > 0 {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]any{
 				"status": "unavailable",
-				"reason": "dependency unreachable",
+				"reason": "dependency unreachable or misconfigured",
 				"checks": failed,
 			})
 			return

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/todoapp/resetmail/internal/redact"
 )
@@ -35,6 +36,9 @@ const (
 	StageData = "data"
 	// StageBody is sending the message and the server's final reply to it.
 	StageBody = "body"
+	// StageAPI is an HTTPS provider's API call, after the connection was
+	// made.
+	StageAPI = "api"
 )
 
 // Sentinel causes found in SendError.Err, for callers that want errors.Is.
@@ -77,6 +81,15 @@ type SendError struct {
 	Recipient string
 	// Err is the underlying cause, or nil for an SMTP reply.
 	Err error
+	// Provider is the provider's name for the HTTPS providers; "" means
+	// SMTP. Error starts with it.
+	Provider string
+	// Class, when set, is the failure class (see Classify); SMTP errors
+	// leave it empty and Classify derives it from Code and Stage.
+	Class string
+	// RetryAfter is the wait the provider asked for (Retry-After or its
+	// rate-limit reset header), or zero.
+	RetryAfter time.Duration
 }
 
 // Error formats the failure for logs and job errors, for example
@@ -84,7 +97,12 @@ type SendError struct {
 // "smtp dial 127.0.0.1:2525: connection refused (transient)".
 func (e *SendError) Error() string {
 	var b strings.Builder
-	b.WriteString("smtp ")
+	if e.Provider != "" {
+		b.WriteString(e.Provider)
+		b.WriteByte(' ')
+	} else {
+		b.WriteString("smtp ")
+	}
 	if e.Code != 0 {
 		fmt.Fprintf(&b, "%d ", e.Code)
 		if e.EnhancedCode != "" {
@@ -138,7 +156,7 @@ func IsPermanent(err error) bool {
 // the server.
 func isTransactionStage(stage string) bool {
 	switch stage {
-	case StageMail, StageRcpt, StageData, StageBody, StageWait:
+	case StageMail, StageRcpt, StageData, StageBody, StageWait, StageAPI:
 		return true
 	}
 	return false

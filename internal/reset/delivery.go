@@ -14,13 +14,13 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/todoapp/resetmail/internal/mail"
-	"github.com/todoapp/resetmail/internal/redact"
 	appsql "github.com/todoapp/resetmail/sql"
 )
 
-// Mailer delivers one composed message; *mail.Sender implements it.
+// Mailer delivers one rendered mail through the configured provider;
+// *mail.Gateway implements it.
 type Mailer interface {
-	Send(ctx context.Context, envelopeFrom, to string, msg []byte) error
+	Send(ctx context.Context, m mail.Outgoing) error
 }
 
 // DeliveryConfig holds what both email workers need.
@@ -29,11 +29,12 @@ type DeliveryConfig struct {
 	Pool *pgxpool.Pool
 	// Queries are the named statements. Required.
 	Queries *appsql.Queries
-	// Mailer sends composed messages. Required.
+	// Mailer sends rendered mail. Required.
 	Mailer Mailer
 	// Renderer renders the templates. Required.
 	Renderer *mail.Renderer
-	// From is SMTP_FROM, bare or with a display name. Required.
+	// From is MAIL_FROM (or its alias SMTP_FROM), bare or with a display
+	// name. Required.
 	From string
 	// AppName appears in subjects and bodies. Defaults to "Todo".
 	AppName string
@@ -41,9 +42,14 @@ type DeliveryConfig struct {
 	Observer Observer
 	// Logger receives one line per outcome. Defaults to discarding.
 	Logger *slog.Logger
-	// UnreachableRetry is how soon a mail is tried again when the SMTP
-	// server cannot be reached at all. Defaults to 5s. See send.
+	// UnreachableRetry is how soon a mail is tried again when the provider
+	// cannot be reached or refuses everything. Defaults to 3s. See send.
 	UnreachableRetry time.Duration
+	// ConfigRetry is how soon a mail is tried again while the provider
+	// refuses our configuration (a revoked key, AUTH refused). Defaults to
+	// 10s, so that mail flows within seconds of a restart with good
+	// credentials.
+	ConfigRetry time.Duration
 }
 
 // delivery is the validated DeliveryConfig plus what is derived from it
@@ -59,7 +65,7 @@ func newDelivery(cfg DeliveryConfig) (*delivery, error) {
 	}
 	envelopeFrom, err := mail.EnvelopeAddress(cfg.From)
 	if err != nil {
-		return nil, fmt.Errorf("reset: SMTP_FROM: %w", err)
+		return nil, fmt.Errorf("reset: MAIL_FROM: %w", err)
 	}
 	if cfg.AppName == "" {
 		cfg.AppName = "Todo"
@@ -73,34 +79,40 @@ func newDelivery(cfg DeliveryConfig) (*delivery, error) {
 	if cfg.UnreachableRetry <= 0 {
 		cfg.UnreachableRetry = defaultUnreachableRetry
 	}
+	if cfg.ConfigRetry <= 0 {
+		cfg.ConfigRetry = defaultConfigRetry
+	}
 	return &delivery{DeliveryConfig: cfg, envelopeFrom: envelopeFrom}, nil
 }
 
-// send composes and sends one rendered mail, and turns a failure into what
-// River should do with the job: a permanent SMTP answer cancels it at once,
-// a transient one on the last attempt says it gave up, any other transient
-// one is retried. Every error names the SMTP code and text or the network
-// error, with the recipient masked, so that on-call can read it in the
-// dashboard.
+// send sends one rendered mail and turns a failure into what River should
+// do with the job, by the failure's class (mail.Classify). Every error names
+// the provider, its code and message, with the recipient masked, so that
+// on-call can read it in the dashboard.
 //
-// A server that cannot be reached at all is the exception. The job is
-// snoozed for UnreachableRetry instead: that costs no attempt, so an outage
-// of any length up to the link's expiry loses nothing, and the mail goes
-// out within about UnreachableRetry (plus the sender's dial backoff) of the
-// server coming back. The exponential backoff would instead grow with the
-// outage: the fault drill measured mails arriving up to 75 s after a 60 s
-// outage ended. After unreachableFor, normal attempts resume, so that a
-// notice for a server that never comes back is eventually discarded.
-func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow, to string, r mail.Rendered) error {
+//   - rejected (an invalid or inactive recipient, a message the provider
+//     refuses): cancelled at once, retrying cannot help.
+//   - config (a revoked key, SMTP AUTH refused, an unverified sender, a
+//     certificate that fails): not this message's fault. Snoozed for
+//     ConfigRetry, which uses no attempt, so nothing is cancelled or
+//     discarded while on-call fixes the settings; the worker's /readyz
+//     names the problem meanwhile.
+//   - outage (unreachable, SMTP 421, HTTP 503) and throttled (HTTP 429):
+//     snoozed for UnreachableRetry or the provider's Retry-After, no
+//     attempt used, so an outage of any length up to the link's expiry
+//     loses nothing and mail resumes within seconds of recovery. The
+//     Gateway's shared pause keeps snoozed jobs from hammering the
+//     provider meanwhile.
+//   - transient (one message failing: a timeout, SMTP 4xx, HTTP 5xx):
+//     retried with the job's backoff, using an attempt.
+//
+// After unreachableFor, snoozes stop and attempts count again, so that a
+// notice for a provider that never comes back is eventually discarded.
+func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow, key, to string, r mail.Rendered) error {
+	start := time.Now()
 	// To carries the bare address: the account's display name is text a
 	// stranger may have chosen, and security mail carries none.
-	msg, err := mail.Compose(mail.NewMessage(d.From, to, r))
-	if err != nil {
-		d.Observer.EmailFailed(kind, ClassPermanent)
-		return river.JobCancel(fmt.Errorf("cannot compose mail to %s: %w", redact.Email(to), err))
-	}
-	start := time.Now()
-	err = d.Mailer.Send(ctx, d.envelopeFrom, to, msg)
+	err := d.Mailer.Send(ctx, mail.Outgoing{Message: mail.NewMessage(d.From, to, r), IdempotencyKey: key})
 	if err == nil {
 		d.Observer.EmailSent(kind, time.Since(start), time.Since(row.CreatedAt))
 		if bytes.Contains(row.Metadata, []byte(`"snoozes"`)) {
@@ -109,24 +121,36 @@ func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow,
 		}
 		return nil
 	}
+	class := mail.Classify(err)
+	waiting := time.Since(row.CreatedAt) < unreachableFor
 	switch {
-	case mail.IsPermanent(err) && isSetupStage(err):
-		d.Observer.EmailFailed(kind, ClassPermanent)
-		return river.JobCancel(fmt.Errorf("SMTP configuration problem, not retrying (check SMTP_* settings with `worker check-smtp`): %w", err))
-	case mail.IsPermanent(err):
+	case class == mail.ClassRejected:
 		d.Observer.EmailFailed(kind, ClassPermanent)
 		return river.JobCancel(fmt.Errorf("provider rejected the message, not retrying: %w", err))
-	case unreachable(err) && time.Since(row.CreatedAt) < unreachableFor:
+	case class == mail.ClassConfig && waiting:
+		d.Observer.EmailFailed(kind, ClassConfig)
+		_ = river.RecordOutput(ctx, waitingOutput{
+			Status:    "mail configuration problem, held until fixed (no attempt used); check with `worker check-mail`",
+			LastError: err.Error(),
+			At:        time.Now().UTC(),
+		})
+		return river.JobSnooze(jitter(d.ConfigRetry))
+	case (class == mail.ClassOutage || class == mail.ClassThrottled) && waiting:
 		d.Observer.EmailFailed(kind, ClassTransient)
 		// A snooze records no error, so say why in the job's output, which
 		// the dashboard shows under Metadata: on-call must be able to tell
 		// "provider down, still retrying" from a healthy scheduled job.
-		_ = river.RecordOutput(ctx, waitingOutput{
-			Status:    "provider down, still retrying (no attempt used)",
-			LastError: err.Error(),
-			At:        time.Now().UTC(),
-		})
-		return river.JobSnooze(jitter(d.UnreachableRetry))
+		status := "provider down, still retrying (no attempt used)"
+		if class == mail.ClassThrottled {
+			status = "provider rate limit, waiting (no attempt used)"
+		}
+		_ = river.RecordOutput(ctx, waitingOutput{Status: status, LastError: err.Error(), At: time.Now().UTC()})
+		wait := max(d.UnreachableRetry, mail.RetryAfter(err))
+		if class == mail.ClassThrottled {
+			// The provider said when; the Gateway holds every send till then.
+			wait = max(mail.RetryAfter(err), 500*time.Millisecond)
+		}
+		return river.JobSnooze(jitter(wait))
 	case row.Attempt >= row.MaxAttempts:
 		d.Observer.EmailFailed(kind, ClassExhausted)
 		return fmt.Errorf("gave up after %d attempts: %w", row.Attempt, err)
@@ -141,7 +165,10 @@ const (
 	// short enough that mail resumes well within 30 s of an outage ending,
 	// long enough that a queue of thousands waiting for the server costs
 	// only a few hundred cheap failures per second.
-	defaultUnreachableRetry = 5 * time.Second
+	defaultUnreachableRetry = 3 * time.Second
+	// defaultConfigRetry is DeliveryConfig.ConfigRetry's default: a restart
+	// with good credentials finds every held mail due within about 12s.
+	defaultConfigRetry = 10 * time.Second
 	// unreachableFor is how long after its insertion a job is snoozed
 	// rather than failed while the server cannot be reached. With the
 	// default RESET_TOKEN_TTL of 1h a reset link expires within it anyway
@@ -150,13 +177,12 @@ const (
 	unreachableFor = time.Hour
 )
 
-// unreachable reports whether err means no connection to the SMTP server
-// could be opened: refused, timed out, closed before the greeting, or held
-// back by the sender's dial backoff after such a failure. Nothing of the
-// message reached the server, so trying again later cannot duplicate it.
-func unreachable(err error) bool {
-	var se *mail.SendError
-	return errors.As(err, &se) && se.Temporary && se.Stage == mail.StageDial
+// idempotencyKey names one mail across attempts and workers, so that a
+// provider with idempotency keys (Resend) sends it once even when a worker
+// crashes between the provider's answer and our record of it. It is built
+// from the request ID (or, for notices, the job ID), never from a secret.
+func idempotencyKey(kind, id string) string {
+	return "resetmail/" + kind + "/" + id
 }
 
 // jitter spreads d by ±20%, so that a queue that waited for the server
@@ -177,19 +203,4 @@ type waitingOutput struct {
 func isSnooze(err error) bool {
 	var snooze *river.JobSnoozeError
 	return errors.As(err, &snooze)
-}
-
-// isSetupStage reports whether err happened before any message was offered
-// (dial, TLS, EHLO, AUTH): a permanent failure there is our configuration,
-// not the recipient, and on-call fixes it differently.
-func isSetupStage(err error) bool {
-	var se *mail.SendError
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Stage {
-	case mail.StageMail, mail.StageRcpt, mail.StageData, mail.StageBody:
-		return false
-	}
-	return true
 }

@@ -7,8 +7,13 @@ import "time"
 const (
 	// ClassTransient is a network error, a timeout or an SMTP 4xx: retried.
 	ClassTransient = "transient"
-	// ClassPermanent is an SMTP 5xx or a configuration error: cancelled.
+	// ClassPermanent is a message the provider rejected (an SMTP 5xx to the
+	// transaction, an invalid or inactive recipient): cancelled.
 	ClassPermanent = "permanent"
+	// ClassConfig is the provider refusing our configuration or account (a
+	// revoked key, AUTH refused, an unverified sender): snoozed, not
+	// cancelled.
+	ClassConfig = "config"
 	// ClassExpired is a request whose link expired before delivery.
 	ClassExpired = "expired"
 	// ClassExhausted is a transient failure on the last allowed attempt.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,5 +51,5 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("render password-changed mail: %w", err))
 	}
-	return w.d.send(ctx, job.Kind, job.JobRow, email, rendered)
+	return w.d.send(ctx, job.Kind, job.JobRow, idempotencyKey("password-changed", strconv.FormatInt(job.ID, 10)), email, rendered)
 }

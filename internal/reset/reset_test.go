@@ -75,11 +75,16 @@ func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, 
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sender.Close() })
+	gateway, err := mail.NewGateway(mail.GatewayConfig{
+		Provider:       mail.NewSMTPProvider(sender),
+		OutagePauseMin: 10 * time.Millisecond, OutagePauseMax: 50 * time.Millisecond,
+	})
+	require.NoError(t, err)
 	renderer, err := mail.NewRenderer(mail.RendererConfig{})
 	require.NoError(t, err)
 
 	delivery := reset.DeliveryConfig{
-		Pool: db.Pool, Queries: db.Queries, Mailer: sender, Renderer: renderer,
+		Pool: db.Pool, Queries: db.Queries, Mailer: gateway, Renderer: renderer,
 		From: "Todo <no-reply@example.com>", Observer: obs,
 	}
 	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{

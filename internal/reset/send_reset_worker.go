@@ -133,7 +133,7 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	// Never send after expiry, even if the send itself is slow to start.
 	sendCtx, cancel := context.WithDeadline(ctx, p.expiresAt)
 	defer cancel()
-	if err := w.d.send(sendCtx, kind, job.JobRow, deref(p.email), rendered); err != nil {
+	if err := w.d.send(sendCtx, kind, job.JobRow, idempotencyKey("password-reset", id.String()), deref(p.email), rendered); err != nil {
 		if errors.Is(sendCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			w.d.Observer.EmailFailed(kind, ClassExpired)
 			w.releaseSlot(ctx, *p.userID, id)

@@ -18,12 +18,14 @@ import (
 // failingMailer fails every send with err.
 type failingMailer struct{ err error }
 
-func (m failingMailer) Send(context.Context, string, string, []byte) error { return m.err }
+func (m failingMailer) Send(context.Context, mail.Outgoing) error { return m.err }
 
 // TestUnreachableServerSnoozesWithoutUsingAnAttempt pins down the rule the
-// SMTP-outage drill (internal/chaos) relies on: only a failure to connect
-// at all is snoozed, even on the last attempt; every failure that may have
-// reached the server keeps the attempt budget and the backoff.
+// outage drills (internal/chaos) rely on: a provider that cannot be
+// reached, refuses everything (421, 503), throttles (429) or refuses our
+// configuration is snoozed, even on the last attempt; every failure of one
+// message that may have reached the provider keeps the attempt budget and
+// the backoff, and a rejected message is cancelled.
 func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 	t.Parallel()
 	queries, err := appsql.LoadQueries()
@@ -42,9 +44,15 @@ func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 	}{
 		{"connection refused", &mail.SendError{Temporary: true, Stage: mail.StageDial, Err: syscall.ECONNREFUSED}, true},
 		{"held back by the dial backoff", &mail.SendError{Temporary: true, Stage: mail.StageDial, Text: "backing off 2s after: connection refused"}, true},
+		{"421 at MAIL", &mail.SendError{Temporary: true, Code: 421, Stage: mail.StageMail}, true},
 		{"451 at RCPT", &mail.SendError{Temporary: true, Code: 451, Stage: mail.StageRcpt}, false},
 		{"dropped mid-body", &mail.SendError{Temporary: true, Stage: mail.StageBody, Err: io.EOF}, false},
-		{"permanent at dial", &mail.SendError{Stage: mail.StageDial, Text: "certificate signed by unknown authority"}, false},
+		{"certificate fails at dial", &mail.SendError{Stage: mail.StageDial, Text: "certificate signed by unknown authority"}, true},
+		{"535 at AUTH", &mail.SendError{Code: 535, Stage: mail.StageAuth, Text: "authentication failed"}, true},
+		{"HTTP 503", &mail.SendError{Provider: "resend", Class: mail.ClassOutage, Code: 503, Stage: mail.StageAPI}, true},
+		{"HTTP 429", &mail.SendError{Provider: "resend", Class: mail.ClassThrottled, Code: 429, Stage: mail.StageAPI, RetryAfter: time.Second}, true},
+		{"HTTP 401", &mail.SendError{Provider: "resend", Class: mail.ClassConfig, Code: 401, Stage: mail.StageAPI}, true},
+		{"HTTP 500", &mail.SendError{Provider: "resend", Class: mail.ClassTransient, Code: 500, Stage: mail.StageAPI}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -55,14 +63,14 @@ func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 			require.NoError(t, err)
 			r := mail.Rendered{Subject: "Reset", Text: "text", HTML: "<p>html</p>"}
 			last := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now()}
-			err = d.send(context.Background(), "password_reset_email", last, "ada@example.com", r)
+			err = d.send(context.Background(), "password_reset_email", last, "key", "ada@example.com", r)
 			require.Error(t, err)
 			require.Equal(t, tc.snooze, isSnooze(err), "%v", err)
 
 			// After unreachableFor, attempts count again, so that a job for a
 			// server that never comes back ends.
 			old := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now().Add(-unreachableFor - time.Minute)}
-			err = d.send(context.Background(), "password_reset_email", old, "ada@example.com", r)
+			err = d.send(context.Background(), "password_reset_email", old, "key", "ada@example.com", r)
 			require.False(t, isSnooze(err), "%v", err)
 		})
 	}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/health"
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/metrics"
+)
+
+// newProvider builds the configured provider. The returned close releases
+// its connections.
+func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (mail.Provider, func(), error) {
+	sender, err := mail.NewSender(senderConfig(cfg, logger))
+	if err != nil {
+		return nil, nil, fmt.Errorf("smtp settings: %w", err)
+	}
+	return mail.NewSMTPProvider(sender), func() { _ = sender.Close() }, nil
+}
+
+// newGateway wraps the provider in what every provider shares: the pause
+// while it is down or refusing our configuration, and the problem /readyz
+// reports. Its metrics are labelled with the provider's name.
+func newGateway(ctx context.Context, cfg *config.Worker, logger *slog.Logger, reg prometheus.Registerer) (*mail.Gateway, func(), error) {
+	p, closeProvider, err := newProvider(ctx, cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := mail.NewGateway(mail.GatewayConfig{
+		Provider: p,
+		Observer: metrics.NewMailProblems(reg),
+		Logger:   logger,
+	})
+	if err != nil {
+		closeProvider()
+		return nil, nil, err
+	}
+	metrics.RegisterMailReady(reg, g.Provider(), func() bool { return g.Problem() == nil })
+	return g, closeProvider, nil
+}
+
+// mailReadiness fails while the provider refuses our configuration, naming
+// the problem (never a key or a password: errors carry neither).
+func mailReadiness(g *mail.Gateway) health.Check {
+	return func(context.Context) error {
+		if p := g.Problem(); p != nil {
+			return health.Problem(p.Error() + " (fix the setting, then restart; see `worker check-mail`)")
+		}
+		return nil
+	}
+}

@@ -1,0 +1,73 @@
+package mail
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"golang.org/x/text/language"
+)
+
+// fields is a Message cleaned the way Compose cleans it, for the HTTPS
+// providers, which take the parts as JSON rather than as RFC 5322 bytes.
+// Header injection through a name or subject is as impossible there as
+// over SMTP, and the same display names come out.
+type fields struct {
+	From     string // formatted, "Todo <no-reply@example.com>"
+	FromBare string
+	To       string // formatted, with the cleaned display name
+	ToBare   string
+	Subject  string
+	Text     string
+	HTML     string
+	// Headers are the extra headers, validated and cleaned, in a stable
+	// order so that a retried request carries the same body.
+	Headers []header
+}
+
+type header struct{ Name, Value string }
+
+func messageFields(m Message) (*fields, error) {
+	from, err := ParseFrom(m.From)
+	if err != nil {
+		return nil, err
+	}
+	to, err := parseRecipient(m.To)
+	if err != nil {
+		return nil, err
+	}
+	if m.Text == "" && m.HTML == "" {
+		return nil, errors.New("mail: message has neither a text nor an HTML part")
+	}
+	f := &fields{
+		From:     formatAddress(displayName(from.Name), from.Address),
+		FromBare: from.Address,
+		To:       formatAddress(displayName(m.ToName), to),
+		ToBare:   to,
+		Subject:  cleanHeaderValue(m.Subject),
+		Text:     m.Text,
+		HTML:     m.HTML,
+	}
+	if m.Language != "" {
+		tag, err := language.Parse(m.Language)
+		if err != nil {
+			return nil, fmt.Errorf("mail: language %q is not a BCP 47 tag", m.Language)
+		}
+		f.Headers = append(f.Headers, header{"Content-Language", tag.String()})
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.Headers)) {
+		key, err := headerKey(name)
+		if err != nil {
+			return nil, err
+		}
+		f.Headers = append(f.Headers, header{key, cleanHeaderValue(m.Headers[name])})
+	}
+	return f, nil
+}
+
+// composeError is the error for a message that cannot be built: the same
+// message would fail on every attempt.
+func composeError(provider string, err error) *SendError {
+	return &SendError{Provider: provider, Class: ClassRejected, Stage: StageBody, Text: "cannot build the message: " + describe(err), Err: err}
+}

@@ -1,0 +1,325 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/todoapp/resetmail/internal/redact"
+)
+
+// Defaults for GatewayConfig fields left at their zero value.
+const (
+	// DefaultOutagePauseMin is the first pause after the provider was found
+	// down or refusing everything.
+	DefaultOutagePauseMin = 250 * time.Millisecond
+	// DefaultOutagePauseMax caps the pause between probes of a provider
+	// that is down. It bounds how late mail resumes after recovery: one
+	// probe at most this long after, plus the jobs' snooze.
+	DefaultOutagePauseMax = 4 * time.Second
+	// DefaultConfigPause is the pause between probes while the provider
+	// refuses our configuration (a bad key, AUTH refused), so that a
+	// rejected credential is not retried hundreds of times a second.
+	DefaultConfigPause = 15 * time.Second
+	// problemLogEvery is how often a standing configuration problem is
+	// logged again.
+	problemLogEvery = time.Minute
+)
+
+// Limiter is a send-rate cap shared with other workers. Wait blocks until a
+// message may go out; Slow tells every worker the provider asked to wait d.
+type Limiter interface {
+	Wait(ctx context.Context) error
+	Slow(ctx context.Context, d time.Duration)
+}
+
+// ProblemObserver hears about failures that are not one message's fault,
+// for metrics; internal/metrics implements it.
+type ProblemObserver interface {
+	// ProviderProblem counts one failed call of class ClassConfig,
+	// ClassOutage or ClassThrottled.
+	ProviderProblem(provider, class string)
+}
+
+// GatewayConfig configures NewGateway.
+type GatewayConfig struct {
+	// Provider delivers the mail. Required.
+	Provider Provider
+	// Limiter caps the send rate across workers. Default nil: no cap.
+	Limiter Limiter
+	// Observer counts provider problems. Default nil discards.
+	Observer ProblemObserver
+	// Logger receives problems, at most once a minute each. Default nil
+	// discards.
+	Logger *slog.Logger
+	// OutagePauseMin and OutagePauseMax bound the shared pause while the
+	// provider is down. Defaults 250ms and 4s.
+	OutagePauseMin, OutagePauseMax time.Duration
+	// ConfigPause is the pause between probes while the provider refuses
+	// our configuration. Default 15s.
+	ConfigPause time.Duration
+}
+
+// Gateway is what the job workers send through, whatever the provider. It
+// adds what every provider needs: the shared send-rate cap, a shared pause
+// while the provider is down, refusing everything or refusing our
+// configuration (one probe at a time instead of every job hammering it),
+// and the configuration problem /readyz reports. Safe for concurrent use.
+type Gateway struct {
+	p        Provider
+	limiter  Limiter
+	observer ProblemObserver
+	log      *slog.Logger
+	gate     *gate
+
+	mu          sync.Mutex
+	problem     *SendError
+	problemLog  time.Time
+	problemText string
+
+	calls atomic.Uint64
+}
+
+// NewGateway validates cfg.
+func NewGateway(cfg GatewayConfig) (*Gateway, error) {
+	if cfg.Provider == nil {
+		return nil, errors.New("mail: gateway needs a provider")
+	}
+	if cfg.OutagePauseMin <= 0 {
+		cfg.OutagePauseMin = DefaultOutagePauseMin
+	}
+	if cfg.OutagePauseMax <= 0 {
+		cfg.OutagePauseMax = DefaultOutagePauseMax
+	}
+	if cfg.OutagePauseMin > cfg.OutagePauseMax {
+		return nil, errors.New("mail: gateway outage pause min is above max")
+	}
+	if cfg.ConfigPause <= 0 {
+		cfg.ConfigPause = DefaultConfigPause
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{
+		p: cfg.Provider, limiter: cfg.Limiter, observer: cfg.Observer,
+		log:  cfg.Logger.With(slog.String("mail_provider", cfg.Provider.Name())),
+		gate: &gate{min: cfg.OutagePauseMin, max: cfg.OutagePauseMax, configPause: cfg.ConfigPause},
+	}, nil
+}
+
+// Provider returns the provider's name.
+func (g *Gateway) Provider() string { return g.p.Name() }
+
+// Calls counts the calls that reached the provider.
+func (g *Gateway) Calls() uint64 { return g.calls.Load() }
+
+// Send delivers m, or returns a *SendError that Classify understands. While
+// the provider is paused it fails at once with the error that caused the
+// pause, carrying its class, so the job is snoozed the same way.
+func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
+	ticket, wait, last, ok := g.gate.allow(time.Now())
+	if !ok {
+		held := *last
+		held.Recipient = redact.Email(m.To)
+		held.RetryAfter = max(held.RetryAfter, wait)
+		held.Text = "holding back after: " + shortText(last)
+		if wait > 0 {
+			held.Text = "holding back " + wait.Round(time.Millisecond).String() + " after: " + shortText(last)
+		}
+		return &held
+	}
+	if g.limiter != nil {
+		if err := g.limiter.Wait(ctx); err != nil {
+			g.gate.released(ticket)
+			return &SendError{Provider: g.p.Name(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + describe(err), Err: err, Recipient: redact.Email(m.To)}
+		}
+	}
+	g.calls.Add(1)
+	err := g.p.Send(ctx, m)
+	now := time.Now()
+	if err == nil {
+		g.gate.succeeded(ticket)
+		g.clearProblem()
+		return nil
+	}
+	var se *SendError
+	if !errors.As(err, &se) {
+		se = &SendError{Temporary: true, Stage: StageAPI, Err: err}
+	}
+	if se.Provider == "" && g.p.Name() != ProviderSMTP {
+		se.Provider = g.p.Name()
+	}
+	switch class := Classify(se); class {
+	case ClassConfig:
+		g.gate.failed(ticket, se, now, class)
+		g.setProblem(se, now)
+		g.countProblem(class)
+	case ClassOutage:
+		if ctxErr(ctx) != nil {
+			g.gate.released(ticket)
+			break
+		}
+		if pause := g.gate.failed(ticket, se, now, class); pause > 0 {
+			g.log.Warn("mail provider unavailable; pausing sends", slog.String("error", se.Error()), slog.Duration("pause", pause))
+		}
+		g.countProblem(class)
+	case ClassThrottled:
+		d := max(se.RetryAfter, time.Second)
+		g.gate.hold(ticket, se, now.Add(d))
+		if g.limiter != nil {
+			g.limiter.Slow(context.WithoutCancel(ctx), d)
+		}
+		g.countProblem(class)
+	default:
+		// One message's problem says the provider works.
+		g.gate.succeeded(ticket)
+	}
+	return se
+}
+
+// Problem is the configuration or account problem the provider last
+// reported, or nil once a mail went through since. /readyz serves it.
+func (g *Gateway) Problem() *SendError {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.problem
+}
+
+func (g *Gateway) setProblem(se *SendError, now time.Time) {
+	text := se.Error()
+	g.mu.Lock()
+	copied := *se
+	copied.Recipient = ""
+	g.problem = &copied
+	logIt := text != g.problemText || now.Sub(g.problemLog) >= problemLogEvery
+	if logIt {
+		g.problemLog, g.problemText = now, text
+	}
+	g.mu.Unlock()
+	if logIt {
+		g.log.Error("mail provider refuses our configuration; mail is held (no attempt used) until it is fixed",
+			slog.String("error", text), slog.String("hint", "run `worker check-mail`"))
+	}
+}
+
+func (g *Gateway) clearProblem() {
+	g.mu.Lock()
+	had := g.problem != nil
+	g.problem, g.problemText = nil, ""
+	g.mu.Unlock()
+	if had {
+		g.log.Info("mail provider accepts our configuration again")
+	}
+}
+
+func (g *Gateway) countProblem(class string) {
+	if g.observer != nil {
+		g.observer.ProviderProblem(g.p.Name(), class)
+	}
+}
+
+// gate is the shared pause. After an outage or configuration failure no
+// call starts until the pause has passed, then one probe at a time until
+// one succeeds; outage pauses double from min to max with jitter. A
+// throttle (429) holds every call until the provider's reset without
+// counting as a failure.
+type gate struct {
+	min, max, configPause time.Duration
+
+	mu       sync.Mutex
+	failures int
+	until    time.Time
+	probing  bool
+	last     *SendError
+	gen      uint64
+}
+
+type gateTicket struct {
+	gen   uint64
+	probe bool
+}
+
+func (b *gate) allow(now time.Time) (gateTicket, time.Duration, *SendError, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Before(b.until) {
+		return gateTicket{}, b.until.Sub(now), b.last, false
+	}
+	if b.failures == 0 {
+		return gateTicket{gen: b.gen}, 0, nil, true
+	}
+	if b.probing {
+		return gateTicket{}, 0, b.last, false
+	}
+	b.probing = true
+	return gateTicket{gen: b.gen, probe: true}, 0, nil, true
+}
+
+func (b *gate) failed(t gateTicket, se *SendError, now time.Time, class string) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t.probe {
+		b.probing = false
+	}
+	last := *se
+	last.Recipient = ""
+	b.last = &last
+	if t.gen != b.gen {
+		return 0
+	}
+	b.gen++
+	b.failures++
+	pause := b.min
+	for i := 1; i < b.failures && pause < b.max; i++ {
+		pause *= 2
+	}
+	pause = min(pause, b.max)
+	if class == ClassConfig {
+		pause = b.configPause
+	}
+	if half := pause / 2; half > 0 {
+		pause = half + rand.N(half+1)
+	}
+	b.until = now.Add(pause)
+	return pause
+}
+
+func (b *gate) hold(t gateTicket, se *SendError, until time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t.probe {
+		b.probing = false
+	}
+	last := *se
+	last.Recipient = ""
+	b.last = &last
+	if until.After(b.until) {
+		b.until = until
+	}
+}
+
+func (b *gate) succeeded(t gateTicket) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t.probe {
+		b.probing = false
+	}
+	if b.failures > 0 {
+		b.failures = 0
+		b.gen++
+		b.until = time.Time{}
+	}
+}
+
+func (b *gate) released(t gateTicket) {
+	if !t.probe {
+		return
+	}
+	b.mu.Lock()
+	b.probing = false
+	b.mu.Unlock()
+}

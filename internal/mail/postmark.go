@@ -1,0 +1,127 @@
+package mail
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// PostmarkURL is Postmark's public API.
+const PostmarkURL = "https://api.postmarkapp.com"
+
+// Postmark sends through Postmark's HTTPS API (POST /email). Postmark has
+// no official Go SDK, and the call is one JSON request, so this is a small
+// client of our own.
+type Postmark struct {
+	c      *apiClient
+	token  string
+	stream string
+}
+
+// NewPostmark validates cfg.
+func NewPostmark(cfg APIConfig) (*Postmark, error) {
+	cfg = cfg.withDefaults(PostmarkURL)
+	if err := cfg.validate(ProviderPostmark); err != nil {
+		return nil, err
+	}
+	return &Postmark{c: newAPIClient(ProviderPostmark, cfg), token: cfg.APIKey, stream: cfg.MessageStream}, nil
+}
+
+// Name implements Provider.
+func (p *Postmark) Name() string { return ProviderPostmark }
+
+type postmarkHeader struct {
+	Name  string `json:"Name"`
+	Value string `json:"Value"`
+}
+
+type postmarkEmail struct {
+	From          string           `json:"From"`
+	To            string           `json:"To"`
+	Subject       string           `json:"Subject"`
+	HTMLBody      string           `json:"HtmlBody,omitempty"`
+	TextBody      string           `json:"TextBody,omitempty"`
+	Headers       []postmarkHeader `json:"Headers,omitempty"`
+	MessageStream string           `json:"MessageStream"`
+}
+
+// postmarkResult is Postmark's answer, success and error alike.
+type postmarkResult struct {
+	ErrorCode int    `json:"ErrorCode"`
+	Message   string `json:"Message"`
+	MessageID string `json:"MessageID"`
+}
+
+// Send implements Provider.
+func (p *Postmark) Send(ctx context.Context, m Outgoing) error {
+	f, err := messageFields(m.Message)
+	if err != nil {
+		return composeError(ProviderPostmark, err)
+	}
+	body := postmarkEmail{From: f.From, To: f.To, Subject: f.Subject, HTMLBody: f.HTML, TextBody: f.Text, MessageStream: p.stream}
+	for _, h := range f.Headers {
+		body.Headers = append(body.Headers, postmarkHeader(h))
+	}
+	resp, se := p.c.call(ctx, http.MethodPost, "/email", p.header(), body)
+	if se == nil {
+		var res postmarkResult
+		_ = json.Unmarshal(resp.body, &res)
+		if resp.status/100 != 2 || res.ErrorCode != 0 {
+			se = p.error(resp, res)
+		}
+	}
+	if se != nil {
+		se.Recipient = maskAddresses(f.ToBare)
+		return se
+	}
+	return nil
+}
+
+func (p *Postmark) header() http.Header {
+	h := http.Header{}
+	h.Set("X-Postmark-Server-Token", p.token)
+	return h
+}
+
+// error classifies a Postmark answer from its ErrorCode: 10 is the token,
+// 400/401 an unknown or unconfirmed sender signature, 405/412/413 the
+// account, 1235 an unknown message stream (all configuration); 300 (invalid
+// email request) and 406 (inactive recipient) are this message; 100 is
+// maintenance, an outage.
+func (p *Postmark) error(resp *apiResponse, res postmarkResult) *SendError {
+	code := ""
+	if res.ErrorCode != 0 {
+		code = strconv.Itoa(res.ErrorCode)
+	}
+	se := p.c.statusError(resp, code, res.Message)
+	switch res.ErrorCode {
+	case 10, 400, 401, 405, 412, 413, 1235:
+		se.Class, se.Temporary = ClassConfig, false
+	case 300, 406:
+		se.Class, se.Temporary = ClassRejected, false
+	case 100:
+		se.Class, se.Temporary = ClassOutage, true
+	case 429:
+		se.Class, se.Temporary = ClassThrottled, true
+	}
+	return se
+}
+
+// Check proves the token without sending: GET /server returns the server
+// the token belongs to.
+func (p *Postmark) Check(ctx context.Context) (string, error) {
+	resp, se := p.c.call(ctx, http.MethodGet, "/server", p.header(), nil)
+	if se != nil {
+		return "", se
+	}
+	var res struct {
+		postmarkResult
+		Name string `json:"Name"`
+	}
+	_ = json.Unmarshal(resp.body, &res)
+	if resp.status/100 != 2 || res.ErrorCode != 0 {
+		return "", p.error(resp, res.postmarkResult)
+	}
+	return "token valid for server " + strconv.Quote(res.Name) + ", message stream " + p.stream, nil
+}

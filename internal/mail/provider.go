@@ -1,0 +1,116 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Provider names (MAIL_PROVIDER).
+const (
+	// ProviderSMTP speaks SMTP to SMTP_HOST; the default.
+	ProviderSMTP = "smtp"
+	// ProviderResend calls Resend's HTTPS API.
+	ProviderResend = "resend"
+	// ProviderPostmark calls Postmark's HTTPS API.
+	ProviderPostmark = "postmark"
+	// ProviderSES calls Amazon SES (API v2) through the AWS SDK.
+	ProviderSES = "ses"
+)
+
+// Outgoing is one rendered mail, ready for any provider. Every provider
+// sends the same From, To, Subject, text and HTML parts and extra headers.
+type Outgoing struct {
+	// Message is what Compose would turn into RFC 5322 bytes. Its MessageID
+	// and Date stay empty for the HTTPS providers, which set their own.
+	Message
+	// IdempotencyKey identifies the mail across attempts and workers, so a
+	// provider that supports it (Resend) sends it at most once. Default ""
+	// sends no key.
+	IdempotencyKey string
+}
+
+// Provider delivers one Outgoing mail. Implementations return nil once the
+// provider accepted the mail, or a *SendError that Classify understands.
+type Provider interface {
+	// Name is one of the Provider* constants; metrics and errors carry it.
+	Name() string
+	// Send delivers m. It never outlives ctx.
+	Send(ctx context.Context, m Outgoing) error
+}
+
+// Failure classes that Classify returns. They decide what the job does.
+const (
+	// ClassTransient is one message failing for a reason a retry may fix:
+	// a network error, a timeout, an SMTP 4xx, an HTTP 5xx. Retried with the
+	// job's backoff, using an attempt.
+	ClassTransient = "transient"
+	// ClassOutage is a provider that cannot be reached, or is up but
+	// refuses everything (SMTP 421, HTTP 503). Snoozed, no attempt used.
+	ClassOutage = "outage"
+	// ClassThrottled is the provider asking us to slow down (HTTP 429).
+	// Snoozed for its Retry-After, no attempt used.
+	ClassThrottled = "throttled"
+	// ClassRejected is permanent for this message: an invalid or inactive
+	// recipient, a rejected message. Cancelled on the first attempt.
+	ClassRejected = "rejected"
+	// ClassConfig is our configuration or the provider account: a bad or
+	// revoked key, SMTP AUTH refused, an unverified sender, a certificate
+	// that does not verify, a suspended account. Not the message's fault:
+	// snoozed, no attempt used, and /readyz reports it.
+	ClassConfig = "config"
+)
+
+// Classify names the class of a Send error. Errors this package did not
+// build are transient: a bounded retry is the safer default for an unknown
+// failure.
+func Classify(err error) string {
+	var se *SendError
+	if !errors.As(err, &se) {
+		return ClassTransient
+	}
+	if se.Class != "" {
+		return se.Class
+	}
+	// SMTP, whose errors carry no explicit class.
+	switch {
+	case se.Temporary && se.Stage == StageDial:
+		return ClassOutage
+	case se.Temporary && se.Code == 421:
+		// RFC 5321: the service is not available and is closing the
+		// channel. Said to every transaction, it is an outage, not this
+		// message's problem.
+		return ClassOutage
+	case se.Temporary:
+		return ClassTransient
+	case se.Code == 530 || isSetupStage(se.Stage):
+		return ClassConfig
+	}
+	return ClassRejected
+}
+
+// RetryAfter is how long the provider asked us to wait, or zero.
+func RetryAfter(err error) time.Duration {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se.RetryAfter
+	}
+	return 0
+}
+
+// IsUnreachable reports whether err means no connection to the provider
+// could be opened at all, so nothing of the message reached it.
+func IsUnreachable(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Temporary && se.Stage == StageDial
+}
+
+// isSetupStage reports stages before any message was offered (dial, TLS,
+// EHLO, AUTH): a permanent failure there is our configuration.
+func isSetupStage(stage string) bool {
+	switch stage {
+	case StageDial, StageTLS, StageEHLO, StageAuth:
+		return true
+	}
+	return false
+}

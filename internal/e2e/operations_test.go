@@ -75,11 +75,11 @@ func TestWorkerMetricsMoveAfterSendAndPermanentFailure(t *testing.T) {
 	b.waitMail(t, 1)
 
 	want := map[string]float64{
-		`resetmail_emails_sent_total{kind="password_reset_email"}`:                      1,
-		`resetmail_email_failures_total{class="permanent",kind="password_reset_email"}`: 1,
-		`resetmail_reset_requests_skipped_total{reason="no_account"}`:                   1,
-		`resetmail_email_enqueue_to_accept_seconds_count{kind="password_reset_email"}`:  1,
-		`resetmail_smtp_send_duration_seconds_count{kind="password_reset_email"}`:       1,
+		`resetmail_emails_sent_total{kind="password_reset_email",provider="smtp"}`:                      1,
+		`resetmail_email_failures_total{class="permanent",kind="password_reset_email",provider="smtp"}`: 1,
+		`resetmail_reset_requests_skipped_total{provider="smtp",reason="no_account"}`:                   1,
+		`resetmail_email_enqueue_to_accept_seconds_count{kind="password_reset_email",provider="smtp"}`:  1,
+		`resetmail_smtp_send_duration_seconds_count{kind="password_reset_email",provider="smtp"}`:       1,
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	var text string

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -17,9 +18,23 @@ import (
 // on a direct connection.
 func TestResetFlowThroughTransactionPooler(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bundleOpts{pooler: true})
+	b := setup(t, bundleOpts{pooler: true, extra: []string{"DASHBOARD_USERNAME", "oncall", "DASHBOARD_PASSWORD", "a-dashboard-password"}})
 	resetFlow(t, b)
 	require.Contains(t, b.worker.Output(), `"poll_only":true`, "LISTEN does not survive a transaction pooler")
+
+	// River UI reads through the same pool.
+	for _, path := range []string{"/admin/jobs/api/jobs?state=completed", "/admin/jobs/api/queues", "/admin/jobs/api/jobs/1"} {
+		req, err := http.NewRequest(http.MethodGet, "http://"+b.api.Addr+path, nil)
+		require.NoError(t, err)
+		req.SetBasicAuth("oncall", "a-dashboard-password")
+		resp, err := b.client.Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", path, body)
+	}
+	require.NotContains(t, b.api.Output(), "SQLSTATE")
 }
 
 // A burst of forgot-password requests through the pooler is answered 202

@@ -15,9 +15,12 @@ import (
 )
 
 // serveMetrics serves /metrics on METRICS_ADDR, a listener of its own so
-// that metrics never reach the public port. With no address it does
-// nothing. The returned function stops the server.
-func serveMetrics(addr string, reg *prometheus.Registry, logger *slog.Logger) (func(), error) {
+// that metrics never reach the public port, behind METRICS_TOKEN when it is
+// set. The API's series (requests by route and status) answer nothing a
+// client did not already see in its own responses, so all of them are
+// public when no token is set. With no address it does nothing. The
+// returned function stops the server.
+func serveMetrics(addr, token string, reg *prometheus.Registry, logger *slog.Logger) (func(), error) {
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -26,7 +29,7 @@ func serveMetrics(addr string, reg *prometheus.Registry, logger *slog.Logger) (f
 		return nil, fmt.Errorf("listen on METRICS_ADDR %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics.Handler(reg))
+	mux.Handle("GET /metrics", metrics.Endpoint{Public: reg, Token: token}.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -73,7 +73,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		Dashboard: dash,
 		Metrics:   metrics.NewHTTP(reg),
 	})
-	stopMetrics, err := serveMetrics(cfg.MetricsAddr, reg, logger)
+	stopMetrics, err := serveMetrics(cfg.MetricsAddr, cfg.MetricsToken, reg, logger)
 	if err != nil {
 		return err
 	}

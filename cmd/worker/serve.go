@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -40,16 +41,22 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		logger.Warn(w)
 	}
 
+	// The mail outcomes (sent, failed, skipped as no_account…) tell
+	// whether an address has an account, so they live on a registry of
+	// their own that only a scrape with METRICS_TOKEN sees.
 	reg := metrics.NewRegistry()
 	reg.MustRegister(metrics.NewQueueDepth(pool, queries, logger))
-	gateway, closeMail, err := newGateway(ctx, cfg, logger, reg)
+	outcomes := prometheus.NewRegistry()
+	// The provider's problem counters move only when a mail is sent, so
+	// they are outcomes too.
+	gateway, closeMail, err := newGateway(ctx, cfg, logger, outcomes)
 	if err != nil {
 		return err
 	}
 	defer closeMail()
 	client, err := newRiverClient(workerDeps{
 		cfg: cfg, pool: pool, queries: queries, mailer: gateway, renderer: renderer,
-		observer: metrics.NewWorker(metrics.WithProvider(reg, gateway.Provider())), logger: logger,
+		observer: metrics.NewWorker(metrics.WithProvider(outcomes, gateway.Provider())), logger: logger,
 	})
 	if err != nil {
 		return err
@@ -57,7 +64,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", health.Liveness())
-	mux.Handle("GET /metrics", metrics.Handler(reg))
+	mux.Handle("GET /metrics", metrics.Endpoint{Public: reg, Private: outcomes, Token: cfg.MetricsToken}.Handler())
 	if cfg.WorkerPprof {
 		// Opt-in only: profiles expose code paths and memory, and
 		// WORKER_HTTP_ADDR is meant to stay private.

@@ -59,6 +59,13 @@ type Common struct {
 	// discarded. The API stamps it on each job it enqueues, so set the same
 	// value on both binaries. Defaults to 12.
 	EmailMaxAttempts int `env:"EMAIL_MAX_ATTEMPTS" envDefault:"12"`
+	// MetricsToken, when set, puts /metrics (the API's on METRICS_ADDR, the
+	// worker's on WORKER_HTTP_ADDR) behind "Authorization: Bearer
+	// <token>". Without it the worker leaves out its mail outcome series,
+	// which would tell anyone who can also request resets whether an
+	// address has an account. At least 32 bytes when set. Defaults to
+	// empty.
+	MetricsToken string `env:"METRICS_TOKEN"`
 	// ShutdownTimeout is how long SIGTERM waits for in-flight HTTP requests
 	// and email sends before giving up. Defaults to 20s.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
@@ -123,6 +130,9 @@ func (c *Common) validate(p *problems) {
 	}
 	if c.EmailMaxAttempts < 1 || c.EmailMaxAttempts > 100 {
 		p.addf("EMAIL_MAX_ATTEMPTS must be between 1 and 100, not %d", c.EmailMaxAttempts)
+	}
+	if c.MetricsToken != "" {
+		p.secret("METRICS_TOKEN", c.MetricsToken)
 	}
 	if c.ShutdownTimeout <= 0 {
 		p.add("SHUTDOWN_TIMEOUT must be positive")

@@ -184,3 +184,14 @@ func TestErrorOnlyKeepsMatchingProblems(t *testing.T) {
 	require.Equal(t, []string{"JWT_SECRET is required", "DATABASE_URL is required"}, e.Only("DATABASE_", "JWT_").Problems)
 	require.Nil(t, e.Only("LOG_"))
 }
+
+func TestMetricsTokenIsOptionalButLongWhenSet(t *testing.T) {
+	t.Parallel()
+
+	cfg, err := LoadWorker(validWorkerEnv())
+	require.NoError(t, err)
+	require.Empty(t, cfg.MetricsToken)
+	_, err = LoadAPI(with(validAPIEnv(), "METRICS_TOKEN", "short-metrics-token"))
+	require.ErrorContains(t, err, "METRICS_TOKEN must be at least 32 bytes")
+	require.NotContains(t, err.Error(), "short-metrics-token")
+}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/smtptest"
+	"github.com/todoapp/resetmail/internal/testutil"
 )
 
 // TestLogsNeverCarrySecrets runs the whole reset flow, including a failed
@@ -65,7 +67,10 @@ func TestLogsNeverCarrySecrets(t *testing.T) {
 // /metrics before and after one delivered and one rejected mail.
 func TestWorkerMetricsMoveAfterSendAndPermanentFailure(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bundleOpts{smtp: smtptest.Options{Fault: smtptest.RejectDomain("bounce.example.com")}})
+	b := setup(t, bundleOpts{
+		smtp:  smtptest.Options{Fault: smtptest.RejectDomain("bounce.example.com")},
+		extra: []string{"METRICS_TOKEN", metricsToken},
+	})
 	b.register(t, "ok@example.com", "a fine password", "Ok")
 	b.register(t, "no@bounce.example.com", "a fine password", "No")
 
@@ -84,7 +89,7 @@ func TestWorkerMetricsMoveAfterSendAndPermanentFailure(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	var text string
 	for {
-		text = scrape(t, "http://"+b.worker.Addr+"/metrics")
+		text = scrapeWith(t, "http://"+b.worker.Addr+"/metrics", metricsToken)
 		ok := true
 		for series, v := range want {
 			if metricValue(text, series) != v {
@@ -101,6 +106,58 @@ func TestWorkerMetricsMoveAfterSendAndPermanentFailure(t *testing.T) {
 	}
 }
 
+// metricsToken is METRICS_TOKEN where a test sets it.
+var metricsToken = testutil.Secret("e2e-metrics-token", 40)
+
+// TestWorkerMetricsRevealNoAccountsWithoutToken is issue 13, item 10: the
+// worker's mail outcomes (sent, failed, skipped as no_account…) tell whether
+// an address has an account, so without METRICS_TOKEN /metrics leaves them
+// out, and with it every scrape must bear the token.
+func TestWorkerMetricsRevealNoAccountsWithoutToken(t *testing.T) {
+	t.Parallel()
+	requests := func(b *testBundle) {
+		b.register(t, "ok@example.com", "a fine password", "Ok")
+		b.do(t, http.MethodPost, "/api/auth/forgot-password", "", map[string]string{"email": "ok@example.com"})
+		b.do(t, http.MethodPost, "/api/auth/forgot-password", "", map[string]string{"email": "ghost@example.com"})
+		b.waitMail(t, 1)
+		require.Eventually(t, func() bool {
+			var open int
+			err := b.db.Pool.QueryRow(context.Background(),
+				"SELECT count(*) FROM river_job WHERE kind = 'password_reset_email' AND state <> 'completed'").Scan(&open)
+			return err == nil && open == 0
+		}, 20*time.Second, 50*time.Millisecond, "both reset jobs complete")
+	}
+
+	open := setup(t, bundleOpts{})
+	requests(open)
+	text := scrape(t, "http://"+open.worker.Addr+"/metrics")
+	require.Contains(t, text, "resetmail_river_jobs", "queue depth stays public")
+	for _, hidden := range []string{"no_account", "resetmail_mail_provider_problems_total", "resetmail_reset_requests_skipped_total", "resetmail_emails_sent_total", "resetmail_email_failures_total", "resetmail_smtp_send_duration_seconds", "resetmail_email_enqueue_to_accept_seconds"} {
+		require.NotContains(t, text, hidden)
+	}
+
+	guarded := setup(t, bundleOpts{extra: []string{"METRICS_TOKEN", metricsToken}})
+	requests(guarded)
+	url := "http://" + guarded.worker.Addr + "/metrics"
+	for _, auth := range []string{"", "Bearer wrong-token", "Basic " + metricsToken, metricsToken} {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		require.NoError(t, err)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "Authorization %q", auth)
+		require.Contains(t, resp.Header.Get("WWW-Authenticate"), "Bearer")
+	}
+	// On-call, with the token, still sees why mails were not sent.
+	text = scrapeWith(t, url, metricsToken)
+	require.Equal(t, 1.0, metricValue(text, `resetmail_reset_requests_skipped_total{provider="smtp",reason="no_account"}`))
+	require.Equal(t, 1.0, metricValue(text, `resetmail_emails_sent_total{kind="password_reset_email",provider="smtp"}`))
+	require.Contains(t, text, "resetmail_river_jobs")
+}
+
 func TestAPIMetricsAreOffThePublicPort(t *testing.T) {
 	t.Parallel()
 	b := setup(t, bundleOpts{extra: []string{"METRICS_ADDR", "127.0.0.1:0"}})
@@ -113,6 +170,16 @@ func TestAPIMetricsAreOffThePublicPort(t *testing.T) {
 	text := scrape(t, "http://"+addr+"/metrics")
 	require.Contains(t, text, `resetmail_http_requests_total{method="GET",route="/healthz",status="200"}`)
 	require.Contains(t, text, `resetmail_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200"`)
+
+	// With METRICS_TOKEN the API's metrics are behind it too.
+	g := setup(t, bundleOpts{extra: []string{"METRICS_ADDR", "127.0.0.1:0", "METRICS_TOKEN", metricsToken}})
+	addr = metricsAddr(t, g.api.Output())
+	g.do(t, http.MethodGet, "/healthz", "", nil)
+	resp, err := http.Get("http://" + addr + "/metrics")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.Contains(t, scrapeWith(t, "http://"+addr+"/metrics", metricsToken), "resetmail_http_requests_total")
 }
 
 func TestDashboardIs404WithoutCredentialsConfigured(t *testing.T) {
@@ -154,7 +221,19 @@ func TestDashboardIsGuardedWhenConfigured(t *testing.T) {
 
 func scrape(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	return scrapeWith(t, url, "")
+}
+
+// scrapeWith scrapes url with METRICS_TOKEN token as a bearer, or without
+// authentication when token is empty.
+func scrapeWith(t *testing.T, url, token string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)

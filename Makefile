@@ -3,16 +3,17 @@ SHELL := /usr/bin/env bash
 GO ?= go
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run test build mailpit vet fmt docker-check
+.PHONY: run test build mailpit webdev vet fmt docker-check
 
-## run: start Postgres if needed, migrate, and run api + worker + Mailpit (dev inbox at http://localhost:8025)
-run: build mailpit
+## run: start Postgres if needed, migrate, and run api + worker + Mailpit (dev inbox at http://localhost:8025) + the web app (http://localhost:3000)
+run: build mailpit webdev
 	.ci/dev-stack
 
 ## test: the whole test suite against the local Postgres, with the race detector
 test:
 	.ci/ensure-postgres test
 	$(GO) test -race -count=1 ./...
+	cd internal/tools && $(GO) test -race -count=1 ./webdev/...
 
 ## build: the two release binaries, into bin/, with the flags the Dockerfiles use (.ci/build-binary)
 build:
@@ -23,6 +24,17 @@ build:
 mailpit: bin/mailpit
 bin/mailpit: internal/tools/go.mod
 	cd internal/tools && $(GO) build -o ../../bin/mailpit github.com/axllent/mailpit
+
+## webdev: the dev server for web/ (Go's net/http imitating Vercel's cleanUrls and vercel.json headers), in the tools module
+webdev:
+	cd internal/tools && $(GO) build -o ../../bin/webdev ./webdev
+
+## screenshots: every page of web/ at desktop and phone widths into docs/images/web-*.png, from the browser journey (needs chromium)
+.PHONY: screenshots
+screenshots:
+	.ci/web-test-deps
+	.ci/ensure-postgres test
+	WEB_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(GO) test -count=1 -run TestJourney ./internal/webtest/
 
 ## bench: measure the reset pipeline against ceilings taken in the same run; writes docs/benchmarks.md (under 10 minutes)
 .PHONY: bench

@@ -1,0 +1,333 @@
+package webtest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/stack"
+	"github.com/todoapp/resetmail/internal/testdb"
+	"github.com/todoapp/resetmail/internal/testutil"
+)
+
+var (
+	jwtSecret = testutil.Secret("webtest-jwt-secret", 48)
+	resetKey  = testutil.Secret("webtest-reset-key", 48)
+)
+
+// inCI is true where a missing browser or axe-core is a failure, not a skip.
+var inCI = os.Getenv("CI") == "true"
+
+// skipOrFail skips the test on a developer machine and fails it in CI.
+func skipOrFail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if inCI {
+		t.Fatalf("CI=true: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// repoRoot is two levels up from this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	return root
+}
+
+// binaries are built once for the package.
+type binaries struct {
+	stack.Binaries
+	Webdev  string
+	Mailpit string
+}
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	bins      binaries
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+func built(t *testing.T) binaries {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "resetmail-webtest-bin-")
+		if buildErr != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if bins.Binaries, buildErr = stack.Build(ctx, buildDir); buildErr != nil {
+			return
+		}
+		// webdev and Mailpit live in the tools module, as `make run` builds them.
+		tools := filepath.Join(repoRoot(t), "internal", "tools")
+		bins.Webdev = filepath.Join(buildDir, "webdev")
+		bins.Mailpit = filepath.Join(buildDir, "mailpit")
+		for out, pkg := range map[string]string{bins.Webdev: "./webdev", bins.Mailpit: "github.com/axllent/mailpit"} {
+			cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+			cmd.Dir = tools
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %w\n%s", pkg, err, msg)
+				return
+			}
+		}
+	})
+	require.NoError(t, buildErr)
+	return bins
+}
+
+// site is one running stack: Mailpit, the API, a worker and webdev serving
+// web/, the app and the API on different origins.
+type site struct {
+	web     string // the web app's origin, e.g. http://127.0.0.1:41234
+	api     string // the API's base URL, on another port
+	mailpit string // Mailpit's HTTP API
+	apiProc *stack.Process
+	client  *http.Client
+}
+
+func startSite(t *testing.T) *site {
+	t.Helper()
+	ctx := context.Background()
+	b := built(t)
+	db := testdb.New(t)
+	client := &http.Client{Timeout: 10 * time.Second}
+
+	// Mailpit and webdev cannot report a port they chose, so take free ones.
+	smtpPort, mailHTTPPort, webPort := freePort(t), freePort(t), freePort(t)
+	mailpit := startProcess(t, "mailpit", b.Mailpit, nil,
+		"--smtp", "127.0.0.1:"+strconv.Itoa(smtpPort), "--listen", "127.0.0.1:"+strconv.Itoa(mailHTTPPort),
+		"--database", filepath.Join(t.TempDir(), "mailpit.db"))
+	mailURL := "http://127.0.0.1:" + strconv.Itoa(mailHTTPPort)
+	waitHTTP(t, client, mailURL+"/api/v1/messages", mailpit)
+
+	web := "http://127.0.0.1:" + strconv.Itoa(webPort)
+	env := stack.Env{
+		"DATABASE_URL":         db.URL,
+		"PORT":                 "0",
+		"JWT_SECRET":           jwtSecret,
+		"RESET_TOKEN_KEY":      resetKey,
+		"FRONTEND_URL":         web, // CORS_ALLOWED_ORIGINS defaults to its origin
+		"LOG_LEVEL":            "info",
+		"SMTP_HOST":            "127.0.0.1",
+		"SMTP_PORT":            strconv.Itoa(smtpPort),
+		"SMTP_TLS":             "none",
+		"SMTP_FROM":            "Todo <no-reply@example.com>",
+		"WORKER_HTTP_ADDR":     "127.0.0.1:0",
+		"RESET_EMAIL_INTERVAL": "0s",
+	}
+	api, err := stack.StartAPI(ctx, "api", b.API, env)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = api.Stop(15 * time.Second) })
+	worker, err := stack.StartWorker(ctx, "worker", b.Worker, env)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = worker.Stop(15 * time.Second) })
+	apiURL := "http://" + api.Addr
+
+	webdev := startProcess(t, "webdev", b.Webdev, nil,
+		"-addr", "127.0.0.1:"+strconv.Itoa(webPort), "-dir", filepath.Join(repoRoot(t), "web"), "-api", apiURL)
+	waitHTTP(t, client, web+"/", webdev)
+
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("api output:\n%s", api.Output())
+			t.Logf("worker output:\n%s", worker.Output())
+		}
+	})
+	return &site{web: web, api: apiURL, mailpit: mailURL, apiProc: api, client: client}
+}
+
+// process is a child whose output is kept for failure reports.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  strings.Builder
+	done chan struct{}
+}
+
+func (p *process) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Write(b)
+}
+
+func (p *process) Output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+func startProcess(t *testing.T, name, bin string, env []string, args ...string) *process {
+	t.Helper()
+	p := &process{name: name, done: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	require.NoError(t, p.cmd.Start(), "start %s", name)
+	go func() {
+		_ = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, p.Output())
+		}
+	})
+	return p
+}
+
+// waitHTTP waits until url answers 200, or p exits.
+func waitHTTP(t *testing.T, c *http.Client, url string, p *process) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited before it was ready:\n%s", p.name, p.Output())
+		default:
+		}
+		if resp, err := c.Get(url); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready at %s after 30s:\n%s", p.name, url, p.Output())
+}
+
+// freePort asks the kernel for a free loopback port and releases it, for
+// the two programs that cannot report the port they bound.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// linkPattern finds links to FRONTEND_URL/<page>?token=… in a mail.
+var linkPattern = regexp.MustCompile(`https?://[^\s"'<>]+/(reset-password|verify-email)\?token=[A-Za-z0-9_\-.~%]+`)
+
+// waitLink waits for the newest mail to addr that carries a link to page,
+// newer than the first skip such mails, and returns the link.
+func (s *site) waitLink(t *testing.T, addr, page string, skip int) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var links []string
+		for _, id := range s.mailIDs(t, addr) {
+			text := s.mailText(t, id)
+			for _, m := range linkPattern.FindAllStringSubmatch(text, -1) {
+				if m[1] == page {
+					links = append(links, m[0])
+					break
+				}
+			}
+		}
+		if len(links) > skip {
+			return links[0] // newest first
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no %s mail to %s within 30s", page, addr)
+	return ""
+}
+
+func (s *site) mailIDs(t *testing.T, addr string) []string {
+	t.Helper()
+	var res struct {
+		Messages []struct {
+			ID string `json:"ID"`
+		} `json:"messages"`
+	}
+	s.getJSON(t, s.mailpit+"/api/v1/search?query="+url.QueryEscape("to:"+addr), &res)
+	ids := make([]string, 0, len(res.Messages))
+	for _, m := range res.Messages {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+func (s *site) mailText(t *testing.T, id string) string {
+	t.Helper()
+	var msg struct {
+		Text string `json:"Text"`
+		HTML string `json:"HTML"`
+	}
+	s.getJSON(t, s.mailpit+"/api/v1/message/"+url.PathEscape(id), &msg)
+	return msg.Text + "\n" + msg.HTML
+}
+
+func (s *site) getJSON(t *testing.T, u string, v any) {
+	t.Helper()
+	resp, err := s.client.Get(u)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, u)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
+}
+
+// apiStatus calls the API as a server would (no Origin) and returns the status.
+func (s *site) apiStatus(t *testing.T, method, path, bearer string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, s.api+path, nil)
+	require.NoError(t, err)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := s.client.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// countLogLines counts the API's JSON log lines that contain every part.
+func countLogLines(out string, parts ...string) int {
+	n := 0
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1024*1024), 1024*1024)
+next:
+	for sc.Scan() {
+		for _, p := range parts {
+			if !strings.Contains(sc.Text(), p) {
+				continue next
+			}
+		}
+		n++
+	}
+	return n
+}

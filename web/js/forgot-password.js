@@ -1,0 +1,21 @@
+// The API answers 202 with the same words whether or not the address has an
+// account, so the page cannot and does not say which.
+import { api } from "/js/api.js";
+import { busy, clearFieldErrors, quiet, showError, showPanel } from "/js/form.js";
+
+const form = document.getElementById("form");
+
+form.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  quiet();
+  clearFieldErrors(form);
+  busy(form, true);
+  try {
+    const { data } = await api("POST", "/api/auth/forgot-password", { body: { email: form.email.value } });
+    document.getElementById("sent-message").textContent = data.message;
+    showPanel("sent-panel");
+  } catch (err) {
+    busy(form, false);
+    showError(form, err);
+  }
+});

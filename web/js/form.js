@@ -1,0 +1,105 @@
+// Form plumbing shared by every page: busy state, the API's field errors
+// next to their fields, and messages in live regions so that screen readers
+// announce them.
+
+// Every page has one polite status region and one assertive alert region.
+const statusEl = () => document.getElementById("status");
+const alertEl = () => document.getElementById("alert");
+
+export function say(message) {
+  alertEl().textContent = "";
+  statusEl().textContent = message;
+}
+
+export function warn(message) {
+  statusEl().textContent = "";
+  alertEl().textContent = message;
+}
+
+export function quiet() {
+  statusEl().textContent = "";
+  alertEl().textContent = "";
+}
+
+export function busy(form, isBusy) {
+  form.setAttribute("aria-busy", String(isBusy));
+  for (const b of form.querySelectorAll("button")) b.disabled = isBusy;
+}
+
+export function clearFieldErrors(form) {
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  for (const p of form.querySelectorAll(".field-error")) p.textContent = "";
+}
+
+// setFieldError marks the input called name and writes message into its
+// error paragraph (id "<input id>-error", already in aria-describedby).
+export function setFieldError(form, name, message) {
+  const input = form.elements.namedItem(name);
+  if (!input || !input.id) return null;
+  input.setAttribute("aria-invalid", "true");
+  const p = document.getElementById(input.id + "-error");
+  if (p) p.textContent = message;
+  return input;
+}
+
+// showError shows an ApiError: field errors next to their fields (and focus
+// on the first), everything else in the alert region. It returns true when
+// it could place the error on a field.
+export function showError(form, err) {
+  clearFieldErrors(form);
+  let first = null;
+  const fields = (err.details && err.details.fields) || {};
+  if (err.code === "validation_failed") {
+    for (const [name, msg] of Object.entries(fields)) {
+      const input = setFieldError(form, name, sentence(form, name, msg));
+      first = first || input;
+    }
+  } else if (err.code === "invalid_request" && err.details && err.details.field) {
+    first = setFieldError(form, err.details.field, err.message);
+  }
+  if (first) {
+    warn("Please correct the highlighted fields.");
+    first.focus();
+    return true;
+  }
+  warn(describe(err));
+  return false;
+}
+
+// describe turns an ApiError into a sentence for the alert region.
+export function describe(err) {
+  if (err.code === "rate_limited") {
+    const s = Number(err.retryAfter || (err.details && err.details.retry_after_seconds));
+    return s > 0 ? `Too many attempts. Try again in ${s} second${s === 1 ? "" : "s"}.` : "Too many attempts. Try again shortly.";
+  }
+  return err.message;
+}
+
+// sentence makes "Password must be at least 8 characters." from the API's
+// "must be at least 8 characters" and the field's label.
+function sentence(form, name, msg) {
+  const input = form.elements.namedItem(name);
+  const label = input && input.labels && input.labels[0] ? input.labels[0].textContent.trim() : name;
+  return `${label} ${msg}.`;
+}
+
+// showPanel hides every .panel on the page but the one with id, and moves
+// focus to its heading so that keyboard and screen-reader users land there.
+export function showPanel(id) {
+  for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== id;
+  const h = document.querySelector(`#${id} h1, #${id} h2`);
+  if (h) {
+    h.tabIndex = -1;
+    h.focus();
+  }
+}
+
+// linkToken reads a one-time token from ?token=… or #token=… and removes it
+// from the address bar and the history entry at once, so that it never
+// shows in a screenshot, the history or a URL a script reports.
+export function linkToken() {
+  const fromQuery = new URLSearchParams(location.search).get("token");
+  const fromHash = new URLSearchParams(location.hash.replace(/^#/, "")).get("token");
+  if (location.search || location.hash) history.replaceState(null, "", location.pathname);
+  return fromQuery || fromHash || "";
+}

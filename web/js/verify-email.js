@@ -1,0 +1,34 @@
+// The confirmation link is FRONTEND_URL/verify-email?token=…. Opening it
+// changes nothing: only the button below spends the token, so a mail
+// scanner that fetches the link (or even runs this page) confirms nothing.
+import { api } from "/js/api.js";
+import { busy, describe, linkToken as takeLinkToken, quiet, showPanel, warn } from "/js/form.js";
+import * as session from "/js/session.js";
+
+const linkToken = takeLinkToken();
+const form = document.getElementById("form");
+
+if (!linkToken) {
+  showPanel("invalid-panel");
+} else {
+  showPanel("form-panel");
+}
+
+form.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  quiet();
+  busy(form, true);
+  try {
+    const { data } = await api("POST", "/api/auth/verify-email", { body: { token: linkToken } });
+    session.signIn(data.access_token);
+    session.leaveNotice("Your email address is confirmed. Welcome!");
+    location.assign("/");
+  } catch (err) {
+    busy(form, false);
+    if (err.code === "invalid_token") {
+      showPanel("invalid-panel");
+      return;
+    }
+    warn(describe(err));
+  }
+});

@@ -10,12 +10,46 @@ import (
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/health"
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/ses"
 	"github.com/todoapp/resetmail/internal/metrics"
 )
 
-// newProvider builds the configured provider. The returned close releases
-// its connections.
+// newProvider builds the provider MAIL_PROVIDER names. The returned close
+// releases its connections. serve and check-mail share it, so the check
+// tests exactly what sends use.
 func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (mail.Provider, func(), error) {
+	nothing := func() {}
+	api := mail.APIConfig{
+		APIKey:         cfg.MailAPIKey,
+		BaseURL:        cfg.MailAPIURL,
+		MessageStream:  cfg.PostmarkMessageStream,
+		MaxConnections: cfg.WorkerConcurrency,
+	}
+	switch cfg.MailProvider {
+	case config.MailProviderResend:
+		p, err := mail.NewResend(api)
+		if err != nil {
+			return nil, nil, fmt.Errorf("resend settings: %w", err)
+		}
+		return p, nothing, nil
+	case config.MailProviderPostmark:
+		p, err := mail.NewPostmark(api)
+		if err != nil {
+			return nil, nil, fmt.Errorf("postmark settings: %w", err)
+		}
+		return p, nothing, nil
+	case config.MailProviderSES:
+		p, err := ses.New(ctx, ses.Config{
+			Region:           cfg.AWSRegion,
+			Endpoint:         cfg.AWSEndpointURLSESV2,
+			ConfigurationSet: cfg.SESConfigurationSet,
+			MaxConnections:   cfg.WorkerConcurrency,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("ses settings: %w", err)
+		}
+		return p, nothing, nil
+	}
 	sender, err := mail.NewSender(senderConfig(cfg, logger))
 	if err != nil {
 		return nil, nil, fmt.Errorf("smtp settings: %w", err)

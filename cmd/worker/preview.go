@@ -79,7 +79,7 @@ func sampleMessage(cfg *config.Worker, r *mail.Renderer, f mailFlags, to string)
 	if err != nil {
 		return mail.Message{}, err
 	}
-	from := cfg.SMTPFrom
+	from := cfg.MailFrom
 	if from == "" {
 		from = previewFrom
 	}

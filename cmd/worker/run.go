@@ -15,9 +15,11 @@ const usage = `usage: worker [command]
 
 Commands:
   serve        work the email queue (the default)
-  check-smtp   connect to SMTP_HOST, do TLS and AUTH as configured, QUIT, and report each step
-               (--send-to ADDR also sends a test message; with --kind KIND --lang LANG it is
+  check-mail   prove the mail provider works without sending: SMTP connects, does TLS and AUTH and
+               QUITs; resend and postmark prove the key; ses prints sandbox status and quota
+               (--send-to ADDR also sends a test message; with --kind/--lang it sends
                the sample mail that preview shows)
+  check-smtp   the old name of check-mail
   preview      write a sample mail to stdout from the templates, without database or SMTP:
                preview --kind reset --lang de [--format text|html|eml] [--to ADDR]
   healthcheck  GET /healthz on WORKER_HTTP_ADDR; exit 0 when healthy, 1 otherwise
@@ -38,8 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stdout)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
-	case "check-smtp":
-		return checkSMTP(ctx, args[2:], getenv, stdout)
+	case "check-mail", "check-smtp":
+		return checkMail(ctx, cmd, args[2:], getenv, stdout)
 	case "preview":
 		return preview(args[2:], getenv, stdout, stderr)
 	case "version", "--version":

@@ -139,7 +139,7 @@ func newRiverClient(d workerDeps) (*river.Client[pgx.Tx], error) {
 	cfg := d.cfg
 	delivery := reset.DeliveryConfig{
 		Pool: d.pool, Queries: d.queries, Mailer: d.mailer, Renderer: d.renderer,
-		From: cfg.SMTPFrom, AppName: cfg.AppName, Observer: d.observer, Logger: d.logger,
+		From: cfg.MailFrom, AppName: cfg.AppName, Observer: d.observer, Logger: d.logger,
 	}
 	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
 		DeliveryConfig:   delivery,

@@ -2,7 +2,6 @@ package config
 
 import (
 	"net"
-	"net/mail"
 	"strconv"
 	"time"
 
@@ -19,6 +18,7 @@ const (
 // Worker is the configuration of cmd/worker.
 type Worker struct {
 	Common
+	Mail
 
 	// ResetTokenKey is the HMAC key that derives each reset token from its
 	// request ID. At least 32 bytes; the same value on every worker. Only
@@ -35,8 +35,8 @@ type Worker struct {
 	SMTPUsername string `env:"SMTP_USERNAME"`
 	// SMTPPassword is the AUTH password. Defaults to empty.
 	SMTPPassword string `env:"SMTP_PASSWORD"`
-	// SMTPFrom is the sender, bare or with a display name, e.g.
-	// "Todo <no-reply@example.com>". Required.
+	// SMTPFrom is the old name of MAIL_FROM, still accepted as an alias.
+	// Defaults to empty.
 	SMTPFrom string `env:"SMTP_FROM"`
 	// SMTPTLS is none, starttls (required, fails if not offered) or tls
 	// (implicit TLS, port 465). Defaults to starttls.
@@ -120,16 +120,21 @@ func (c *Worker) PollOnly() bool { return c.WorkerPollOnly || c.TransactionPoole
 func (c *Worker) validate(p *problems) {
 	c.Common.validate(p)
 	p.secret("RESET_TOKEN_KEY", c.ResetTokenKey)
+	c.Mail.validate(p, c.SMTPFrom)
+	if c.MailProvider == MailProviderSMTP {
+		c.validateSMTP(p)
+	}
+	c.validateQueue(p)
+}
+
+// validateSMTP checks the SMTP_* settings, which only MAIL_PROVIDER=smtp
+// uses: an HTTPS provider needs none of them.
+func (c *Worker) validateSMTP(p *problems) {
 	if c.SMTPHost == "" {
 		p.add("SMTP_HOST is required")
 	}
 	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
 		p.addf("SMTP_PORT must be between 1 and 65535, not %d", c.SMTPPort)
-	}
-	if c.SMTPFrom == "" {
-		p.add(`SMTP_FROM is required, e.g. "Todo <no-reply@example.com>"`)
-	} else if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
-		p.addf(`SMTP_FROM must be an address such as no-reply@example.com or "Todo <no-reply@example.com>", not %q`, c.SMTPFrom)
 	}
 	switch c.SMTPTLS {
 	case SMTPTLSNone, SMTPTLSStartTLS, SMTPTLSImplicit:
@@ -150,6 +155,12 @@ func (c *Worker) validate(p *problems) {
 	}
 	positive(p, "SMTP_DIAL_TIMEOUT", c.SMTPDialTimeout)
 	positive(p, "SMTP_COMMAND_TIMEOUT", c.SMTPCommandTimeout)
+	if c.JobTimeout > 0 && c.JobTimeout <= c.SMTPDialTimeout+c.SMTPCommandTimeout {
+		p.add("JOB_TIMEOUT must exceed SMTP_DIAL_TIMEOUT + SMTP_COMMAND_TIMEOUT, or sends are cut off mid-conversation")
+	}
+}
+
+func (c *Worker) validateQueue(p *problems) {
 	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 10000 {
 		p.addf("WORKER_CONCURRENCY must be between 1 and 10000, not %d", c.WorkerConcurrency)
 	}
@@ -170,9 +181,6 @@ func (c *Worker) validate(p *problems) {
 		p.add("EMAIL_RETRY_MAX must be at least EMAIL_RETRY_BASE")
 	}
 	positive(p, "JOB_TIMEOUT", c.JobTimeout)
-	if c.JobTimeout > 0 && c.JobTimeout <= c.SMTPDialTimeout+c.SMTPCommandTimeout {
-		p.add("JOB_TIMEOUT must exceed SMTP_DIAL_TIMEOUT + SMTP_COMMAND_TIMEOUT, or sends are cut off mid-conversation")
-	}
 	if c.RescueStuckJobsAfter < c.JobTimeout {
 		p.add("RESCUE_STUCK_JOBS_AFTER must be at least JOB_TIMEOUT, or River rescues jobs that are still running")
 	}

@@ -200,7 +200,18 @@ func (c *apiClient) call(ctx context.Context, method, path string, header http.H
 }
 
 func (c *apiClient) transportError(ctx context.Context, err error) *SendError {
-	se := &SendError{Provider: c.provider, Temporary: true, Stage: StageAPI, Err: err, Server: c.host()}
+	se := TransportError(ctx, c.provider, err)
+	se.Server = c.host()
+	return se
+}
+
+// TransportError classifies a call that got no answer: a failure to
+// connect at all is an outage at StageDial, a certificate or TLS setup that
+// fails is configuration, anything after the request went out (a timeout,
+// a reset) is transient. Provider clients outside this package (SES) use it
+// so that every provider classifies the network the same way.
+func TransportError(ctx context.Context, provider string, err error) *SendError {
+	se := &SendError{Provider: provider, Temporary: true, Stage: StageAPI, Err: err}
 	var certErr *tls.CertificateVerificationError
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
@@ -229,36 +240,56 @@ func (c *apiClient) host() string {
 	return ""
 }
 
-// statusError classifies an HTTP error status the way every provider
-// documents it; each provider then refines it from its error body.
+// statusError classifies an HTTP error status; each provider then refines
+// it from its error body.
 func (c *apiClient) statusError(r *apiResponse, code, text string) *SendError {
+	se := StatusError(c.provider, r.status, r.header, code, text)
+	se.Server = c.host()
+	return se
+}
+
+// StatusError builds the error for an HTTP answer with an error status, the
+// way every provider documents them: 429 throttled (with its Retry-After
+// or rate-limit reset), 503 outage, other 5xx and 408 transient, 401 and
+// 403 configuration, other 4xx rejected. code is the provider's own error
+// code or name and text its message, with addresses masked.
+func StatusError(provider string, status int, header http.Header, code, text string) *SendError {
 	se := &SendError{
-		Provider:     c.provider,
-		Code:         r.status,
+		Provider:     provider,
+		Code:         status,
 		EnhancedCode: code,
 		Text:         maskAddresses(oneLine(text)),
 		Stage:        StageAPI,
-		Server:       c.host(),
-		RetryAfter:   retryAfter(r.header, time.Now()),
+		RetryAfter:   retryAfter(header, time.Now()),
 	}
 	switch {
-	case r.status == http.StatusTooManyRequests:
+	case status == http.StatusTooManyRequests:
 		se.Class = ClassThrottled
-	case r.status == http.StatusServiceUnavailable:
+	case status == http.StatusServiceUnavailable:
 		se.Class = ClassOutage
-	case r.status >= 500, r.status == http.StatusRequestTimeout:
+	case status >= 500, status == http.StatusRequestTimeout:
 		se.Class = ClassTransient
-	case r.status == http.StatusUnauthorized, r.status == http.StatusForbidden:
+	case status == http.StatusUnauthorized, status == http.StatusForbidden:
 		se.Class = ClassConfig
 	default:
 		se.Class = ClassRejected
 	}
-	se.Temporary = se.Class == ClassTransient || se.Class == ClassOutage || se.Class == ClassThrottled
+	se.SetClass(se.Class)
 	if se.Text == "" {
-		se.Text = http.StatusText(r.status)
+		se.Text = http.StatusText(status)
 	}
 	return se
 }
+
+// SetClass sets Class and the Temporary flag that goes with it.
+func (e *SendError) SetClass(class string) {
+	e.Class = class
+	e.Temporary = class == ClassTransient || class == ClassOutage || class == ClassThrottled
+}
+
+// MaskAddresses hides every email-looking substring of a provider's
+// message, for clients outside this package.
+func MaskAddresses(s string) string { return maskAddresses(oneLine(s)) }
 
 // oneLine keeps a provider's message on one log line and bounded.
 func oneLine(s string) string {

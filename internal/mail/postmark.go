@@ -57,7 +57,7 @@ type postmarkResult struct {
 func (p *Postmark) Send(ctx context.Context, m Outgoing) error {
 	f, err := messageFields(m.Message)
 	if err != nil {
-		return composeError(ProviderPostmark, err)
+		return ComposeError(ProviderPostmark, err)
 	}
 	body := postmarkEmail{From: f.From, To: f.To, Subject: f.Subject, HTMLBody: f.HTML, TextBody: f.Text, MessageStream: p.stream}
 	for _, h := range f.Headers {

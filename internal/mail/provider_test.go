@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/ses"
 	"github.com/todoapp/resetmail/internal/providertest"
 )
 
@@ -34,7 +35,7 @@ func newProvider(t *testing.T, srv *providertest.Server, kind string) mail.Provi
 	case providertest.Postmark:
 		p, err = mail.NewPostmark(mail.APIConfig{APIKey: testAPIKey, BaseURL: srv.URL, RootCAs: srv.RootCAs()})
 	case providertest.SES:
-		p, err = mail.NewSES(context.Background(), mail.SESConfig{
+		p, err = ses.New(context.Background(), ses.Config{
 			Region: "eu-west-1", Endpoint: srv.URL, RootCAs: srv.RootCAs(),
 			Credentials: credentials.NewStaticCredentialsProvider(testAccessID, "secret-access-key", ""),
 		})

@@ -53,7 +53,7 @@ type resendError struct {
 func (r *Resend) Send(ctx context.Context, m Outgoing) error {
 	f, err := messageFields(m.Message)
 	if err != nil {
-		return composeError(ProviderResend, err)
+		return ComposeError(ProviderResend, err)
 	}
 	body := resendEmail{From: f.From, To: []string{f.To}, Subject: f.Subject, HTML: f.HTML, Text: f.Text}
 	if len(f.Headers) > 0 {

@@ -47,13 +47,13 @@ func (p *SMTPProvider) Send(ctx context.Context, m Outgoing) error {
 	}
 	data, err := Compose(msg)
 	if err != nil {
-		se := composeError("", err)
+		se := ComposeError("", err)
 		se.Provider = ""
 		return se
 	}
 	from, err := EnvelopeAddress(msg.From)
 	if err != nil {
-		return composeError("", err)
+		return ComposeError("", err)
 	}
 	return p.s.Send(ctx, from, msg.To, data)
 }

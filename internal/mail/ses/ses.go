@@ -1,4 +1,6 @@
-package mail
+// Package ses sends mail through Amazon SES's v2 API with the AWS SDK for
+// Go v2. It is a package of its own so that only the worker links the SDK.
+package ses
 
 import (
 	"context"
@@ -16,10 +18,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/todoapp/resetmail/internal/mail"
 )
 
-// SESConfig configures NewSES.
-type SESConfig struct {
+// Config configures New.
+type Config struct {
 	// Region is AWS_REGION. Default "" leaves it to the SDK's default
 	// chain (AWS_REGION, AWS_DEFAULT_REGION, the shared config file).
 	Region string
@@ -51,17 +55,17 @@ type SES struct {
 	timeout time.Duration
 }
 
-// NewSES loads the AWS configuration. It makes no network call.
-func NewSES(ctx context.Context, cfg SESConfig) (*SES, error) {
+// New loads the AWS configuration. It makes no network call.
+func New(ctx context.Context, cfg Config) (*SES, error) {
 	if cfg.Timeout == 0 {
-		cfg.Timeout = DefaultAPITimeout
+		cfg.Timeout = mail.DefaultAPITimeout
 	}
 	if cfg.MaxConnections == 0 {
-		cfg.MaxConnections = DefaultAPIMaxConnections
+		cfg.MaxConnections = mail.DefaultAPIMaxConnections
 	}
 	if cfg.Endpoint != "" {
-		if err := CheckAPIURL(cfg.Endpoint); err != nil {
-			return nil, fmt.Errorf("mail: invalid ses config: endpoint %v", err)
+		if err := mail.CheckAPIURL(cfg.Endpoint); err != nil {
+			return nil, fmt.Errorf("ses: invalid config: endpoint %v", err)
 		}
 	}
 	// The SDK's own buildable client, so that AWS_CA_BUNDLE still works,
@@ -90,10 +94,10 @@ func NewSES(ctx context.Context, cfg SESConfig) (*SES, error) {
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("mail: load AWS configuration: %w", err)
+		return nil, fmt.Errorf("ses: load AWS configuration: %w", err)
 	}
 	if awsCfg.Region == "" {
-		return nil, errors.New("mail: invalid ses config: no region (set AWS_REGION)")
+		return nil, errors.New("ses: invalid config: no region (set AWS_REGION)")
 	}
 	client := sesv2.NewFromConfig(awsCfg, func(o *sesv2.Options) {
 		if cfg.Endpoint != "" {
@@ -107,17 +111,17 @@ func NewSES(ctx context.Context, cfg SESConfig) (*SES, error) {
 }
 
 // Name implements Provider.
-func (s *SES) Name() string { return ProviderSES }
+func (s *SES) Name() string { return mail.ProviderSES }
 
 // Send implements Provider.
-func (s *SES) Send(ctx context.Context, m Outgoing) error {
-	data, err := Compose(m.Message)
+func (s *SES) Send(ctx context.Context, m mail.Outgoing) error {
+	data, err := mail.Compose(m.Message)
 	if err != nil {
-		return composeError(ProviderSES, err)
+		return mail.ComposeError(mail.ProviderSES, err)
 	}
-	from, err := EnvelopeAddress(m.From)
+	from, err := mail.EnvelopeAddress(m.From)
 	if err != nil {
-		return composeError(ProviderSES, err)
+		return mail.ComposeError(mail.ProviderSES, err)
 	}
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(from),
@@ -131,7 +135,7 @@ func (s *SES) Send(ctx context.Context, m Outgoing) error {
 	defer cancel()
 	if _, err := s.client.SendEmail(ctx, in); err != nil {
 		se := sesError(ctx, err)
-		se.Recipient = maskAddresses(m.To)
+		se.Recipient = mail.MaskAddresses(m.To)
 		return se
 	}
 	return nil
@@ -158,7 +162,7 @@ func (s *SES) Check(ctx context.Context) (string, error) {
 		text += ", enforcement " + *out.EnforcementStatus
 	}
 	if !out.SendingEnabled {
-		return text, &SendError{Provider: ProviderSES, Class: ClassConfig, Stage: StageAPI, Text: "sending is paused for this account"}
+		return text, &mail.SendError{Provider: mail.ProviderSES, Class: mail.ClassConfig, Stage: mail.StageAPI, Text: "sending is paused for this account"}
 	}
 	return text, nil
 }
@@ -167,60 +171,48 @@ func (s *SES) Check(ctx context.Context) (string, error) {
 // is this message; an unverified MAIL FROM domain, a paused or suspended
 // account, a missing configuration set and every signature or credential
 // failure are configuration; throttling is throttling.
-func sesError(ctx context.Context, err error) *SendError {
-	se := &SendError{Provider: ProviderSES, Stage: StageAPI, Err: err}
+func sesError(ctx context.Context, err error) *mail.SendError {
 	var apiErr smithy.APIError
 	var respErr *awshttp.ResponseError
+	status := 0
+	header := http.Header{}
 	if errors.As(err, &respErr) {
-		se.Code = respErr.HTTPStatusCode()
+		status = respErr.HTTPStatusCode()
 		if respErr.Response != nil {
-			se.RetryAfter = retryAfter(respErr.Response.Header, time.Now())
+			header = respErr.Response.Header
 		}
 	}
 	if !errors.As(err, &apiErr) {
-		if se.Code == 0 {
-			// No answer at all: the network, or no credentials.
-			c := &apiClient{provider: ProviderSES}
-			t := c.transportError(ctx, err)
-			t.Err = err
-			if t.Class == ClassTransient && isCredentialError(err) {
-				t.Class, t.Temporary, t.Stage = ClassConfig, false, StageAuth
-				t.Text = "no usable AWS credentials: " + describe(err)
-			}
-			return t
+		if status != 0 {
+			se := mail.StatusError(mail.ProviderSES, status, header, "", err.Error())
+			se.Err = err
+			return se
 		}
-		return (&apiClient{provider: ProviderSES}).statusError(&apiResponse{status: se.Code, header: http.Header{}}, "", describe(err))
+		// No answer at all: the network, or no credentials.
+		se := mail.TransportError(ctx, mail.ProviderSES, err)
+		if se.Class == mail.ClassTransient && isCredentialError(err) {
+			se.SetClass(mail.ClassConfig)
+			se.Stage = mail.StageAuth
+			se.Text = "no usable AWS credentials (check the SDK's credential chain)"
+		}
+		return se
 	}
-	se.EnhancedCode = apiErr.ErrorCode()
-	se.Text = maskAddresses(oneLine(apiErr.ErrorMessage()))
-	if se.Text == "" {
+	se := mail.StatusError(mail.ProviderSES, status, header, apiErr.ErrorCode(), apiErr.ErrorMessage())
+	se.Err = err
+	if se.Text == "" || se.Text == http.StatusText(status) {
 		se.Text = apiErr.ErrorCode()
 	}
 	switch apiErr.ErrorCode() {
 	case "MessageRejected", "BadRequestException":
-		se.Class = ClassRejected
+		se.SetClass(mail.ClassRejected)
 	case "MailFromDomainNotVerifiedException", "AccountSuspendedException", "SendingPausedException",
 		"NotFoundException", "AccessDeniedException", "AccessDenied", "UnrecognizedClientException",
 		"InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidSignatureException",
 		"MissingAuthenticationToken", "ExpiredToken", "ExpiredTokenException":
-		se.Class = ClassConfig
+		se.SetClass(mail.ClassConfig)
 	case "TooManyRequestsException", "LimitExceededException", "Throttling", "ThrottlingException":
-		se.Class = ClassThrottled
-	default:
-		switch {
-		case se.Code == http.StatusServiceUnavailable:
-			se.Class = ClassOutage
-		case se.Code == http.StatusTooManyRequests:
-			se.Class = ClassThrottled
-		case se.Code == http.StatusUnauthorized || se.Code == http.StatusForbidden:
-			se.Class = ClassConfig
-		case se.Code >= 500 || se.Code == 0:
-			se.Class = ClassTransient
-		default:
-			se.Class = ClassRejected
-		}
+		se.SetClass(mail.ClassThrottled)
 	}
-	se.Temporary = se.Class == ClassTransient || se.Class == ClassOutage || se.Class == ClassThrottled
 	return se
 }
 

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/todoapp/resetmail/internal/boot"
+	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/redact"
+)
+
+// checkMail proves the configured provider works, printing each step, and
+// optionally sends a test message. For SMTP it connects, does TLS and AUTH
+// as configured, and QUITs; for an HTTPS provider it proves the key with a
+// call that sends nothing (and for SES prints the account's sandbox status
+// and quota). It needs only the mail settings, so operators can run it
+// before the database exists. name is "check-mail" or its alias
+// "check-smtp".
+func checkMail(ctx context.Context, name string, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	sendTo := fs.String("send-to", "", "also send a test message to this address")
+	// With --kind or --lang, the test message is the sample mail that
+	// `worker preview` shows, sent for real.
+	f := addMailFlags(fs, "")
+	if err := fs.Parse(args); err != nil {
+		return boot.UsageError{Msg: err.Error()}
+	}
+	if *sendTo == "" && (*f.kind != "" || *f.lang != "") {
+		return boot.UsageError{Msg: "--kind and --lang choose the message that --send-to sends"}
+	}
+	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
+	if cfgErr := boot.AsConfigError(err); cfgErr != nil {
+		prefixes := []string{"MAIL_", "POSTMARK_", "AWS_", "SES_"}
+		if cfg.MailProvider == config.MailProviderSMTP {
+			prefixes = append(prefixes, "SMTP_")
+		}
+		if mailErr := cfgErr.Only(prefixes...); mailErr != nil {
+			return mailErr
+		}
+	}
+	var msg *mail.Message
+	if *sendTo != "" {
+		m, err := checkMessage(cfg, f, *sendTo)
+		if err != nil {
+			return err
+		}
+		msg = &m
+	}
+	if cfg.MailProvider == config.MailProviderSMTP {
+		return checkSMTP(ctx, cfg, stdout, msg)
+	}
+	return checkAPI(ctx, cfg, stdout, msg)
+}
+
+// checkMessage is the test message: the sample mail of preview with --kind
+// or --lang, else a short note.
+func checkMessage(cfg *config.Worker, f mailFlags, to string) (mail.Message, error) {
+	if *f.kind != "" || *f.lang != "" {
+		if *f.kind == "" {
+			*f.kind = string(mail.KindReset)
+		}
+		r, err := newRenderer(cfg, nil)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		return sampleMessage(cfg, r, f, to)
+	}
+	m := mail.Message{
+		From:    cfg.MailFrom,
+		To:      to,
+		Subject: cfg.AppName + " mail check",
+		Text:    "This is a test message from `worker check-mail` (" + cfg.MailProvider + "), sent at " + time.Now().UTC().Format(time.RFC1123) + ".\n",
+	}
+	if _, err := mail.Compose(m); err != nil {
+		return mail.Message{}, boot.UsageError{Msg: fmt.Sprintf("--send-to: %v", err)}
+	}
+	return m, nil
+}
+
+func checkSMTP(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mail.Message) error {
+	var msg *mail.CheckMessage
+	if m != nil {
+		from, err := mail.EnvelopeAddress(m.From)
+		if err != nil {
+			return boot.UsageError{Msg: fmt.Sprintf("MAIL_FROM: %v", err)}
+		}
+		data, err := mail.Compose(*m)
+		if err != nil {
+			return boot.UsageError{Msg: fmt.Sprintf("--send-to: %v", err)}
+		}
+		msg = &mail.CheckMessage{From: from, To: m.To, Data: data}
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.SMTPDialTimeout+4*cfg.SMTPCommandTimeout)
+	defer cancel()
+	return mail.Check(ctx, senderConfig(cfg, slog.New(slog.DiscardHandler)), stdout, msg)
+}
+
+// keyChecker is what the HTTPS providers offer to prove their credentials
+// without sending.
+type keyChecker interface {
+	Check(ctx context.Context) (string, error)
+}
+
+func checkAPI(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mail.Message) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*mail.DefaultAPITimeout)
+	defer cancel()
+	p, closeProvider, err := newProvider(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintf(stdout, "config ... FAILED: %v\n", err)
+		return fmt.Errorf("check-mail: config: %w", err)
+	}
+	defer closeProvider()
+	fmt.Fprintf(stdout, "config provider=%s%s ... ok\n", cfg.MailProvider, describeAPI(cfg))
+
+	step := func(name string, f func() (string, error)) error {
+		start := time.Now()
+		detail, err := f()
+		took := time.Since(start).Round(100 * time.Microsecond)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s ... FAILED (%s): %v [%s]\n", name, took, err, mail.Classify(err))
+			return fmt.Errorf("check-mail: %s: %w", name, err)
+		}
+		if detail != "" {
+			fmt.Fprintf(stdout, "%s ... ok (%s) %s\n", name, took, detail)
+		} else {
+			fmt.Fprintf(stdout, "%s ... ok (%s)\n", name, took)
+		}
+		return nil
+	}
+	name := "prove the key without sending"
+	if cfg.MailProvider == config.MailProviderSES {
+		name = "GetAccount"
+	}
+	if err := step(name, func() (string, error) { return p.(keyChecker).Check(ctx) }); err != nil {
+		return err
+	}
+	if m != nil {
+		return step("send to "+redact.Email(m.To), func() (string, error) {
+			return "", p.Send(ctx, mail.Outgoing{Message: *m, IdempotencyKey: "resetmail/check-mail/" + time.Now().UTC().Format(time.RFC3339Nano)})
+		})
+	}
+	return nil
+}
+
+// describeAPI names where the check goes, never the key.
+func describeAPI(cfg *config.Worker) string {
+	switch cfg.MailProvider {
+	case config.MailProviderSES:
+		out := " region=" + orDefault(cfg.AWSRegion, "(SDK default)")
+		if cfg.AWSEndpointURLSESV2 != "" {
+			out += " endpoint=" + cfg.AWSEndpointURLSESV2
+		}
+		if cfg.SESConfigurationSet != "" {
+			out += " configuration-set=" + cfg.SESConfigurationSet
+		}
+		return out
+	case config.MailProviderPostmark:
+		return " url=" + orDefault(cfg.MailAPIURL, mail.PostmarkURL) + " stream=" + cfg.PostmarkMessageStream + " key=set"
+	}
+	return " url=" + orDefault(cfg.MailAPIURL, mail.ResendURL) + " key=set"
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

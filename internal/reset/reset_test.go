@@ -75,8 +75,15 @@ func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, 
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sender.Close() })
+	return startWorkerWith(t, db, mail.NewSMTPProvider(sender), key, obs, throttle)
+}
+
+// startWorkerWith starts a River client that works the email queue through
+// p behind the product's Gateway.
+func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, obs reset.Observer, throttle time.Duration) *river.Client[pgx.Tx] {
+	t.Helper()
 	gateway, err := mail.NewGateway(mail.GatewayConfig{
-		Provider:       mail.NewSMTPProvider(sender),
+		Provider:       p,
 		OutagePauseMin: 10 * time.Millisecond, OutagePauseMax: 50 * time.Millisecond,
 	})
 	require.NoError(t, err)

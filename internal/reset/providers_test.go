@@ -1,0 +1,112 @@
+package reset_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/ses"
+	"github.com/todoapp/resetmail/internal/providertest"
+	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/testdb"
+	"github.com/todoapp/resetmail/internal/testutil"
+)
+
+const providerKey = "provider-test-key-0123456789"
+
+// setupProvider is setup with an HTTPS provider's fake instead of SMTP.
+func setupProvider(t *testing.T, kind string) (*testBundle, *providertest.Server) {
+	t.Helper()
+	srv := providertest.New(t, providertest.Options{Kind: kind, Key: providerKey})
+	var (
+		p   mail.Provider
+		err error
+	)
+	switch kind {
+	case providertest.Resend:
+		p, err = mail.NewResend(mail.APIConfig{APIKey: providerKey, BaseURL: srv.URL})
+	case providertest.Postmark:
+		p, err = mail.NewPostmark(mail.APIConfig{APIKey: providerKey, BaseURL: srv.URL})
+	case providertest.SES:
+		p, err = ses.New(context.Background(), ses.Config{
+			Region: "eu-west-1", Endpoint: srv.URL,
+			Credentials: credentials.NewStaticCredentialsProvider(providerKey, "secret", ""),
+		})
+	}
+	require.NoError(t, err)
+	db := testdb.New(t)
+	key := []byte(testutil.Secret("reset-key", 40))
+	obs := &recordingObserver{}
+	client := startWorkerWith(t, db, p, key, obs, 0)
+	svc, err := reset.NewService(reset.ServiceConfig{
+		Pool: db.Pool, Queries: db.Queries, Jobs: client,
+		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
+		TokenTTL:     time.Hour,
+	})
+	require.NoError(t, err)
+	return &testBundle{db: db, client: client, svc: svc, key: key, obs: obs}, srv
+}
+
+var providerKinds = []string{providertest.Resend, providertest.Postmark, providertest.SES}
+
+// TestFlakyProviderDeliversEveryMailExactlyOnce: 20 % 429 with Retry-After
+// and 5 % 500, every mail arrives once.
+func TestFlakyProviderDeliversEveryMailExactlyOnce(t *testing.T) {
+	t.Parallel()
+	for _, kind := range providerKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			b, srv := setupProvider(t, kind)
+			srv.SetFault(providertest.Weighted(42,
+				providertest.Choice{P: 0.20, Reply: srv.Throttle(time.Second)},
+				providertest.Choice{P: 0.05, Reply: srv.InternalError()},
+			))
+			const n = 40
+			for i := range n {
+				b.addUser(t, fmt.Sprintf("flaky%02d@example.com", i), "User")
+				_, err := b.svc.RequestReset(context.Background(), fmt.Sprintf("flaky%02d@example.com", i))
+				require.NoError(t, err)
+			}
+			rows := b.waitJob(t, "password_reset_email", n)
+			per := map[string]int{}
+			for _, m := range srv.Mails() {
+				per[m.To]++
+			}
+			require.Len(t, per, n)
+			for to, c := range per {
+				require.Equal(t, 1, c, "%s got %d mails", to, c)
+			}
+			for _, r := range rows {
+				require.Equal(t, "completed", r.state, r.errors)
+			}
+			require.Greater(t, srv.Calls(), int64(n), "faults were injected")
+		})
+	}
+}
+
+// TestRejectedRecipientIsCancelledOnTheFirstAttempt: Resend 422, Postmark
+// 406, SES MessageRejected end the job at once, readable in the dashboard.
+func TestRejectedRecipientIsCancelledOnTheFirstAttempt(t *testing.T) {
+	t.Parallel()
+	for _, kind := range providerKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			b, srv := setupProvider(t, kind)
+			srv.SetFault(providertest.Always(srv.RejectRecipient()))
+			job := b.resetOne(t, "bounced@example.com", "Bounced")
+			require.Equal(t, "cancelled", job.state)
+			require.Equal(t, int64(1), srv.Calls(), "one attempt")
+			require.Contains(t, job.errors, "provider rejected the message, not retrying")
+			require.Contains(t, job.errors, kind+" ")
+			require.Contains(t, job.errors, map[string]string{"resend": "422", "postmark": "406", "ses": "MessageRejected"}[kind])
+			require.NotContains(t, strings.ReplaceAll(job.errors, `\u0026`, "&"), "bounced@example.com")
+			require.Contains(t, job.errors, "b***@example.com")
+		})
+	}
+}

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/boot"
+	"github.com/todoapp/resetmail/internal/testdb"
 	"github.com/todoapp/resetmail/internal/testutil"
 )
 
@@ -28,4 +32,29 @@ func TestMigrateRefusesATransactionPooler(t *testing.T) {
 		require.Equal(t, boot.ExitConfig, boot.ExitCode(err))
 		require.NotContains(t, err.Error()+logs.String(), "pw@")
 	}
+}
+
+// A DATABASE_URL whose hosts include PgBouncer's usual port, with
+// DATABASE_POOLER unset, starts (pgx reaches the first host, the test
+// database) but warns once about what to set.
+func TestServeWarnsWhenTheURLLooksPooled(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	u, err := url.Parse(db.URL)
+	require.NoError(t, err)
+	u.Host += ",127.0.0.1:6432" // a fallback, never dialled
+
+	logs := &testutil.LogBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"api"}, testutil.Env(map[string]string{
+			"DATABASE_URL": u.String(), "PORT": "0", "LOG_FORMAT": "json",
+			"JWT_SECRET": testutil.Secret("jwt", 40),
+		}), logs, logs)
+	}()
+	logs.WaitFor(t, `"msg":"api listening"`, 15*time.Second)
+	cancel()
+	require.NoError(t, <-done)
+	require.Equal(t, 1, strings.Count(logs.String(), "set DATABASE_POOLER=transaction"), logs.String())
 }

@@ -120,15 +120,18 @@ func startSite(t *testing.T) *site {
 	db := testdb.New(t)
 	client := &http.Client{Timeout: 10 * time.Second}
 
-	// Mailpit and webdev cannot report a port they chose, so take free ones.
-	smtpPort, mailHTTPPort, webPort := freePort(t), freePort(t), freePort(t)
-	mailpit := startProcess(t, "mailpit", b.Mailpit, nil,
-		"--smtp", "127.0.0.1:"+strconv.Itoa(smtpPort), "--listen", "127.0.0.1:"+strconv.Itoa(mailHTTPPort),
-		"--database", filepath.Join(t.TempDir(), "mailpit.db"))
-	mailURL := "http://127.0.0.1:" + strconv.Itoa(mailHTTPPort)
-	waitHTTP(t, client, mailURL+"/api/v1/messages", mailpit)
+	smtpPort, mailURL := startMailpit(t, b.Mailpit, client)
 
-	web := "http://127.0.0.1:" + strconv.Itoa(webPort)
+	// The API must know the web app's origin (FRONTEND_URL) before it
+	// starts, and webdev the API's URL: the test binds webdev's socket
+	// first and hands it over, so no other process can take the port.
+	webLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	webFile, err := webLn.(*net.TCPListener).File()
+	require.NoError(t, err)
+	webLn.Close()
+	t.Cleanup(func() { webFile.Close() })
+	web := "http://" + webLn.Addr().String()
 	env := stack.Env{
 		"DATABASE_URL":         db.URL,
 		"PORT":                 "0",
@@ -151,8 +154,9 @@ func startSite(t *testing.T) *site {
 	t.Cleanup(func() { _ = worker.Stop(15 * time.Second) })
 	apiURL := "http://" + api.Addr
 
-	webdev := startProcess(t, "webdev", b.Webdev, nil,
-		"-addr", "127.0.0.1:"+strconv.Itoa(webPort), "-dir", filepath.Join(repoRoot(t), "web"), "-api", apiURL)
+	webdev := startProcess(t, "webdev", b.Webdev, []*os.File{webFile},
+		"-listen-fd", "3", "-dir", filepath.Join(repoRoot(t), "web"), "-api", apiURL)
+	webFile.Close()
 	waitHTTP(t, client, web+"/", webdev)
 
 	t.Cleanup(func() {
@@ -185,11 +189,13 @@ func (p *process) Output() string {
 	return p.out.String()
 }
 
-func startProcess(t *testing.T, name, bin string, env []string, args ...string) *process {
+// startProcess starts bin; files become its descriptors 3, 4…
+func startProcess(t *testing.T, name, bin string, files []*os.File, args ...string) *process {
 	t.Helper()
 	p := &process{name: name, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
-	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	p.cmd.ExtraFiles = files
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	require.NoError(t, p.cmd.Start(), "start %s", name)
 	go func() {
@@ -209,27 +215,53 @@ func startProcess(t *testing.T, name, bin string, env []string, args ...string) 
 // waitHTTP waits until url answers 200, or p exits.
 func waitHTTP(t *testing.T, c *http.Client, url string, p *process) {
 	t.Helper()
+	if err := tryWaitHTTP(c, url, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tryWaitHTTP(c *http.Client, url string, p *process) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-p.done:
-			t.Fatalf("%s exited before it was ready:\n%s", p.name, p.Output())
+			return fmt.Errorf("%s exited before it was ready:\n%s", p.name, p.Output())
 		default:
 		}
 		if resp, err := c.Get(url); err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("%s not ready at %s after 30s:\n%s", p.name, url, p.Output())
+	return fmt.Errorf("%s not ready at %s after 30s:\n%s", p.name, url, p.Output())
 }
 
-// freePort asks the kernel for a free loopback port and releases it, for
-// the two programs that cannot report the port they bound.
+// startMailpit runs Mailpit on free ports. Mailpit cannot take a socket or
+// report the port it bound, so the ports are chosen first; if another
+// process takes one in between, Mailpit exits and is started again.
+func startMailpit(t *testing.T, bin string, c *http.Client) (smtpPort int, httpURL string) {
+	t.Helper()
+	var err error
+	for range 5 {
+		smtpPort = freePort(t)
+		httpURL = "http://127.0.0.1:" + strconv.Itoa(freePort(t))
+		p := startProcess(t, "mailpit", bin, nil,
+			"--smtp", "127.0.0.1:"+strconv.Itoa(smtpPort), "--listen", strings.TrimPrefix(httpURL, "http://"),
+			"--database", filepath.Join(t.TempDir(), "mailpit.db"))
+		if err = tryWaitHTTP(c, httpURL+"/api/v1/info", p); err == nil && strings.Contains(p.Output(), strconv.Itoa(smtpPort)) {
+			return smtpPort, httpURL
+		}
+		_ = p.cmd.Process.Kill()
+	}
+	t.Fatalf("mailpit did not start: %v", err)
+	return 0, ""
+}
+
+// freePort asks the kernel for a free loopback port and releases it.
 func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

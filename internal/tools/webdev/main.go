@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	addr := flags.String("addr", "localhost:3000", "address to listen on (host:port; port 0 picks a free one)")
 	dir := flags.String("dir", "web", "the directory to serve")
 	api := flags.String("api", "", "the API's base URL, e.g. http://localhost:8080 (default: API_URL in <dir>/config.js)")
+	listenFD := flags.Int("listen-fd", 0, "serve on this inherited listening socket instead of -addr (for tests that must know the port before webdev starts)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -53,7 +54,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer s.Close()
 
-	ln, err := net.Listen("tcp", *addr)
+	var ln net.Listener
+	if *listenFD > 0 {
+		f := os.NewFile(uintptr(*listenFD), "listener")
+		ln, err = net.FileListener(f)
+		f.Close()
+	} else {
+		ln, err = net.Listen("tcp", *addr)
+	}
 	if err != nil {
 		return err
 	}

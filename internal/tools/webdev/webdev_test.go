@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +184,25 @@ func TestVercelJSONThatWebdevCannotImitateIsRefused(t *testing.T) {
 		if re.MatchString(p) != want {
 			t.Errorf("%s: match %v", p, !want)
 		}
+	}
+}
+
+func TestServesOnAnInheritedSocket(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	base := serve(t, "-listen-fd", strconv.Itoa(int(f.Fd())), "-api", "http://127.0.0.1:9")
+	if want := "http://" + ln.Addr().String(); base != want {
+		t.Fatalf("listening on %s, want %s", base, want)
+	}
+	if resp, _ := get(t, http.MethodGet, base+"/sign-in"); resp.StatusCode != 200 {
+		t.Fatalf("GET /sign-in: %d", resp.StatusCode)
 	}
 }

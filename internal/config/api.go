@@ -35,6 +35,15 @@ type API struct {
 	// RateLimitAuthBurst is how many of those requests may arrive at once.
 	// Defaults to 5.
 	RateLimitAuthBurst int `env:"RATE_LIMIT_AUTH_BURST" envDefault:"5"`
+	// RateLimitLoginFailures is how many failed logins one email address
+	// may have, from any client IPs, before each further attempt for it
+	// must wait: 1s, then twice as long after every failure, up to
+	// RATE_LIMIT_LOGIN_WINDOW. Unknown addresses count alike. Defaults to 5.
+	RateLimitLoginFailures int `env:"RATE_LIMIT_LOGIN_FAILURES" envDefault:"5"`
+	// RateLimitLoginWindow is the longest wait between two login attempts
+	// for one address, and how long an address must stay quiet after its
+	// last wait to start afresh. Defaults to 15m.
+	RateLimitLoginWindow time.Duration `env:"RATE_LIMIT_LOGIN_WINDOW" envDefault:"15m"`
 	// MaxBodyBytes caps request bodies; larger ones get 413. Defaults to
 	// 1048576 (1 MiB).
 	MaxBodyBytes int64 `env:"MAX_BODY_BYTES" envDefault:"1048576"`
@@ -97,6 +106,12 @@ func (c *API) validate(p *problems) {
 	}
 	if c.RateLimitAuthBurst < 1 {
 		p.add("RATE_LIMIT_AUTH_BURST must be at least 1")
+	}
+	if c.RateLimitLoginFailures < 1 {
+		p.add("RATE_LIMIT_LOGIN_FAILURES must be at least 1 (set RATE_LIMIT_ENABLED=false to turn limits off)")
+	}
+	if c.RateLimitLoginWindow < time.Second {
+		p.add("RATE_LIMIT_LOGIN_WINDOW must be at least 1s")
 	}
 	if c.MaxBodyBytes < 1024 {
 		p.add("MAX_BODY_BYTES must be at least 1024")

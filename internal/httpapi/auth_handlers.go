@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/auth"
 )
 
@@ -58,13 +59,29 @@ type tokenResponse struct {
 }
 
 // handleLogin exchanges an email and password for an access token. An
-// unknown address and a wrong password get the same 401.
+// unknown address and a wrong password get the same 401, and the same
+// per-address delay once guessing starts (login_delay.go).
 func (s *Server) handleLogin(c *gin.Context) {
 	var req loginRequest
 	if !s.decodeJSON(c, &req) {
 		return
 	}
+	key := loginDelayKey(req.Email)
+	if s.loginDelay != nil && key != "" && req.Password != "" {
+		if ok, wait := s.loginDelay.begin(key); !ok {
+			s.writeRateLimited(c, wait, "Too many failed logins for this address.")
+			return
+		}
+	}
 	tok, err := s.auth.Login(c.Request.Context(), req.Email, req.Password)
+	if s.loginDelay != nil && key != "" {
+		switch {
+		case err == nil:
+			s.loginDelay.succeeded(key)
+		case apperr.CodeOf(err) == apperr.CodeUnauthorized:
+			s.loginDelay.failed(key)
+		}
+	}
 	if err != nil {
 		s.writeError(c, err)
 		return

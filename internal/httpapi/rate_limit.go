@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,11 +28,17 @@ func (s *Server) limitAuth(c *gin.Context) {
 		c.Next()
 		return
 	}
+	s.writeRateLimited(c, wait, "Too many requests.")
+}
+
+// writeRateLimited answers 429 with Retry-After, the one shape of every
+// limit's refusal.
+func (s *Server) writeRateLimited(c *gin.Context, wait time.Duration, why string) {
 	secs := retryAfterSeconds(wait)
 	c.Header("Retry-After", strconv.Itoa(secs))
 	s.writeError(c, &apperr.Error{
 		Code:    apperr.CodeRateLimited,
-		Message: fmt.Sprintf("Too many requests. Try again in %d seconds.", secs),
+		Message: fmt.Sprintf("%s Try again in %d seconds.", why, secs),
 		Details: map[string]any{"retry_after_seconds": secs},
 	})
 }

@@ -63,7 +63,10 @@ type Server struct {
 	// authLimiter limits the auth endpoints per client IP; nil when
 	// RATE_LIMIT_ENABLED=false.
 	authLimiter *rateLimiter
-	corsPolicy  *corsPolicy
+	// loginDelay slows guessing per address; nil when
+	// RATE_LIMIT_ENABLED=false.
+	loginDelay *loginDelay
+	corsPolicy *corsPolicy
 }
 
 // NewServer builds the API's http.Handler.
@@ -73,6 +76,7 @@ func NewServer(d Deps) http.Handler {
 	s.corsPolicy = newCORSPolicy(d.Config.CORSAllowedOrigins)
 	if d.Config.RateLimitEnabled {
 		s.authLimiter = newRateLimiter(d.Config.RateLimitAuthPerMinute, d.Config.RateLimitAuthBurst, maxRateLimitKeys, time.Now)
+		s.loginDelay = newLoginDelay(d.Config.RateLimitLoginFailures, d.Config.RateLimitLoginWindow, maxRateLimitKeys, time.Now)
 	}
 	engine := gin.New()
 	// The client's address is clientip's to decide (TRUSTED_PROXIES);

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/require"
 )
 
@@ -249,4 +250,17 @@ func clearField(sel string) chromedp.Action[chromedp.Void] {
 // setSession puts an access token where the pages keep it.
 func setSession(token string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`sessionStorage.setItem("todo.access_token", %q)`, token))
+}
+
+// tabOrder presses Tab n times from the top of the page and names each
+// element that gets focus: its id, or else its text.
+func (b *browser) tabOrder(t *testing.T, n int) []string {
+	t.Helper()
+	b.do(t, chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur(); window.getSelection().removeAllRanges()`))
+	var got []string
+	for range n {
+		b.do(t, chromedp.KeyEvent(kb.Tab))
+		got = append(got, eval[string](t, b, `(e => e.id || e.innerText.trim())(document.activeElement)`))
+	}
+	return got
 }

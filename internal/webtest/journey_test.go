@@ -74,6 +74,9 @@ func TestJourney(t *testing.T) {
 
 	t.Log("2. sign in, add a task, complete it, sign out")
 	b.checkPage(t, "sign-in")
+	// Keyboard users meet the controls in reading order.
+	require.Equal(t, []string{"Todo", "email", "password", "Sign in", "Forgot your password?", "Create one"},
+		b.tabOrder(t, 6))
 	b.typeInto(t, "#email", email)
 	b.typeInto(t, "#password", oldPassword+kb.Enter)
 	b.waitFor(t, "the task list", `location.pathname === "/" && document.querySelector("#who").innerText !== ""`)
@@ -149,6 +152,12 @@ func TestJourney(t *testing.T) {
 	require.Contains(t, b.text(t, "#invalid-panel"), "already used")
 	require.Contains(t, b.text(t, "#invalid-panel"), "expired")
 	b.checkPage(t, "reset-password-used")
+	// The same token in a fragment (#token=…), as operators may send links
+	// later: read, stripped from the address bar, and found used.
+	b.open(t, s.web+"/sign-in")
+	b.open(t, strings.Replace(link, "?token=", "#token=", 1))
+	b.waitFor(t, "the used-link panel, from a fragment", visible("#invalid-panel"))
+	require.Equal(t, s.web+"/reset-password", eval[string](t, b, `location.href`), "the fragment left the address bar")
 	b.click(t, `#invalid-panel a[href="/forgot-password"]`)
 	b.waitFor(t, "a way to ask again", `location.pathname === "/forgot-password"`)
 

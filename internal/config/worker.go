@@ -87,8 +87,8 @@ type Worker struct {
 	// user; requests inside it complete as throttled. Defaults to 60s.
 	ResetEmailInterval time.Duration `env:"RESET_EMAIL_INTERVAL" envDefault:"60s"`
 	// EmailRetryBase is the delay before the second attempt; each later one
-	// doubles it, with jitter. Defaults to 2s.
-	EmailRetryBase time.Duration `env:"EMAIL_RETRY_BASE" envDefault:"2s"`
+	// doubles it, with jitter. Defaults to 1s.
+	EmailRetryBase time.Duration `env:"EMAIL_RETRY_BASE" envDefault:"1s"`
 	// EmailRetryMax caps the delay between two attempts. Defaults to 5m.
 	EmailRetryMax time.Duration `env:"EMAIL_RETRY_MAX" envDefault:"5m"`
 	// JobTimeout bounds one job's run, after which its context is cancelled.

@@ -21,7 +21,7 @@ import (
 const providerKey = "provider-test-key-0123456789"
 
 // setupProvider is setup with an HTTPS provider's fake instead of SMTP.
-func setupProvider(t *testing.T, kind string) (*testBundle, *providertest.Server) {
+func setupProvider(t *testing.T, kind string, opts ...workerOpts) (*testBundle, *providertest.Server) {
 	t.Helper()
 	srv := providertest.New(t, providertest.Options{Kind: kind, Key: providerKey})
 	var (
@@ -43,7 +43,7 @@ func setupProvider(t *testing.T, kind string) (*testBundle, *providertest.Server
 	db := testdb.New(t)
 	key := []byte(testutil.Secret("reset-key", 40))
 	obs := &recordingObserver{}
-	client := startWorkerWith(t, db, p, key, obs, 0)
+	client := startWorkerWith(t, db, p, key, obs, 0, opts...)
 	svc, err := reset.NewService(reset.ServiceConfig{
 		Pool: db.Pool, Queries: db.Queries, Jobs: client,
 		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
@@ -109,4 +109,43 @@ func TestRejectedRecipientIsCancelledOnTheFirstAttempt(t *testing.T) {
 			require.Contains(t, job.errors, "b***@example.com")
 		})
 	}
+}
+
+// TestHTTP503OnEveryCallThenRecovery is the outage test for the HTTPS
+// providers: 12 s of 503 to every call, production timings.
+func TestHTTP503OnEveryCallThenRecovery(t *testing.T) {
+	t.Parallel()
+	b, srv := setupProvider(t, providertest.Postmark, productionTimings)
+	srv.SetFault(providertest.Always(srv.Unavailable()))
+	const n = 30
+	for i := range n {
+		b.addUser(t, fmt.Sprintf("down%02d@example.com", i), "User")
+		_, err := b.svc.RequestReset(context.Background(), fmt.Sprintf("down%02d@example.com", i))
+		require.NoError(t, err)
+	}
+	time.Sleep(12 * time.Second)
+	refused := srv.Calls()
+	srv.SetFault(nil)
+	recovered := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, srv.WaitForCount(ctx, n))
+	var last time.Time
+	per := map[string]int{}
+	for _, m := range srv.Mails() {
+		per[m.To]++
+		if m.At.After(last) {
+			last = m.At
+		}
+	}
+	t.Logf("FIGURE 503 outage: %d mails, 12s of HTTP 503, %d calls refused; last mail %.1fs after recovery", n, refused, last.Sub(recovered).Seconds())
+	require.Len(t, per, n)
+	for to, c := range per {
+		require.Equal(t, 1, c, to)
+	}
+	for _, j := range b.waitJob(t, "password_reset_email", n) {
+		require.Equal(t, "completed", j.state)
+		require.Contains(t, []string{"", "[]"}, j.errors, "snoozed, no attempt used")
+	}
+	require.Less(t, refused, int64(n*12/3), "snoozed jobs do not each hammer the provider")
 }

@@ -80,11 +80,18 @@ func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, 
 
 // startWorkerWith starts a River client that works the email queue through
 // p behind the product's Gateway.
-func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, obs reset.Observer, throttle time.Duration) *river.Client[pgx.Tx] {
+func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, obs reset.Observer, throttle time.Duration, opts ...workerOpts) *river.Client[pgx.Tx] {
 	t.Helper()
+	o := workerOpts{
+		pauseMin: 10 * time.Millisecond, pauseMax: 50 * time.Millisecond,
+		retry: reset.RetryPolicy{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
+	}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	gateway, err := mail.NewGateway(mail.GatewayConfig{
 		Provider:       p,
-		OutagePauseMin: 10 * time.Millisecond, OutagePauseMax: 50 * time.Millisecond,
+		OutagePauseMin: o.pauseMin, OutagePauseMax: o.pauseMax,
 	})
 	require.NoError(t, err)
 	renderer, err := mail.NewRenderer(mail.RendererConfig{})
@@ -107,7 +114,7 @@ func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, o
 	client, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Queues:            map[string]river.QueueConfig{reset.QueueEmail: {MaxWorkers: 20}},
 		Workers:           workers,
-		RetryPolicy:       reset.RetryPolicy{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
+		RetryPolicy:       o.retry,
 		FetchCooldown:     5 * time.Millisecond,
 		FetchPollInterval: 50 * time.Millisecond,
 		JobTimeout:        10 * time.Second,
@@ -120,6 +127,20 @@ func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, o
 		_ = client.Stop(stopCtx)
 	})
 	return client
+}
+
+// workerOpts overrides the fast timings tests use by default.
+type workerOpts struct {
+	pauseMin, pauseMax time.Duration
+	retry              reset.RetryPolicy
+}
+
+// productionTimings are the worker's defaults: the Gateway's pause, the
+// retry policy of EMAIL_RETRY_BASE and EMAIL_RETRY_MAX, and (DeliveryConfig
+// left at zero) the snooze lengths.
+var productionTimings = workerOpts{
+	pauseMin: mail.DefaultOutagePauseMin, pauseMax: mail.DefaultOutagePauseMax,
+	retry: reset.RetryPolicy{},
 }
 
 // resetOne creates a user, asks for a reset and waits for its job to end.

@@ -9,10 +9,10 @@ import (
 
 // RetryPolicy retries email jobs the way a person waiting at a screen needs:
 // quickly at first, then exponentially, capped. With the defaults, attempts
-// come about 2s, 4s, 8s, 16s … 5m apart. Jitter of ±10% keeps a burst that
+// come about 1s, 2s, 4s, 8s … 5m apart. Jitter of ±10% keeps a burst that
 // failed together from retrying in lock-step.
 type RetryPolicy struct {
-	// Base is the delay before the second attempt. Defaults to 2s.
+	// Base is the delay before the second attempt. Defaults to 1s.
 	Base time.Duration
 	// Max caps the delay. Defaults to 5m.
 	Max time.Duration
@@ -27,7 +27,7 @@ func (p RetryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 func (p RetryPolicy) Delay(attempt int) time.Duration {
 	base, maxDelay := p.Base, p.Max
 	if base <= 0 {
-		base = 2 * time.Second
+		base = time.Second
 	}
 	if maxDelay <= 0 {
 		maxDelay = 5 * time.Minute

@@ -55,6 +55,13 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+## docker-test: build both images with BuildKit and run them for real (hardened docker run, compose with 3 workers); installs and starts Docker if needed (needs root)
+.PHONY: docker-test
+docker-test:
+	.ci/ensure-docker
+	.ci/docker-images
+	DOCKER_TESTS=1 $(GO) test -count=1 -timeout 40m -v -run '^TestContainer' ./internal/packaging/ 2>&1 | .ci/docker-summary
+
 ## docker-check: the packaging tests alone (Dockerfiles, compose, static binaries in an empty root; needs root)
 docker-check:
 	.ci/ensure-postgres test

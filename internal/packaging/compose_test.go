@@ -169,3 +169,36 @@ func varSet(cfg any) map[string]bool {
 	}
 	return out
 }
+
+// TestComposeCIOverrideSwapsOnlyImagesAndPorts keeps .ci/compose.ci.yml, the
+// file CI lays over docker-compose.yml because it can pull no image, from
+// changing what it tests: it may only swap the Postgres and Mailpit images
+// for the local stand-ins and move host ports to 127.0.0.1.
+func TestComposeCIOverrideSwapsOnlyImagesAndPorts(t *testing.T) {
+	t.Parallel()
+	var override struct {
+		Services map[string]map[string]yaml.Node `yaml:"services"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(readRepoFile(t, ciOverride)), &override))
+	users := loadCompose(t)
+	allowed := map[string]map[string]bool{
+		"postgres": {"image": true, "pull_policy": true},
+		"mailpit":  {"image": true, "pull_policy": true, "ports": true},
+		"api":      {"ports": true},
+	}
+	for name, keys := range override.Services {
+		require.Contains(t, users.Services, name, "the override adds no service")
+		for key, node := range keys {
+			require.True(t, allowed[name][key], "%s: the override may not change %s", name, key)
+			switch key {
+			case "image":
+				require.True(t, strings.HasPrefix(node.Value, "todo-ci/"), "%s: a local stand-in, not %s", name, node.Value)
+			case "ports":
+				require.Equal(t, "!override", node.Tag, "%s: ports replace the users' ones instead of adding to them", name)
+				for _, p := range node.Content {
+					require.True(t, strings.HasPrefix(p.Value, "127.0.0.1::"), "%s: %s is published beyond loopback or on a fixed port", name, p.Value)
+				}
+			}
+		}
+	}
+}

@@ -114,7 +114,7 @@ func joinArgs(ins []instruction) string {
 func TestBuildFlagsLiveInOneScript(t *testing.T) {
 	t.Parallel()
 	script := readRepoFile(t, ".ci/build-binary")
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w -X main.version=`} {
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-tags nomsgpack", `-ldflags "-s -w -X main.version=`} {
 		require.Contains(t, script, want)
 	}
 	makefile := readRepoFile(t, "Makefile")

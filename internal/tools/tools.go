@@ -5,4 +5,7 @@
 // builds Mailpit, the dev inbox, from here.
 package tools
 
-import _ "github.com/axllent/mailpit"
+import (
+	_ "github.com/axllent/mailpit"
+	_ "github.com/docker/buildx/cmd/buildx"
+)

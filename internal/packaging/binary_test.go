@@ -1,6 +1,7 @@
 package packaging
 
 import (
+	"debug/buildinfo"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,6 +22,13 @@ func TestAPIImageBinary(t *testing.T) {
 	t.Parallel()
 	binary, ctxDir := buildRelease(t, "api")
 	requireStatic(t, binary)
+	// .ci/build-binary's -tags nomsgpack leaves gin's MessagePack codec out
+	// (3.1 MiB of machine code); the API never reads or writes MessagePack.
+	info, err := buildinfo.ReadFile(binary)
+	require.NoError(t, err)
+	for _, dep := range info.Deps {
+		require.NotEqual(t, "github.com/ugorji/go/codec", dep.Path, "built without -tags nomsgpack")
+	}
 	requireSelfContained(t, binary, ctxDir)
 	needRoot(t)
 	root := newEmptyRoot(t, binary, dockerfileUID(t, "Dockerfile.api"))

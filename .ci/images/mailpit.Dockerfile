@@ -7,12 +7,12 @@ COPY go.mod go.sum tools.go ./
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/mailpit github.com/axllent/mailpit \
-    && mkdir -m 1777 /out/tmp
+    && mkdir /out/tmp
 
 FROM scratch
 COPY --from=build /out/mailpit /mailpit
-# Mailpit keeps its database in a temporary file.
-COPY --from=build /out/tmp /tmp
+# Mailpit keeps its database in a temporary file: /tmp belongs to its user.
+COPY --from=build --chown=1000:1000 /out/tmp /tmp
 USER 1000:1000
 EXPOSE 1025 8025
 ENTRYPOINT ["/mailpit"]

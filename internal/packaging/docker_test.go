@@ -129,12 +129,15 @@ func TestContainerComposeScaledWorkers(t *testing.T) {
 		waitHealthy(t, w, 90*time.Second)
 	}
 
-	// Enough requests at once that the three workers compete for them.
-	const users = 30
+	// Registrations first, then the reset requests, paced by the API's own
+	// per-IP limit on each endpoint (10 a minute, bursts of 5), so the
+	// first five jobs reach the three workers at once.
+	const users = 10
 	for i := 1; i < users; i++ {
-		email := fmt.Sprintf("compose-%d@example.com", i)
-		api.register(t, email, "a compose password")
-		api.forgot(t, email)
+		api.register(t, fmt.Sprintf("compose-%d@example.com", i), "a compose password")
+	}
+	for i := 1; i < users; i++ {
+		api.forgot(t, fmt.Sprintf("compose-%d@example.com", i))
 	}
 	waitFor(t, 120*time.Second, "every reset job to finish", func() bool {
 		out := compose("exec", "-T", "postgres", "psql", "-U", "todo", "-d", "todo", "-Atc",

@@ -20,6 +20,18 @@ build:
 	.ci/build-binary api bin/api
 	.ci/build-binary worker bin/worker
 
+## sqlc: regenerate the typed query code from sql/ (sql/sqlc.yaml); sqlc is pinned in internal/tools/go.mod
+.PHONY: sqlc sqlc-check
+sqlc: bin/sqlc
+	cd sql && ../bin/sqlc generate
+
+## sqlc-check: fail when the committed generated code differs from what sql/ generates (CI runs it)
+sqlc-check: bin/sqlc
+	cd sql && ../bin/sqlc diff
+
+bin/sqlc: internal/tools/go.mod
+	cd internal/tools && $(GO) build -o ../../bin/sqlc github.com/sqlc-dev/sqlc/cmd/sqlc
+
 ## mailpit: the dev inbox, pinned in internal/tools/go.mod so it stays out of the app's go.mod
 mailpit: bin/mailpit
 bin/mailpit: internal/tools/go.mod

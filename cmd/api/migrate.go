@@ -10,7 +10,6 @@ import (
 	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/postgres"
-	appsql "github.com/todoapp/resetmail/sql"
 )
 
 // migrate applies the schema. It needs only the database settings, so a
@@ -31,10 +30,6 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 		return &config.Error{Problems: []string{problem}}
 	}
 	logger := boot.Logger(stdout, &cfg.Common)
-	queries, err := appsql.LoadQueries()
-	if err != nil {
-		return err
-	}
 	pool, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.PoolConfig{MaxConns: 4, ConnectTimeout: cfg.DatabaseConnectTimeout})
 	if err != nil {
 		return err
@@ -44,7 +39,7 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 		return fmt.Errorf("migrate: cannot reach the database: %w", err)
 	}
 	start := time.Now()
-	res, err := postgres.NewMigrator(pool, queries, logger).Migrate(ctx)
+	res, err := postgres.NewMigrator(pool, logger).Migrate(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -29,11 +29,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	logger, queries, pool := basics.Logger, basics.Queries, basics.Pool
+	logger, pool := basics.Logger, basics.Pool
 	defer pool.Close()
 
 	authService, err := auth.NewService(auth.Options{
-		Pool: pool, Queries: queries, JWTSecret: []byte(cfg.JWTSecret), TokenTTL: cfg.JWTTTL,
+		Pool: pool, JWTSecret: []byte(cfg.JWTSecret), TokenTTL: cfg.JWTTTL,
 	})
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return fmt.Errorf("create river client: %w", err)
 	}
 	resets, err := reset.NewService(reset.ServiceConfig{
-		Pool: pool, Queries: queries, Jobs: jobs,
+		Pool: pool, Jobs: jobs,
 		HashPassword: authService.HashPassword,
 		TokenTTL:     cfg.ResetTokenTTL,
 		MaxAttempts:  cfg.EmailMaxAttempts,
@@ -68,7 +68,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	handler := httpapi.NewServer(httpapi.Deps{
 		Config: cfg, Logger: logger, Pool: pool,
 		Auth:      authService,
-		Tasks:     todo.NewService(pool, queries),
+		Tasks:     todo.NewService(pool),
 		Resets:    resets,
 		Dashboard: dash,
 		Metrics:   metrics.NewHTTP(reg),

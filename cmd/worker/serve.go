@@ -23,7 +23,6 @@ import (
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/reset"
-	appsql "github.com/todoapp/resetmail/sql"
 )
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -35,7 +34,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	logger, queries, pool := basics.Logger, basics.Queries, basics.Pool
+	logger, pool := basics.Logger, basics.Pool
 	defer pool.Close()
 	if w := renderer.Warning(); w != "" {
 		logger.Warn(w)
@@ -45,7 +44,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	// whether an address has an account, so they live on a registry of
 	// their own that only a scrape with METRICS_TOKEN sees.
 	reg := metrics.NewRegistry()
-	reg.MustRegister(metrics.NewQueueDepth(pool, queries, logger))
+	reg.MustRegister(metrics.NewQueueDepth(pool, logger))
 	outcomes := prometheus.NewRegistry()
 	// The provider's problem counters move only when a mail is sent, so
 	// they are outcomes too.
@@ -55,7 +54,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	defer closeMail()
 	client, err := newRiverClient(workerDeps{
-		cfg: cfg, pool: pool, queries: queries, mailer: gateway, renderer: renderer,
+		cfg: cfg, pool: pool, mailer: gateway, renderer: renderer,
 		observer: metrics.NewWorker(metrics.WithProvider(outcomes, gateway.Provider())), logger: logger,
 	})
 	if err != nil {
@@ -128,7 +127,6 @@ func shutdown(cfg *config.Worker, logger *slog.Logger, client *river.Client[pgx.
 type workerDeps struct {
 	cfg      *config.Worker
 	pool     *pgxpool.Pool
-	queries  *appsql.Queries
 	mailer   reset.Mailer
 	renderer *mail.Renderer
 	observer reset.Observer
@@ -138,7 +136,7 @@ type workerDeps struct {
 func newRiverClient(d workerDeps) (*river.Client[pgx.Tx], error) {
 	cfg := d.cfg
 	delivery := reset.DeliveryConfig{
-		Pool: d.pool, Queries: d.queries, Mailer: d.mailer, Renderer: d.renderer,
+		Pool: d.pool, Mailer: d.mailer, Renderer: d.renderer,
 		From: cfg.MailFrom, AppName: cfg.AppName, Observer: d.observer, Logger: d.logger,
 	}
 	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
@@ -159,7 +157,7 @@ func newRiverClient(d workerDeps) (*river.Client[pgx.Tx], error) {
 		func() error { return river.AddWorkerSafely(workers, sendReset) },
 		func() error { return river.AddWorkerSafely(workers, changed) },
 		func() error {
-			return river.AddWorkerSafely(workers, reset.NewCleanupWorker(d.pool, d.queries, cfg.ResetRetention, d.logger))
+			return river.AddWorkerSafely(workers, reset.NewCleanupWorker(d.pool, cfg.ResetRetention, d.logger))
 		},
 	} {
 		if err := add(); err != nil {

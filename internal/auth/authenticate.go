@@ -46,18 +46,16 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (User, error) {
 // token issued so far fail Authenticate: "sign out everywhere". The password
 // reset does the same inside its own transaction.
 func (s *Service) RevokeTokens(ctx context.Context, userID int64) error {
-	if _, err := s.pool.Exec(ctx, s.queries.Get("user_bump_token_version"), userID); err != nil {
+	if err := s.queries.UserBumpTokenVersion(ctx, s.pool, userID); err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
 	return nil
 }
 
 func (s *Service) userByID(ctx context.Context, id int64) (User, error) {
-	var u User
-	err := s.pool.QueryRow(ctx, s.queries.Get("user_by_id"), id).
-		Scan(&u.ID, &u.Email, &u.Name, &u.CreatedAt, &u.TokenVersion)
+	row, err := s.queries.UserByID(ctx, s.pool, id)
 	if err != nil {
 		return User{}, fmt.Errorf("load user %d: %w", id, err)
 	}
-	return u, nil
+	return User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt, TokenVersion: int(row.TokenVersion)}, nil
 }

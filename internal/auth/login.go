@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // errBadCredentials is the one answer to every failed login, whether the
@@ -34,13 +35,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (AccessToke
 	}
 
 	var (
-		id    int64
-		hash  string
-		ver   int
+		cred  dbsqlc.UserCredentialsByEmailRow
 		found bool
 	)
 	if normalized, err := NormalizeEmail(email); err == nil {
-		err := s.pool.QueryRow(ctx, s.queries.Get("user_credentials_by_email"), normalized).Scan(&id, &hash, &ver)
+		cred, err = s.queries.UserCredentialsByEmail(ctx, s.pool, normalized)
 		switch {
 		case err == nil:
 			found = true
@@ -50,7 +49,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (AccessToke
 	}
 	candidate := s.dummyHash
 	if found {
-		candidate = []byte(hash)
+		candidate = []byte(cred.PasswordHash)
 	}
 	// bcrypt reads at most 72 bytes. A longer password cannot be anyone's
 	// (registration refuses it), but it is still compared, truncated, so
@@ -63,5 +62,5 @@ func (s *Service) Login(ctx context.Context, email, password string) (AccessToke
 	if !found || !match || len(password) > MaxPasswordBytes {
 		return AccessToken{}, errBadCredentials()
 	}
-	return s.issue(id, ver)
+	return s.issue(cred.ID, int(cred.TokenVersion))
 }

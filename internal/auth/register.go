@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // Registration is what a new user submits.
@@ -49,9 +50,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	var u User
-	err = s.pool.QueryRow(ctx, s.queries.Get("user_insert"), email, name, hash).
-		Scan(&u.ID, &u.Email, &u.Name, &u.CreatedAt, &u.TokenVersion)
+	row, err := s.queries.UserInsert(ctx, s.pool, dbsqlc.UserInsertParams{Email: email, Name: name, PasswordHash: hash})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation && pgErr.ConstraintName == emailIndex {
 		return User{}, &apperr.Error{
@@ -63,5 +62,5 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("insert user: %w", err)
 	}
-	return u, nil
+	return User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt, TokenVersion: int(row.TokenVersion)}, nil
 }

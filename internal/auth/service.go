@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/crypto/bcrypt"
 
-	appsql "github.com/todoapp/resetmail/sql"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // MinSecretBytes is the shortest JWT signing key accepted: HS256 needs a key
@@ -23,8 +23,6 @@ const MinSecretBytes = 32
 type Options struct {
 	// Pool is the database pool. Required.
 	Pool *pgxpool.Pool
-	// Queries are the named statements from package sql. Required.
-	Queries *appsql.Queries
 	// JWTSecret signs and verifies access tokens with HS256. At least 32
 	// bytes. Required.
 	JWTSecret []byte
@@ -40,7 +38,7 @@ type Options struct {
 // Service registers users, logs them in and authenticates their tokens.
 type Service struct {
 	pool    *pgxpool.Pool
-	queries *appsql.Queries
+	queries *dbsqlc.Queries
 	secret  []byte
 	ttl     time.Duration
 	cost    int
@@ -57,8 +55,8 @@ type Service struct {
 // NewService checks o, fills its defaults and computes the dummy hash used
 // to equalize login timing.
 func NewService(o Options) (*Service, error) {
-	if o.Pool == nil || o.Queries == nil {
-		return nil, errors.New("auth: Pool and Queries are required")
+	if o.Pool == nil {
+		return nil, errors.New("auth: Pool is required")
 	}
 	if len(o.JWTSecret) < MinSecretBytes {
 		return nil, fmt.Errorf("auth: the JWT secret must be at least %d bytes", MinSecretBytes)
@@ -86,7 +84,7 @@ func NewService(o Options) (*Service, error) {
 	}
 	return &Service{
 		pool:      o.Pool,
-		queries:   o.Queries,
+		queries:   dbsqlc.New(),
 		secret:    append([]byte(nil), o.JWTSecret...),
 		ttl:       o.TokenTTL,
 		cost:      o.BcryptCost,

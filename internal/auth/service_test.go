@@ -33,7 +33,7 @@ func setup(t *testing.T) *testBundle {
 	b := &testBundle{db: db, secret: []byte(testutil.Secret("jwt", 40)), now: &atomic.Pointer[time.Time]{}, compare: &atomic.Int64{}}
 	start := time.Now()
 	b.now.Store(&start)
-	svc, err := NewService(Options{Pool: db.Pool, Queries: db.Queries, JWTSecret: b.secret, BcryptCost: bcrypt.MinCost,
+	svc, err := NewService(Options{Pool: db.Pool, JWTSecret: b.secret, BcryptCost: bcrypt.MinCost,
 		Now: func() time.Time { return *b.now.Load() }})
 	require.NoError(t, err)
 	svc.compare = func(hash, pw []byte) error {
@@ -54,14 +54,14 @@ func TestNewServiceChecksOptions(t *testing.T) {
 	db := testdb.New(t)
 	secret := []byte(testutil.Secret("jwt", 40))
 
-	_, err := NewService(Options{Queries: db.Queries, JWTSecret: secret})
+	_, err := NewService(Options{JWTSecret: secret})
 	require.ErrorContains(t, err, "required")
-	_, err = NewService(Options{Pool: db.Pool, Queries: db.Queries, JWTSecret: secret[:31]})
+	_, err = NewService(Options{Pool: db.Pool, JWTSecret: secret[:31]})
 	require.ErrorContains(t, err, "at least 32 bytes")
-	_, err = NewService(Options{Pool: db.Pool, Queries: db.Queries, JWTSecret: secret, BcryptCost: 99})
+	_, err = NewService(Options{Pool: db.Pool, JWTSecret: secret, BcryptCost: 99})
 	require.ErrorContains(t, err, "bcrypt cost")
 
-	svc, err := NewService(Options{Pool: db.Pool, Queries: db.Queries, JWTSecret: secret})
+	svc, err := NewService(Options{Pool: db.Pool, JWTSecret: secret})
 	require.NoError(t, err)
 	require.Equal(t, time.Hour, svc.TokenTTL())
 	require.Equal(t, bcrypt.DefaultCost, svc.cost)

@@ -73,23 +73,23 @@ func TestHarnessSmoke(t *testing.T) {
 
 // TestPgbenchScriptIsTheForgotPasswordTransaction checks, through the same
 // trace the benchmark relies on, that the API's transaction is still the
-// two statements kept in sql/queries, and that the generated script runs.
+// two statements kept in the repository, and that the generated script runs.
 func TestPgbenchScriptIsTheForgotPasswordTransaction(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	h := &harness{sizes: smokeSizes(), progress: io.Discard}
 	var err error
-	h.queries, h.workerDefaults, h.apiDefaults, err = loadSettings()
+	h.workerDefaults, h.apiDefaults, err = loadSettings()
 	require.NoError(t, err)
 	s, err := h.newScenario(ctx, nil)
 	require.NoError(t, err)
 	defer s.close()
 
-	tx, err := captureForgotPassword(ctx, s.db.URL, h.queries)
+	tx, err := captureForgotPassword(ctx, s.db.URL)
 	require.NoError(t, err)
 	require.NotNil(t, tx.Notify, "the first insert of a fresh client notifies the queue")
-	script, vars, err := pgbenchScript(ctx, s.db.Pool, tx, h.queries.Get("reset_insert_request"), h.queries.Get("bench_river_insert_job"))
+	script, vars, err := pgbenchScript(ctx, s.db.Pool, tx)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(strings.SplitN(script, "\n", 3)[2], "BEGIN;"), script)
 	require.Contains(t, script, "INSERT INTO password_reset_requests")

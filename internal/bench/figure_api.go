@@ -36,13 +36,13 @@ func (h *harness) figAPICeiling(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		tx, err := captureForgotPassword(ctx, s.db.URL, h.queries)
+		tx, err := captureForgotPassword(ctx, s.db.URL)
 		if err != nil {
 			s.close()
 			return "", err
 		}
 		var vars []string
-		script, vars, err = pgbenchScript(ctx, s.db.Pool, tx, h.queries.Get("reset_insert_request"), h.queries.Get("bench_river_insert_job"))
+		script, vars, err = pgbenchScript(ctx, s.db.Pool, tx)
 		if err != nil {
 			s.close()
 			return "", err

@@ -18,7 +18,6 @@ import (
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/stack"
 	"github.com/todoapp/resetmail/internal/testdb"
-	appsql "github.com/todoapp/resetmail/sql"
 )
 
 // Placeholder secrets for the binaries under test. They protect nothing:
@@ -30,12 +29,10 @@ const (
 	benchFrontend  = "https://app.example.com"
 )
 
-// harness holds what every figure shares: the built binaries, the named
-// queries and the settings both binaries use when nothing overrides them.
+// harness holds what every figure shares: the built binaries and the settings both binaries use when nothing overrides them.
 type harness struct {
-	bins    stack.Binaries
-	queries *appsql.Queries
-	sizes   sizes
+	bins  stack.Binaries
+	sizes sizes
 	// workerDefaults are the worker's settings with only the required
 	// variables set, so that the no-op ceiling uses exactly the settings a
 	// worker runs with by default.
@@ -49,7 +46,7 @@ type harness struct {
 }
 
 func newHarness(ctx context.Context, binDir string, sz sizes, progress io.Writer) (*harness, error) {
-	queries, wcfg, acfg, err := loadSettings()
+	wcfg, acfg, err := loadSettings()
 	if err != nil {
 		return nil, err
 	}
@@ -58,20 +55,16 @@ func newHarness(ctx context.Context, binDir string, sz sizes, progress io.Writer
 	if err != nil {
 		return nil, err
 	}
-	return &harness{bins: bins, queries: queries, sizes: sz, workerDefaults: wcfg, apiDefaults: acfg, progress: progress}, nil
+	return &harness{bins: bins, sizes: sz, workerDefaults: wcfg, apiDefaults: acfg, progress: progress}, nil
 }
 
 func (h *harness) logf(format string, args ...any) {
 	fmt.Fprintf(h.progress, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
 
-// loadSettings reads the named queries and both binaries' default settings,
-// given only the variables they require.
-func loadSettings() (*appsql.Queries, *config.Worker, *config.API, error) {
-	queries, err := appsql.LoadQueries()
-	if err != nil {
-		return nil, nil, nil, err
-	}
+// loadSettings reads both binaries' default settings, given only the
+// variables they require.
+func loadSettings() (*config.Worker, *config.API, error) {
 	required := map[string]string{
 		"DATABASE_URL":    "postgres://bench@127.0.0.1:5432/bench",
 		"RESET_TOKEN_KEY": benchResetKey,
@@ -81,13 +74,13 @@ func loadSettings() (*appsql.Queries, *config.Worker, *config.API, error) {
 	}
 	wcfg, err := config.LoadWorker(required)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("worker defaults: %w", err)
+		return nil, nil, fmt.Errorf("worker defaults: %w", err)
 	}
 	acfg, err := config.LoadAPI(required)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("api defaults: %w", err)
+		return nil, nil, fmt.Errorf("api defaults: %w", err)
 	}
-	return queries, wcfg, acfg, nil
+	return wcfg, acfg, nil
 }
 
 // scenario is one measurement's private world: a fresh database cloned from

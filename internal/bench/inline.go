@@ -14,8 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/reset"
-	appsql "github.com/todoapp/resetmail/sql"
 )
 
 // inlineBaseline is the design this project rejects, built only for figure
@@ -27,7 +27,7 @@ import (
 // Supabase's mailer does.
 type inlineBaseline struct {
 	pool     *pgxpool.Pool
-	queries  *appsql.Queries
+	queries  *dbsqlc.Queries
 	renderer *mail.Renderer
 	smtpAddr string
 	ttl      time.Duration
@@ -55,7 +55,8 @@ func (b *inlineBaseline) handle(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := b.pool.Exec(ctx, b.queries.Get("reset_insert_request"), id, email, b.ttl.Seconds()); err != nil {
+	err = b.queries.ResetInsertRequest(ctx, b.pool, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: b.ttl.Seconds()})
+	if err != nil {
 		return err
 	}
 	token := reset.DeriveToken([]byte(benchResetKey), id)
@@ -86,7 +87,7 @@ func startInlineBaseline(s *scenario, pool *pgxpool.Pool) (string, func(), error
 	}
 	srv := &http.Server{
 		Handler: &inlineBaseline{
-			pool: pool, queries: s.h.queries, renderer: renderer,
+			pool: pool, queries: dbsqlc.New(), renderer: renderer,
 			smtpAddr: net.JoinHostPort(s.sink.Host(), strconv.Itoa(s.sink.Port())),
 			ttl:      s.h.apiDefaults.ResetTokenTTL,
 		},

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/todoapp/resetmail/internal/bench/benchsqlc"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 	"github.com/todoapp/resetmail/internal/reset"
 )
@@ -25,7 +27,7 @@ func userEmail(i int) string { return "bench-" + strconv.Itoa(i) + "@" + benchDo
 
 // seedUsers creates n accounts, bench-1@example.com … bench-n@example.com.
 func (s *scenario) seedUsers(ctx context.Context, n int) error {
-	_, err := s.db.Pool.Exec(ctx, s.h.queries.Get("bench_insert_users"), n, benchDomain)
+	err := benchsqlc.New().InsertUsers(ctx, s.db.Pool, benchsqlc.InsertUsersParams{N: int32(n), Domain: benchDomain})
 	if err != nil {
 		return fmt.Errorf("seed %d users: %w", n, err)
 	}
@@ -41,12 +43,16 @@ func (s *scenario) enqueueResets(ctx context.Context, emails []string) (time.Tim
 	ttl := s.h.apiDefaults.ResetTokenTTL.Seconds()
 	params := make([]river.InsertManyParams, len(emails))
 	batch := &pgx.Batch{}
+	queries := dbsqlc.New()
 	for i, email := range emails {
 		id, err := uuid.NewRandom()
 		if err != nil {
 			return time.Time{}, err
 		}
-		batch.Queue(s.h.queries.Get("reset_insert_request"), id, email, ttl)
+		// The product's own statement, queued rather than run.
+		if err := queries.ResetInsertRequest(ctx, batchQueue{batch}, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: ttl}); err != nil {
+			return time.Time{}, err
+		}
 		params[i] = river.InsertManyParams{
 			Args:       reset.SendResetArgs{RequestID: id, EmailMasked: redact.Email(email)},
 			InsertOpts: &river.InsertOpts{Queue: reset.QueueEmail, MaxAttempts: maxAttempts},
@@ -75,34 +81,28 @@ func emails(from, to int) []string {
 
 // jobStates counts the jobs of kind by state.
 func (s *scenario) jobStates(ctx context.Context, kind string) (map[string]int, error) {
-	rows, err := s.db.Pool.Query(ctx, s.h.queries.Get("bench_job_states"), kind)
+	rows, err := benchsqlc.New().JobStates(ctx, s.db.Pool, kind)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]int{}
-	var state string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&state, &n}, func() error {
-		out[state] = n
-		return nil
-	})
-	return out, err
+	for _, r := range rows {
+		out[r.State] = int(r.Jobs)
+	}
+	return out, nil
 }
 
 // outcomes counts reset requests by outcome.
 func (s *scenario) outcomes(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.Pool.Query(ctx, s.h.queries.Get("bench_reset_outcomes"))
+	rows, err := benchsqlc.New().ResetOutcomes(ctx, s.db.Pool)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]int{}
-	var outcome string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&outcome, &n}, func() error {
-		out[outcome] = n
-		return nil
-	})
-	return out, err
+	for _, r := range rows {
+		out[r.Outcome] = int(r.Requests)
+	}
+	return out, nil
 }
 
 // waitCompleted polls until n jobs of kind are completed, and fails as soon

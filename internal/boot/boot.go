@@ -15,7 +15,6 @@ import (
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/logging"
 	"github.com/todoapp/resetmail/internal/postgres"
-	appsql "github.com/todoapp/resetmail/sql"
 )
 
 // ExitConfig is the exit status for a configuration or start-up check
@@ -50,7 +49,7 @@ func Logger(w io.Writer, c *config.Common) *slog.Logger {
 // to cfgErr, which may be nil on entry; the pool is nil when a problem was
 // found. When the configuration is already invalid it tries only once, so
 // that the operator hears about every mistake without waiting.
-func Database(ctx context.Context, c *config.Common, queries *appsql.Queries, cfgErr *config.Error) (*pgxpool.Pool, *config.Error) {
+func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgxpool.Pool, *config.Error) {
 	add := func(problem string) {
 		if cfgErr == nil {
 			cfgErr = &config.Error{}
@@ -80,7 +79,7 @@ func Database(ctx context.Context, c *config.Common, queries *appsql.Queries, cf
 		add(fmt.Sprintf("DATABASE_URL: cannot reach the database (%v)", err))
 		return nil, cfgErr
 	}
-	pending, err := postgres.NewMigrator(pool, queries, nil).Pending(ctx)
+	pending, err := postgres.NewMigrator(pool, nil).Pending(ctx)
 	switch {
 	case err != nil:
 		add(fmt.Sprintf("cannot read the schema version: %v", err))
@@ -107,29 +106,23 @@ func AsConfigError(err error) *config.Error {
 type Basics struct {
 	// Logger is the process logger.
 	Logger *slog.Logger
-	// Queries are the named SQL statements.
-	Queries *appsql.Queries
 	// Pool is the checked database pool; the caller closes it.
 	Pool *pgxpool.Pool
 }
 
-// Start runs the start-up steps both binaries share: the logger, the named
-// queries, and the database check. loadErr is what loading the config
+// Start runs the start-up steps both binaries share: the logger and the
+// database check. loadErr is what loading the config
 // returned; its problems and the database's are reported together.
 func Start(ctx context.Context, stdout io.Writer, c *config.Common, loadErr error) (*Basics, error) {
 	logger := Logger(stdout, c)
 	if hint := c.PoolerHint(); hint != "" {
 		logger.Warn(hint)
 	}
-	queries, err := appsql.LoadQueries()
-	if err != nil {
-		return nil, err
-	}
-	pool, cfgErr := Database(ctx, c, queries, AsConfigError(loadErr))
+	pool, cfgErr := Database(ctx, c, AsConfigError(loadErr))
 	if cfgErr != nil {
 		return nil, cfgErr
 	}
-	return &Basics{Logger: logger, Queries: queries, Pool: pool}, nil
+	return &Basics{Logger: logger, Pool: pool}, nil
 }
 
 // UsageError is a bad command line; it exits with ExitConfig.

@@ -11,7 +11,6 @@ import (
 	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/stack"
 	"github.com/todoapp/resetmail/internal/testdb"
-	appsql "github.com/todoapp/resetmail/sql"
 )
 
 // runPostgresRestart restarts a private Postgres under a steady stream of
@@ -131,15 +130,11 @@ func runPostgresRestart(ctx context.Context, s *Suite) (*Result, error) {
 
 // privateDB opens the application's view of the private cluster.
 func privateDB(ctx context.Context, url string) (*testdb.DB, error) {
-	queries, err := appsql.LoadQueries()
-	if err != nil {
-		return nil, err
-	}
 	pool, err := postgres.Open(ctx, url, postgres.PoolConfig{MaxConns: 4})
 	if err != nil {
 		return nil, err
 	}
-	return &testdb.DB{URL: url, Pool: pool, Queries: queries}, nil
+	return &testdb.DB{URL: url, Pool: pool}, nil
 }
 
 // pollReady asks the API's /readyz every 200ms until until, and counts the

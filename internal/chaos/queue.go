@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/todoapp/resetmail/internal/chaos/chaossqlc"
 )
 
 // emails makes n unique lower-case addresses for one drill, so that
@@ -34,15 +36,13 @@ func (st *Stack) seedUsers(ctx context.Context, addrs []string) error {
 	for i := range names {
 		names[i] = fmt.Sprintf("Drill User %d", i)
 	}
-	_, err = st.db.Pool.Exec(ctx, st.db.Queries.Get("chaos_insert_users"), addrs, names, string(hash))
-	return err
+	return chaossqlc.New().InsertUsers(ctx, st.db.Pool, chaossqlc.InsertUsersParams{Emails: addrs, Names: names, PasswordHash: string(hash)})
 }
 
 // unfinished counts jobs that can still run.
 func (st *Stack) unfinished(ctx context.Context) (int, error) {
-	var n int
-	err := st.db.Pool.QueryRow(ctx, st.db.Queries.Get("chaos_unfinished_jobs")).Scan(&n)
-	return n, err
+	n, err := chaossqlc.New().UnfinishedJobs(ctx, st.db.Pool)
+	return int(n), err
 }
 
 // waitDrained polls until no job can run any more and returns when that was
@@ -83,43 +83,31 @@ type jobOutcome struct {
 
 // outcomes returns every reset request's outcome by address.
 func (st *Stack) outcomes(ctx context.Context) (map[string]jobOutcome, error) {
-	rows, err := st.db.Pool.Query(ctx, st.db.Queries.Get("chaos_job_outcomes"))
+	rows, err := chaossqlc.New().JobOutcomes(ctx, st.db.Pool)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]jobOutcome{}
-	for rows.Next() {
-		var email string
-		var o jobOutcome
-		if err := rows.Scan(&email, &o.State, &o.Attempts, &o.Outcome, &o.LastError, &o.Rescued); err != nil {
-			return nil, err
-		}
-		out[email] = o
+	for _, r := range rows {
+		out[r.Email] = jobOutcome{State: r.State, Attempts: int(r.Attempt), Outcome: r.Outcome, LastError: r.LastError, Rescued: r.Rescued}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // clientJobs counts unfinished jobs by River client ID and state.
 func (st *Stack) clientJobs(ctx context.Context) (map[string]map[string]int, error) {
-	rows, err := st.db.Pool.Query(ctx, st.db.Queries.Get("chaos_unfinished_by_client"))
+	rows, err := chaossqlc.New().UnfinishedByClient(ctx, st.db.Pool)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]map[string]int{}
-	for rows.Next() {
-		var id, state string
-		var n int
-		if err := rows.Scan(&id, &state, &n); err != nil {
-			return nil, err
+	for _, r := range rows {
+		if out[r.ClientID] == nil {
+			out[r.ClientID] = map[string]int{}
 		}
-		if out[id] == nil {
-			out[id] = map[string]int{}
-		}
-		out[id][state] = n
+		out[r.ClientID][r.State] = int(r.Jobs)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // jobsOf counts w's unfinished jobs in state.
@@ -139,21 +127,15 @@ func (st *Stack) jobsOf(ctx context.Context, w *workerProc, state string) (int, 
 
 // finishedSince counts jobs w finished at or after since, by final state.
 func (st *Stack) finishedSince(ctx context.Context, w *workerProc, since time.Time) (map[string]int, error) {
-	rows, err := st.db.Pool.Query(ctx, st.db.Queries.Get("chaos_finished_by_client_since"), since)
+	rows, err := chaossqlc.New().FinishedByClientSince(ctx, st.db.Pool, since)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[string]int{}
-	for rows.Next() {
-		var id, state string
-		var n int
-		if err := rows.Scan(&id, &state, &n); err != nil {
-			return nil, err
-		}
-		if w.owns(id) {
-			out[state] += n
+	for _, r := range rows {
+		if w.owns(r.ClientID) {
+			out[r.State] += int(r.Jobs)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }

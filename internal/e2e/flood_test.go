@@ -144,16 +144,12 @@ type resetRequest struct {
 
 func (b *testBundle) resetRequests(t *testing.T, email string) []resetRequest {
 	t.Helper()
-	rows, err := b.db.Pool.Query(context.Background(), b.db.Queries.Get("test_reset_requests_for"), email)
+	rows, err := b.db.Fixtures.ResetRequestsFor(context.Background(), b.db.Pool, email)
 	require.NoError(t, err)
-	defer rows.Close()
-	var out []resetRequest
-	for rows.Next() {
-		var r resetRequest
-		require.NoError(t, rows.Scan(&r.id, &r.outcome))
-		out = append(out, r)
+	out := make([]resetRequest, len(rows))
+	for i, r := range rows {
+		out[i] = resetRequest{id: r.ID, outcome: r.Outcome}
 	}
-	require.NoError(t, rows.Err())
 	return out
 }
 

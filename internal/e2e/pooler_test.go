@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/testdb/testdbsqlc"
 )
 
 // Through PgBouncer in transaction mode (the way Neon's pooled URL works),
@@ -50,7 +52,7 @@ func TestForgotPasswordBurstThroughTransactionPooler(t *testing.T) {
 	emails := make([]string, users)
 	for i := range emails {
 		emails[i] = fmt.Sprintf("burst-%03d@example.com", i)
-		_, err := b.db.Pool.Exec(t.Context(), b.db.Queries.Get("test_insert_user"), emails[i], "Burst", "not-a-real-hash")
+		_, err := b.db.Fixtures.InsertUser(t.Context(), b.db.Pool, testdbsqlc.InsertUserParams{Email: emails[i], Name: "Burst", PasswordHash: "not-a-real-hash"})
 		require.NoError(t, err)
 	}
 

@@ -95,7 +95,7 @@ func TestExpiredLinkIsRejected(t *testing.T) {
 	token := tokenFrom(t, mail.Text)
 
 	// Age the request past its expiry instead of waiting a minute.
-	_, err := b.db.Pool.Exec(t.Context(), b.db.Queries.Get("test_reset_expire_all"))
+	err := b.db.Fixtures.ResetExpireAll(t.Context(), b.db.Pool)
 	require.NoError(t, err)
 
 	r := b.do(t, http.MethodPost, "/api/auth/reset-password/verify", "", map[string]string{"token": token})

@@ -202,7 +202,7 @@ func TestTokensThatMustBeRejected(t *testing.T) {
 
 	// A service whose clock is two hours behind issues tokens that expired
 	// an hour ago.
-	past, err := auth.NewService(auth.Options{Pool: b.db.Pool, Queries: b.db.Queries, JWTSecret: []byte(testJWTSecret),
+	past, err := auth.NewService(auth.Options{Pool: b.db.Pool, JWTSecret: []byte(testJWTSecret),
 		BcryptCost: bcrypt.MinCost, Now: func() time.Time { return time.Now().Add(-2 * time.Hour) }})
 	require.NoError(t, err)
 	expired, err := past.Login(context.Background(), "ada@example.com", "correct horse battery")

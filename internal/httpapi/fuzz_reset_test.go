@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/testutil"
 )
@@ -64,13 +64,11 @@ func (b *testBundle) liveResetToken(email string) string {
 	rec := b.do(request{method: http.MethodPost, path: "/api/auth/forgot-password", body: `{"email":"` + email + `"}`})
 	require.Equal(b.t, http.StatusAccepted, rec.Code, rec.Body.String())
 	ctx := context.Background()
-	var id uuid.UUID
-	require.NoError(b.t, b.db.Pool.QueryRow(ctx, b.db.Queries.Get("fuzz_latest_reset_request"), email).Scan(&id))
-	token := reset.DeriveToken([]byte(testutil.Secret("reset", 40)), id)
-	rows, err := b.db.Pool.Query(ctx, b.db.Queries.Get("reset_prepare"), id, reset.HashToken(token), 0)
+	id, err := b.db.Fixtures.LatestResetRequest(ctx, b.db.Pool, email)
 	require.NoError(b.t, err)
-	rows.Close()
-	require.NoError(b.t, rows.Err())
+	token := reset.DeriveToken([]byte(testutil.Secret("reset", 40)), id)
+	_, err = dbsqlc.New().ResetPrepare(ctx, b.db.Pool, dbsqlc.ResetPrepareParams{ID: id, TokenHash: reset.HashToken(token)})
+	require.NoError(b.t, err)
 	rec = b.do(request{method: http.MethodPost, path: "/api/auth/reset-password/verify", body: `{"token":"` + token + `"}`})
 	require.Equal(b.t, http.StatusOK, rec.Code, "the seeded token must be live: %s", rec.Body.String())
 	return token

@@ -53,7 +53,7 @@ func setup(t testing.TB, opts ...func(*config.API, *Deps)) *testBundle {
 	logger, err := logging.New(logs, "json", "debug")
 	require.NoError(t, err)
 	authService, err := auth.NewService(auth.Options{
-		Pool: db.Pool, Queries: db.Queries, JWTSecret: []byte(cfg.JWTSecret), TokenTTL: cfg.JWTTTL, BcryptCost: bcrypt.MinCost,
+		Pool: db.Pool, JWTSecret: []byte(cfg.JWTSecret), TokenTTL: cfg.JWTTTL, BcryptCost: bcrypt.MinCost,
 	})
 	require.NoError(t, err)
 	// Like cmd/api, the API's River client only inserts jobs; nothing works
@@ -61,11 +61,11 @@ func setup(t testing.TB, opts ...func(*config.API, *Deps)) *testBundle {
 	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{Logger: logger, SkipUnknownJobCheck: true})
 	require.NoError(t, err)
 	resets, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Queries: db.Queries, Jobs: jobs, HashPassword: authService.HashPassword,
+		Pool: db.Pool, Jobs: jobs, HashPassword: authService.HashPassword,
 		TokenTTL: cfg.ResetTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
 	})
 	require.NoError(t, err)
-	deps := Deps{Config: cfg, Logger: logger, Pool: db.Pool, Auth: authService, Tasks: todo.NewService(db.Pool, db.Queries), Resets: resets}
+	deps := Deps{Config: cfg, Logger: logger, Pool: db.Pool, Auth: authService, Tasks: todo.NewService(db.Pool), Resets: resets}
 	for _, o := range opts {
 		o(cfg, &deps)
 	}

@@ -114,7 +114,7 @@ func TestDockerignoreKeepsWhatTheBuildNeedsAndNothingElse(t *testing.T) {
 	for _, f := range files {
 		in[f] = true
 	}
-	for _, want := range []string{"go.mod", "go.sum", ".ci/build-binary", "cmd/api/main.go", "cmd/worker/main.go", "sql/sql.go"} {
+	for _, want := range []string{"go.mod", "go.sum", ".ci/build-binary", "cmd/api/main.go", "cmd/worker/main.go", "sql/migrations/migrations.go"} {
 		require.True(t, in[want], "%s must reach the builder", want)
 	}
 	for _, f := range files {

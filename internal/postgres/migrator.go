@@ -11,24 +11,25 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
-	appsql "github.com/todoapp/resetmail/sql"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
+	"github.com/todoapp/resetmail/sql/migrations"
 )
 
 // Migrator applies the application's numbered migrations from sql/migrations
 // and River's own tables through rivermigrate.
 type Migrator struct {
 	pool    *pgxpool.Pool
-	queries *appsql.Queries
+	queries *dbsqlc.Queries
 	logger  *slog.Logger
 }
 
 // NewMigrator returns a Migrator over pool. Logger defaults to a discarding
 // logger.
-func NewMigrator(pool *pgxpool.Pool, queries *appsql.Queries, logger *slog.Logger) *Migrator {
+func NewMigrator(pool *pgxpool.Pool, logger *slog.Logger) *Migrator {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Migrator{pool: pool, queries: queries, logger: logger}
+	return &Migrator{pool: pool, queries: dbsqlc.New(), logger: logger}
 }
 
 // MigrateResult says what one Migrate call applied.
@@ -48,7 +49,7 @@ type MigrateResult struct {
 // Postgres refuses to use in the transaction that added them.
 func (m *Migrator) Migrate(ctx context.Context) (MigrateResult, error) {
 	var res MigrateResult
-	migs, err := appsql.Migrations()
+	migs, err := migrations.All()
 	if err != nil {
 		return res, err
 	}
@@ -57,19 +58,19 @@ func (m *Migrator) Migrate(ctx context.Context) (MigrateResult, error) {
 		return res, fmt.Errorf("acquire connection: %w", describe(err))
 	}
 	defer lockConn.Release()
-	if _, err := lockConn.Exec(ctx, m.queries.Get("migrate_lock")); err != nil {
+	if err := m.queries.MigrateLock(ctx, lockConn); err != nil {
 		return res, fmt.Errorf("take migration lock: %w", err)
 	}
 	defer func() {
 		// A failed unlock only matters until the connection closes, so
 		// destroy the connection rather than return it to the pool locked.
-		if _, err := lockConn.Exec(context.WithoutCancel(ctx), m.queries.Get("migrate_unlock")); err != nil {
+		if err := m.queries.MigrateUnlock(context.WithoutCancel(ctx), lockConn); err != nil {
 			_ = lockConn.Conn().Close(context.WithoutCancel(ctx))
 		}
 	}()
 
 	err = pgx.BeginFunc(ctx, m.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, m.queries.Get("migrate_create_table")); err != nil {
+		if err := m.queries.MigrateCreateTable(ctx, tx); err != nil {
 			return fmt.Errorf("create app_schema_migrations: %w", err)
 		}
 		applied, err := m.appliedVersions(ctx, tx)
@@ -83,7 +84,7 @@ func (m *Migrator) Migrate(ctx context.Context) (MigrateResult, error) {
 			if _, err := tx.Exec(ctx, mig.SQL); err != nil {
 				return fmt.Errorf("apply migration %s: %w", mig.Name, err)
 			}
-			if _, err := tx.Exec(ctx, m.queries.Get("migrate_record"), mig.Version, mig.Name); err != nil {
+			if err := m.queries.MigrateRecord(ctx, tx, dbsqlc.MigrateRecordParams{Version: int32(mig.Version), Name: mig.Name}); err != nil {
 				return fmt.Errorf("record migration %s: %w", mig.Name, err)
 			}
 			res.App = append(res.App, mig.Name)
@@ -113,13 +114,13 @@ func (m *Migrator) Migrate(ctx context.Context) (MigrateResult, error) {
 // binaries call it at start and refuse to run while it is non-empty, because
 // code against an older schema fails in confusing ways later.
 func (m *Migrator) Pending(ctx context.Context) ([]string, error) {
-	migs, err := appsql.Migrations()
+	migs, err := migrations.All()
 	if err != nil {
 		return nil, err
 	}
 	var pending []string
-	var exists bool
-	if err := m.pool.QueryRow(ctx, m.queries.Get("migrate_table_exists")).Scan(&exists); err != nil {
+	exists, err := m.queries.MigrateTableExists(ctx, m.pool)
+	if err != nil {
 		return nil, fmt.Errorf("check app_schema_migrations: %w", describe(err))
 	}
 	var applied []int
@@ -155,19 +156,14 @@ func (m *Migrator) river() (*rivermigrate.Migrator[pgx.Tx], error) {
 	return mig, nil
 }
 
-// querier is what both a pool and a transaction offer for reads.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func (m *Migrator) appliedVersions(ctx context.Context, q querier) ([]int, error) {
-	rows, err := q.Query(ctx, m.queries.Get("migrate_applied_versions"))
+func (m *Migrator) appliedVersions(ctx context.Context, db dbsqlc.DBTX) ([]int, error) {
+	rows, err := m.queries.MigrateAppliedVersions(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("read applied migrations: %w", describe(err))
 	}
-	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil {
-		return nil, fmt.Errorf("read applied migrations: %w", describe(err))
+	versions := make([]int, len(rows))
+	for i, v := range rows {
+		versions[i] = int(v)
 	}
 	return versions, nil
 }

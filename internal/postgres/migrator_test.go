@@ -18,7 +18,7 @@ func TestMigrateIsIdempotentAndConcurrencySafe(t *testing.T) {
 	db := testdb.New(t)
 
 	// The template is already migrated: a further run applies nothing.
-	m := postgres.NewMigrator(db.Pool, db.Queries, nil)
+	m := postgres.NewMigrator(db.Pool, nil)
 	res, err := m.Migrate(ctx)
 	require.NoError(t, err)
 	require.Empty(t, res.App)
@@ -38,7 +38,7 @@ func TestMigrateFromEmptyTwiceAtOnce(t *testing.T) {
 	_, err := db.Pool.Exec(ctx, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
 	require.NoError(t, err)
 
-	m := postgres.NewMigrator(db.Pool, db.Queries, nil)
+	m := postgres.NewMigrator(db.Pool, nil)
 	pending, err := m.Pending(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, pending)

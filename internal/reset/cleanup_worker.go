@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
-	appsql "github.com/todoapp/resetmail/sql"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // QueueMaintenance is the queue of housekeeping jobs, kept apart from the
@@ -34,23 +34,23 @@ type CleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 
 	pool      *pgxpool.Pool
-	queries   *appsql.Queries
+	queries   *dbsqlc.Queries
 	retention time.Duration
 	logger    *slog.Logger
 }
 
 // NewCleanupWorker returns a worker that deletes requests retention after
 // their expiry.
-func NewCleanupWorker(pool *pgxpool.Pool, queries *appsql.Queries, retention time.Duration, logger *slog.Logger) *CleanupWorker {
-	return &CleanupWorker{pool: pool, queries: queries, retention: retention, logger: logger}
+func NewCleanupWorker(pool *pgxpool.Pool, retention time.Duration, logger *slog.Logger) *CleanupWorker {
+	return &CleanupWorker{pool: pool, queries: dbsqlc.New(), retention: retention, logger: logger}
 }
 
 // Work implements river.Worker.
 func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
-	tag, err := w.pool.Exec(ctx, w.queries.Get("reset_delete_expired"), w.retention.Seconds())
+	n, err := w.queries.ResetDeleteExpired(ctx, w.pool, w.retention.Seconds())
 	if err != nil {
 		return fmt.Errorf("delete expired reset requests: %w", err)
 	}
-	w.logger.InfoContext(ctx, "deleted expired reset requests", slog.Int64("count", tag.RowsAffected()))
+	w.logger.InfoContext(ctx, "deleted expired reset requests", slog.Int64("count", n))
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/todoapp/resetmail/internal/mail"
-	appsql "github.com/todoapp/resetmail/sql"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // Mailer delivers one rendered mail through the configured provider;
@@ -27,8 +27,6 @@ type Mailer interface {
 type DeliveryConfig struct {
 	// Pool is the database. Required.
 	Pool *pgxpool.Pool
-	// Queries are the named statements. Required.
-	Queries *appsql.Queries
 	// Mailer sends rendered mail. Required.
 	Mailer Mailer
 	// Renderer renders the templates. Required.
@@ -57,11 +55,12 @@ type DeliveryConfig struct {
 type delivery struct {
 	DeliveryConfig
 	envelopeFrom string
+	queries      *dbsqlc.Queries
 }
 
 func newDelivery(cfg DeliveryConfig) (*delivery, error) {
-	if cfg.Pool == nil || cfg.Queries == nil || cfg.Mailer == nil || cfg.Renderer == nil {
-		return nil, errors.New("reset: Pool, Queries, Mailer and Renderer are required")
+	if cfg.Pool == nil || cfg.Mailer == nil || cfg.Renderer == nil {
+		return nil, errors.New("reset: Pool, Mailer and Renderer are required")
 	}
 	envelopeFrom, err := mail.EnvelopeAddress(cfg.From)
 	if err != nil {
@@ -82,7 +81,7 @@ func newDelivery(cfg DeliveryConfig) (*delivery, error) {
 	if cfg.ConfigRetry <= 0 {
 		cfg.ConfigRetry = defaultConfigRetry
 	}
-	return &delivery{DeliveryConfig: cfg, envelopeFrom: envelopeFrom}, nil
+	return &delivery{DeliveryConfig: cfg, envelopeFrom: envelopeFrom, queries: dbsqlc.New()}, nil
 }
 
 // send sends one rendered mail and turns a failure into what River should

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -33,9 +32,7 @@ func NewPasswordChangedWorker(cfg DeliveryConfig) (*PasswordChangedWorker, error
 
 // Work implements river.Worker.
 func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[PasswordChangedArgs]) error {
-	var email string
-	var changedAt *time.Time
-	err := w.d.Pool.QueryRow(ctx, w.d.Queries.Get("reset_load_user_for_notice"), job.Args.UserID).Scan(&email, &changedAt)
+	u, err := w.d.queries.ResetLoadUserForNotice(ctx, w.d.Pool, job.Args.UserID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The account was deleted since: nobody to tell.
 		return nil
@@ -44,12 +41,12 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 		return fmt.Errorf("load user for password-changed notice: %w", err)
 	}
 	data := mail.PasswordChangedData{AppName: w.d.AppName}
-	if changedAt != nil {
-		data.ChangedAt = *changedAt
+	if u.PasswordChangedAt != nil {
+		data.ChangedAt = *u.PasswordChangedAt
 	}
 	rendered, err := w.d.Renderer.PasswordChanged(data)
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("render password-changed mail: %w", err))
 	}
-	return w.d.send(ctx, job.Kind, job.JobRow, idempotencyKey("password-changed", strconv.FormatInt(job.ID, 10)), email, rendered)
+	return w.d.send(ctx, job.Kind, job.JobRow, idempotencyKey("password-changed", strconv.FormatInt(job.ID, 10)), u.Email, rendered)
 }

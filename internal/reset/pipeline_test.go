@@ -88,7 +88,8 @@ func TestSMTPServerDownThenBackDeliversEverything(t *testing.T) {
 	dialsWhileDown := b.smtp.Dials() - dialsBefore
 	// A snooze records no error, so the job's output says why it waits.
 	var meta string
-	require.NoError(t, b.db.Pool.QueryRow(ctx, b.db.Queries.Get("test_job_metadata"), "password_reset_email").Scan(&meta))
+	meta, err := b.db.Fixtures.JobMetadata(ctx, b.db.Pool, "password_reset_email")
+	require.NoError(t, err)
 	require.Contains(t, meta, "provider down, still retrying")
 	require.NotContains(t, meta, "down00@")
 	require.NoError(t, b.smtp.Up())

@@ -45,7 +45,7 @@ func setupProvider(t *testing.T, kind string, opts ...workerOpts) (*testBundle, 
 	obs := &recordingObserver{}
 	client := startWorkerWith(t, db, p, key, obs, 0, opts...)
 	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Queries: db.Queries, Jobs: client,
+		Pool: db.Pool, Jobs: client,
 		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
 		TokenTTL:     time.Hour,
 	})

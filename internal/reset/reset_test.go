@@ -20,6 +20,7 @@ import (
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/testdb"
+	"github.com/todoapp/resetmail/internal/testdb/testdbsqlc"
 	"github.com/todoapp/resetmail/internal/testutil"
 )
 
@@ -56,7 +57,7 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 		ttl = time.Hour
 	}
 	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Queries: db.Queries, Jobs: client,
+		Pool: db.Pool, Jobs: client,
 		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
 		TokenTTL:     ttl, MaxAttempts: o.attempts,
 	})
@@ -98,7 +99,7 @@ func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, o
 	require.NoError(t, err)
 
 	delivery := reset.DeliveryConfig{
-		Pool: db.Pool, Queries: db.Queries, Mailer: gateway, Renderer: renderer,
+		Pool: db.Pool, Mailer: gateway, Renderer: renderer,
 		From: "Todo <no-reply@example.com>", Observer: obs,
 	}
 	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
@@ -154,8 +155,8 @@ func (b *testBundle) resetOne(t *testing.T, email, name string) jobRow {
 
 func (b *testBundle) addUser(t *testing.T, email, name string) int64 {
 	t.Helper()
-	var id int64
-	require.NoError(t, b.db.Pool.QueryRow(context.Background(), b.db.Queries.Get("test_insert_user"), email, name, "x").Scan(&id))
+	id, err := b.db.Fixtures.InsertUser(context.Background(), b.db.Pool, testdbsqlc.InsertUserParams{Email: email, Name: name, PasswordHash: "x"})
+	require.NoError(t, err)
 	return id
 }
 
@@ -185,13 +186,12 @@ type jobRow struct{ args, state, errors string }
 
 func (b *testBundle) jobs(t *testing.T, kind string) []jobRow {
 	t.Helper()
-	rows, err := b.db.Pool.Query(context.Background(), b.db.Queries.Get("test_job_args"), kind)
+	rows, err := b.db.Fixtures.JobArgs(context.Background(), b.db.Pool, kind)
 	require.NoError(t, err)
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (jobRow, error) {
-		var j jobRow
-		return j, r.Scan(&j.args, &j.state, &j.errors)
-	})
-	require.NoError(t, err)
+	out := make([]jobRow, len(rows))
+	for i, r := range rows {
+		out[i] = jobRow{args: r.Args, state: r.State, errors: r.Errors}
+	}
 	return out
 }
 
@@ -259,15 +259,12 @@ func TestResetMailCarriesWorkingLinkAndNoSecretsAreStored(t *testing.T) {
 	require.Contains(t, jobs[0].args, "a***@example.com")
 
 	// Only the token's SHA-256 is stored.
-	var outcome string
-	var userID *int64
-	var hash []byte
-	var sentAt, usedAt, voidedAt *time.Time
-	require.NoError(t, b.db.Pool.QueryRow(ctx, b.db.Queries.Get("test_reset_request"), id).Scan(&outcome, &userID, &hash, &sentAt, &usedAt, &voidedAt))
-	require.Equal(t, "sent", outcome)
-	require.NotNil(t, sentAt)
+	req, err := b.db.Fixtures.ResetRequest(ctx, b.db.Pool, id)
+	require.NoError(t, err)
+	require.Equal(t, "sent", req.Outcome)
+	require.NotNil(t, req.SentAt)
 	sum := sha256.Sum256([]byte(tok))
-	require.Equal(t, sum[:], hash)
+	require.Equal(t, sum[:], req.TokenHash)
 
 	expires, err := b.svc.Verify(ctx, tok)
 	require.NoError(t, err)
@@ -317,13 +314,10 @@ func TestUnknownEmailSendsNothing(t *testing.T) {
 	require.Equal(t, "completed", jobs[0].state)
 	require.Zero(t, b.smtp.Count())
 
-	var outcome string
-	var userID *int64
-	var hash []byte
-	var sentAt, usedAt, voidedAt *time.Time
-	require.NoError(t, b.db.Pool.QueryRow(ctx, b.db.Queries.Get("test_reset_request"), id).Scan(&outcome, &userID, &hash, &sentAt, &usedAt, &voidedAt))
-	require.Equal(t, reset.SkipNoAccount, outcome)
-	require.Nil(t, hash)
+	req, err := b.db.Fixtures.ResetRequest(ctx, b.db.Pool, id)
+	require.NoError(t, err)
+	require.Equal(t, reset.SkipNoAccount, req.Outcome)
+	require.Nil(t, req.TokenHash)
 }
 
 func TestThrottleSkipsSecondMailWithinInterval(t *testing.T) {
@@ -405,7 +399,7 @@ func TestDuplicateSendCarriesSameWorkingLink(t *testing.T) {
 
 	// Simulate a crash after the server's 250 but before "sent" was
 	// recorded: the request is pending again, and the job runs again.
-	_, err = b.db.Pool.Exec(ctx, b.db.Queries.Get("test_reset_unsend"), id)
+	err = b.db.Fixtures.ResetUnsend(ctx, b.db.Pool, id)
 	require.NoError(t, err)
 	_, err = b.client.Insert(ctx, reset.SendResetArgs{RequestID: id, EmailMasked: "h***@example.com"}, nil)
 	require.NoError(t, err)

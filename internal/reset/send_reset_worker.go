@@ -13,6 +13,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/postgres"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // ErrExpired is the cancellation reason for a request whose link expired
@@ -41,9 +43,9 @@ type SendResetWorker struct {
 	frontendURL      string
 	throttleInterval time.Duration
 	// prepare and markSent share round trips and commits between
-	// concurrent jobs; see coalescer.
-	prepare  *coalescer
-	markSent *coalescer
+	// concurrent jobs; see postgres.Coalescer.
+	prepare  *postgres.Coalescer
+	markSent *postgres.Coalescer
 }
 
 // NewSendResetWorker validates cfg.
@@ -60,24 +62,9 @@ func NewSendResetWorker(cfg SendResetConfig) (*SendResetWorker, error) {
 	}
 	return &SendResetWorker{
 		d: d, key: cfg.Key, frontendURL: cfg.FrontendURL, throttleInterval: cfg.ThrottleInterval,
-		prepare:  newCoalescer(d.Pool, d.Queries.Get("reset_prepare")),
-		markSent: newCoalescer(d.Pool, d.Queries.Get("reset_mark_sent")),
+		prepare:  postgres.NewCoalescer(d.Pool),
+		markSent: postgres.NewCoalescer(d.Pool),
 	}, nil
-}
-
-// prepared is the state reset_prepare returns for one request.
-type prepared struct {
-	outcome   string
-	expiresAt time.Time
-	sentAt    *time.Time
-	userID    *int64
-	email     *string
-	// superseded is true when the password changed after the request was
-	// made: the request must neither send nor ever work.
-	superseded bool
-	// throttled is true when another request holds the account's send
-	// slot within the throttle interval.
-	throttled bool
 }
 
 // Work implements river.Worker. One statement loads and prepares the
@@ -89,10 +76,9 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	id := job.Args.RequestID
 	token := DeriveToken(w.key, id)
 
-	var p prepared
-	err := w.prepare.queryRow(ctx, func(row pgx.Row) error {
-		return row.Scan(&p.outcome, &p.expiresAt, &p.sentAt, &p.userID, &p.email, &p.superseded, &p.throttled)
-	}, id, HashToken(token), w.throttleInterval.Seconds())
+	p, err := w.d.queries.ResetPrepare(ctx, w.prepare, dbsqlc.ResetPrepareParams{
+		ID: id, TokenHash: HashToken(token), ThrottleSecs: w.throttleInterval.Seconds(),
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The cleanup job deleted it: nothing left to deliver.
 		w.d.Logger.InfoContext(ctx, "reset request no longer exists", slog.String("request_id", id.String()))
@@ -103,21 +89,21 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	}
 
 	switch {
-	case p.sentAt != nil || p.outcome != "pending":
+	case p.SentAt != nil || p.Outcome != "pending":
 		w.d.Observer.ResetSkipped(SkipAlreadySent)
 		return nil
-	case p.userID == nil:
+	case p.UserID == nil:
 		return w.finish(ctx, id, SkipNoAccount)
-	case p.superseded:
+	case p.Superseded:
 		return w.finish(ctx, id, SkipSuperseded)
-	case !time.Now().Before(p.expiresAt):
+	case !time.Now().Before(p.ExpiresAt):
 		w.d.Observer.EmailFailed(kind, ClassExpired)
-		w.releaseSlot(ctx, *p.userID, id)
+		w.releaseSlot(ctx, *p.UserID, id)
 		if err := w.mark(ctx, id, "expired"); err != nil {
 			return err
 		}
 		return river.JobCancel(ErrExpired)
-	case p.throttled:
+	case p.Throttled:
 		return w.finish(ctx, id, SkipThrottled)
 	}
 	// From here on this request holds the account's send slot.
@@ -125,32 +111,32 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	rendered, err := w.d.Renderer.Reset(mail.ResetData{
 		AppName:   w.d.AppName,
 		Link:      w.link(token),
-		ExpiresAt: p.expiresAt,
+		ExpiresAt: p.ExpiresAt,
 	})
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("render reset mail: %w", err))
 	}
 	// Never send after expiry, even if the send itself is slow to start.
-	sendCtx, cancel := context.WithDeadline(ctx, p.expiresAt)
+	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
 	defer cancel()
-	if err := w.d.send(sendCtx, kind, job.JobRow, idempotencyKey("password-reset", id.String()), deref(p.email), rendered); err != nil {
+	if err := w.d.send(sendCtx, kind, job.JobRow, idempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered); err != nil {
 		if errors.Is(sendCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			w.d.Observer.EmailFailed(kind, ClassExpired)
-			w.releaseSlot(ctx, *p.userID, id)
+			w.releaseSlot(ctx, *p.UserID, id)
 			_ = w.mark(ctx, id, "expired")
 			return river.JobCancel(ErrExpired)
 		}
 		// A snoozed job will run again without using an attempt, even on
 		// its last one, so it has not failed.
 		if isFinal(err) || (job.Attempt >= job.MaxAttempts && !isSnooze(err)) {
-			w.releaseSlot(ctx, *p.userID, id)
+			w.releaseSlot(ctx, *p.UserID, id)
 			_ = w.mark(ctx, id, "failed")
 		}
 		return err
 	}
 	// The mail is out. Recording it must not be lost to the job's own
 	// context running out just after the 250.
-	if err := w.markSent.exec(context.WithoutCancel(ctx), id); err != nil {
+	if err := w.d.queries.ResetMarkSent(context.WithoutCancel(ctx), w.markSent, id); err != nil {
 		return fmt.Errorf("record reset mail as sent: %w", err)
 	}
 	return nil
@@ -163,7 +149,7 @@ func (w *SendResetWorker) finish(ctx context.Context, id uuid.UUID, outcome stri
 }
 
 func (w *SendResetWorker) mark(ctx context.Context, id uuid.UUID, outcome string) error {
-	if _, err := w.d.Pool.Exec(ctx, w.d.Queries.Get("reset_mark_outcome"), id, outcome); err != nil {
+	if err := w.d.queries.ResetMarkOutcome(ctx, w.d.Pool, dbsqlc.ResetMarkOutcomeParams{ID: id, Outcome: outcome}); err != nil {
 		return fmt.Errorf("record reset outcome %s: %w", outcome, err)
 	}
 	return nil
@@ -173,7 +159,7 @@ func (w *SendResetWorker) mark(ctx context.Context, id uuid.UUID, outcome string
 // that the user's next request is not throttled by a mail that never went
 // out. On error the slot simply lapses after the throttle interval.
 func (w *SendResetWorker) releaseSlot(ctx context.Context, userID int64, id uuid.UUID) {
-	if _, err := w.d.Pool.Exec(context.WithoutCancel(ctx), w.d.Queries.Get("reset_release_slot"), userID, id); err != nil {
+	if err := w.d.queries.ResetReleaseSlot(context.WithoutCancel(ctx), w.d.Pool, dbsqlc.ResetReleaseSlotParams{UserID: userID, RequestID: id}); err != nil {
 		w.d.Logger.WarnContext(ctx, "could not release the reset mail slot", slog.String("request_id", id.String()), slog.Any("error", err))
 	}
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
-	appsql "github.com/todoapp/resetmail/sql"
 )
 
 // Inserter is the part of a River client the API needs: it only inserts.
@@ -29,8 +29,6 @@ type PasswordHasher func(password string) (string, error)
 type ServiceConfig struct {
 	// Pool is the database. Required.
 	Pool *pgxpool.Pool
-	// Queries are the named statements. Required.
-	Queries *appsql.Queries
 	// Jobs inserts River jobs inside the request's transaction. Required.
 	Jobs Inserter
 	// HashPassword hashes the new password. Required.
@@ -43,13 +41,14 @@ type ServiceConfig struct {
 
 // Service is the API's side of the reset flow.
 type Service struct {
-	cfg ServiceConfig
+	cfg     ServiceConfig
+	queries *dbsqlc.Queries
 }
 
 // NewService validates cfg and fills its defaults.
 func NewService(cfg ServiceConfig) (*Service, error) {
-	if cfg.Pool == nil || cfg.Queries == nil || cfg.Jobs == nil || cfg.HashPassword == nil {
-		return nil, errors.New("reset: Pool, Queries, Jobs and HashPassword are required")
+	if cfg.Pool == nil || cfg.Jobs == nil || cfg.HashPassword == nil {
+		return nil, errors.New("reset: Pool, Jobs and HashPassword are required")
 	}
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = time.Hour
@@ -57,7 +56,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 12
 	}
-	return &Service{cfg: cfg}, nil
+	return &Service{cfg: cfg, queries: dbsqlc.New()}, nil
 }
 
 // RequestReset records a forgot-password request for a normalized email and
@@ -70,10 +69,11 @@ func (s *Service) RequestReset(ctx context.Context, email string) (uuid.UUID, er
 		return uuid.Nil, fmt.Errorf("new request id: %w", err)
 	}
 	err = pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, s.cfg.Queries.Get("reset_insert_request"), id, email, s.cfg.TokenTTL.Seconds()); err != nil {
+		err := s.queries.ResetInsertRequest(ctx, tx, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: s.cfg.TokenTTL.Seconds()})
+		if err != nil {
 			return fmt.Errorf("insert reset request: %w", err)
 		}
-		_, err := s.cfg.Jobs.InsertTx(ctx, tx,
+		_, err = s.cfg.Jobs.InsertTx(ctx, tx,
 			SendResetArgs{RequestID: id, EmailMasked: redact.Email(email)},
 			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: s.cfg.MaxAttempts})
 		if err != nil {
@@ -99,8 +99,7 @@ func (s *Service) Verify(ctx context.Context, token string) (time.Time, error) {
 	if !wellFormed(token) {
 		return time.Time{}, errInvalidToken()
 	}
-	var expiresAt time.Time
-	err := s.cfg.Pool.QueryRow(ctx, s.cfg.Queries.Get("reset_verify"), HashToken(token)).Scan(&expiresAt)
+	expiresAt, err := s.queries.ResetVerify(ctx, s.cfg.Pool, HashToken(token))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, errInvalidToken()
 	}
@@ -125,9 +124,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string) error {
 		return fmt.Errorf("hash password: %w", err)
 	}
 	return pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
-		var requestID uuid.UUID
-		var userID int64
-		err := tx.QueryRow(ctx, s.cfg.Queries.Get("reset_consume"), HashToken(token)).Scan(&requestID, &userID)
+		consumed, err := s.queries.ResetConsume(ctx, tx, HashToken(token))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Used or expired between the check and now.
 			return errInvalidToken()
@@ -135,11 +132,14 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string) error {
 		if err != nil {
 			return fmt.Errorf("consume reset token: %w", err)
 		}
-		var email string
-		if err := tx.QueryRow(ctx, s.cfg.Queries.Get("reset_set_password"), userID, hash).Scan(&email); err != nil {
+		// The query only consumes requests with a user.
+		userID := *consumed.UserID
+		email, err := s.queries.ResetSetPassword(ctx, tx, dbsqlc.ResetSetPasswordParams{ID: userID, PasswordHash: hash})
+		if err != nil {
 			return fmt.Errorf("set password: %w", err)
 		}
-		if _, err := tx.Exec(ctx, s.cfg.Queries.Get("reset_void_others"), userID, requestID); err != nil {
+		err = s.queries.ResetVoidOthers(ctx, tx, dbsqlc.ResetVoidOthersParams{UserID: userID, UsedRequestID: consumed.ID})
+		if err != nil {
 			return fmt.Errorf("void other reset tokens: %w", err)
 		}
 		_, err = s.cfg.Jobs.InsertTx(ctx, tx,

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/mail"
-	appsql "github.com/todoapp/resetmail/sql"
 )
 
 // failingMailer fails every send with err.
@@ -28,8 +27,6 @@ func (m failingMailer) Send(context.Context, mail.Outgoing) error { return m.err
 // the backoff, and a rejected message is cancelled.
 func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 	t.Parallel()
-	queries, err := appsql.LoadQueries()
-	require.NoError(t, err)
 	// Nothing here touches the database; the pool only satisfies newDelivery.
 	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none")
 	require.NoError(t, err)
@@ -57,7 +54,7 @@ func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			d, err := newDelivery(DeliveryConfig{
-				Pool: pool, Queries: queries, Renderer: renderer, Mailer: failingMailer{tc.err},
+				Pool: pool, Renderer: renderer, Mailer: failingMailer{tc.err},
 				From: "Todo <no-reply@example.com>",
 			})
 			require.NoError(t, err)

@@ -23,7 +23,8 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/todoapp/resetmail/internal/postgres"
-	appsql "github.com/todoapp/resetmail/sql"
+	"github.com/todoapp/resetmail/internal/testdb/testdbsqlc"
+	"github.com/todoapp/resetmail/sql/migrations"
 )
 
 // DefaultURL is used when TEST_DATABASE_URL is unset.
@@ -35,8 +36,9 @@ type DB struct {
 	URL string
 	// Pool is a pool over URL, closed when the test ends.
 	Pool *pgxpool.Pool
-	// Queries are the application's named statements.
-	Queries *appsql.Queries
+	// Fixtures are the statements only tests run (fixtures.sql): pass Pool
+	// as their db argument.
+	Fixtures *testdbsqlc.Queries
 }
 
 // New creates a fresh, fully migrated database for t and drops it when t
@@ -62,10 +64,6 @@ func New(t testing.TB) *DB {
 // Create is New without a testing.TB, for benchmark and drill programs. The
 // returned function closes nothing but drops the database; close Pool first.
 func Create(ctx context.Context) (*DB, func() error, error) {
-	queries, err := appsql.LoadQueries()
-	if err != nil {
-		return nil, nil, err
-	}
 	adminURL := os.Getenv("TEST_DATABASE_URL")
 	if adminURL == "" {
 		adminURL = DefaultURL
@@ -76,12 +74,12 @@ func Create(ctx context.Context) (*DB, func() error, error) {
 	}
 	defer admin.Close(context.Background())
 
-	tpl, err := ensureTemplate(ctx, admin, adminURL, queries)
+	tpl, err := ensureTemplate(ctx, admin, adminURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	name := "rm_test_" + randomHex(8)
-	stmt := fmt.Sprintf(queries.Get("testdb_create_from_template"), ident(name), ident(tpl))
+	stmt := fmt.Sprintf(createFromTemplate, ident(name), ident(tpl))
 	if _, err := admin.Exec(ctx, stmt); err != nil {
 		return nil, nil, fmt.Errorf("create %s: %w", name, err)
 	}
@@ -101,10 +99,10 @@ func Create(ctx context.Context) (*DB, func() error, error) {
 			return err
 		}
 		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, fmt.Sprintf(queries.Get("testdb_drop"), ident(name)))
+		_, err = conn.Exec(ctx, fmt.Sprintf(dropDatabase, ident(name)))
 		return err
 	}
-	return &DB{URL: dbURL, Pool: pool, Queries: queries}, drop, nil
+	return &DB{URL: dbURL, Pool: pool, Fixtures: testdbsqlc.New()}, drop, nil
 }
 
 // ensureTemplate builds the template database once per schema version. The
@@ -112,29 +110,29 @@ func Create(ctx context.Context) (*DB, func() error, error) {
 // template instead of reusing a stale one. An advisory lock serialises test
 // binaries that start together; the template is built under a temporary name
 // and renamed, so no one ever clones a half-migrated database.
-func ensureTemplate(ctx context.Context, admin *pgx.Conn, adminURL string, queries *appsql.Queries) (string, error) {
+func ensureTemplate(ctx context.Context, admin *pgx.Conn, adminURL string) (string, error) {
 	hash, err := schemaHash()
 	if err != nil {
 		return "", err
 	}
 	tpl := "rm_template_" + hash
-	if _, err := admin.Exec(ctx, queries.Get("testdb_lock")); err != nil {
+	if _, err := admin.Exec(ctx, lockTemplate); err != nil {
 		return "", fmt.Errorf("lock: %w", err)
 	}
-	defer admin.Exec(context.Background(), queries.Get("testdb_unlock")) //nolint:errcheck // Closing the connection releases it too.
+	defer admin.Exec(context.Background(), unlockTemplate) //nolint:errcheck // Closing the connection releases it too.
 
 	var exists bool
-	if err := admin.QueryRow(ctx, queries.Get("testdb_exists"), tpl).Scan(&exists); err != nil {
+	if err := admin.QueryRow(ctx, databaseExists, tpl).Scan(&exists); err != nil {
 		return "", err
 	}
 	if exists {
 		return tpl, nil
 	}
 	building := tpl + "_building"
-	if _, err := admin.Exec(ctx, fmt.Sprintf(queries.Get("testdb_drop"), ident(building))); err != nil {
+	if _, err := admin.Exec(ctx, fmt.Sprintf(dropDatabase, ident(building))); err != nil {
 		return "", err
 	}
-	if _, err := admin.Exec(ctx, fmt.Sprintf(queries.Get("testdb_create"), ident(building))); err != nil {
+	if _, err := admin.Exec(ctx, fmt.Sprintf(createDatabase, ident(building))); err != nil {
 		return "", fmt.Errorf("create template: %w", err)
 	}
 	buildURL, err := withDatabase(adminURL, building)
@@ -145,12 +143,12 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, adminURL string, queri
 	if err != nil {
 		return "", err
 	}
-	_, err = postgres.NewMigrator(pool, queries, nil).Migrate(ctx)
+	_, err = postgres.NewMigrator(pool, nil).Migrate(ctx)
 	pool.Close()
 	if err != nil {
 		return "", fmt.Errorf("migrate template: %w", err)
 	}
-	if _, err := admin.Exec(ctx, fmt.Sprintf(queries.Get("testdb_rename"), ident(building), ident(tpl))); err != nil {
+	if _, err := admin.Exec(ctx, fmt.Sprintf(renameDatabase, ident(building), ident(tpl))); err != nil {
 		return "", fmt.Errorf("rename template: %w", err)
 	}
 	return tpl, nil
@@ -158,7 +156,7 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, adminURL string, queri
 
 func schemaHash() (string, error) {
 	h := sha256.New()
-	migs, err := appsql.Migrations()
+	migs, err := migrations.All()
 	if err != nil {
 		return "", err
 	}

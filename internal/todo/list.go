@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // Page sizes for List.
@@ -61,21 +62,16 @@ func (s *Service) List(ctx context.Context, userID int64, p ListParams) (Page, e
 	}
 
 	// One row more than the page tells whether another page follows.
-	rows, err := s.pool.Query(ctx, s.queries.Get("task_list"), userID, p.Completed, after, p.Limit+1)
+	rows, err := s.queries.TaskList(ctx, s.pool, dbsqlc.TaskListParams{
+		UserID: userID, Completed: p.Completed, After: after, RowLimit: int32(p.Limit + 1),
+	})
 	if err != nil {
 		return Page{}, fmt.Errorf("list tasks: %w", err)
 	}
-	defer rows.Close()
-	page := Page{Tasks: make([]Task, 0, p.Limit)}
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return Page{}, fmt.Errorf("scan task: %w", err)
-		}
+	page := Page{Tasks: make([]Task, 0, p.Limit+1)}
+	for _, r := range rows {
+		t, _ := fromRow(r, nil)
 		page.Tasks = append(page.Tasks, t)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("list tasks: %w", err)
 	}
 	if len(page.Tasks) > p.Limit {
 		page.Tasks = page.Tasks[:p.Limit]

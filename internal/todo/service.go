@@ -9,29 +9,30 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/todoapp/resetmail/internal/apperr"
-	appsql "github.com/todoapp/resetmail/sql"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // Service reads and writes tasks, always on behalf of one user.
 type Service struct {
 	pool    *pgxpool.Pool
-	queries *appsql.Queries
+	queries *dbsqlc.Queries
 }
 
-// NewService returns a Service over pool using the named queries.
-func NewService(pool *pgxpool.Pool, queries *appsql.Queries) *Service {
-	return &Service{pool: pool, queries: queries}
+// NewService returns a Service over pool.
+func NewService(pool *pgxpool.Pool) *Service {
+	return &Service{pool: pool, queries: dbsqlc.New()}
 }
 
 // errNotFound is the answer for a task that does not exist and for one that
 // belongs to another user alike, so IDs cannot be probed.
 func errNotFound() *apperr.Error { return apperr.New(apperr.CodeNotFound, "No such task.") }
 
-// scanTask reads the columns every task query returns, in order.
-func scanTask(row pgx.Row) (Task, error) {
-	var t Task
-	err := row.Scan(&t.ID, &t.Title, &t.Description, &t.Completed, &t.CreatedAt, &t.UpdatedAt)
-	return t, err
+// fromRow converts the row every task query returns.
+func fromRow(r dbsqlc.Task, err error) (Task, error) {
+	return Task{
+		ID: r.ID, Title: r.Title, Description: r.Description, Completed: r.Completed,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}, err
 }
 
 // Create validates n and inserts it for userID.
@@ -47,7 +48,9 @@ func (s *Service) Create(ctx context.Context, userID int64, n NewTask) (Task, er
 	if len(fields) > 0 {
 		return Task{}, apperr.Validation(fields)
 	}
-	t, err := scanTask(s.pool.QueryRow(ctx, s.queries.Get("task_insert"), userID, title, n.Description, n.Completed))
+	t, err := fromRow(s.queries.TaskInsert(ctx, s.pool, dbsqlc.TaskInsertParams{
+		UserID: userID, Title: title, Description: n.Description, Completed: n.Completed,
+	}))
 	if err != nil {
 		return Task{}, fmt.Errorf("insert task: %w", err)
 	}
@@ -56,7 +59,7 @@ func (s *Service) Create(ctx context.Context, userID int64, n NewTask) (Task, er
 
 // Get returns userID's task id, or not_found.
 func (s *Service) Get(ctx context.Context, userID, id int64) (Task, error) {
-	t, err := scanTask(s.pool.QueryRow(ctx, s.queries.Get("task_get"), id, userID))
+	t, err := fromRow(s.queries.TaskGet(ctx, s.pool, dbsqlc.TaskGetParams{ID: id, UserID: userID}))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Task{}, errNotFound()
 	}
@@ -92,7 +95,9 @@ func (s *Service) Update(ctx context.Context, userID, id int64, p Patch) (Task, 
 	if len(fields) > 0 {
 		return Task{}, apperr.Validation(fields)
 	}
-	t, err := scanTask(s.pool.QueryRow(ctx, s.queries.Get("task_update"), id, userID, p.Title, p.Description, p.Completed))
+	t, err := fromRow(s.queries.TaskUpdate(ctx, s.pool, dbsqlc.TaskUpdateParams{
+		ID: id, UserID: userID, Title: p.Title, Description: p.Description, Completed: p.Completed,
+	}))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Task{}, errNotFound()
 	}
@@ -104,11 +109,11 @@ func (s *Service) Update(ctx context.Context, userID, id int64, p Patch) (Task, 
 
 // Delete removes userID's task id, or returns not_found.
 func (s *Service) Delete(ctx context.Context, userID, id int64) error {
-	tag, err := s.pool.Exec(ctx, s.queries.Get("task_delete"), id, userID)
+	n, err := s.queries.TaskDelete(ctx, s.pool, dbsqlc.TaskDeleteParams{ID: id, UserID: userID})
 	if err != nil {
 		return fmt.Errorf("delete task: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return errNotFound()
 	}
 	return nil

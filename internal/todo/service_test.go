@@ -12,6 +12,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/testdb"
+	"github.com/todoapp/resetmail/internal/testdb/testdbsqlc"
 )
 
 type testBundle struct {
@@ -23,10 +24,10 @@ type testBundle struct {
 func setup(t *testing.T) *testBundle {
 	t.Helper()
 	db := testdb.New(t)
-	b := &testBundle{svc: NewService(db.Pool, db.Queries)}
+	b := &testBundle{svc: NewService(db.Pool)}
 	for _, email := range []string{"ada@example.com", "bob@example.com"} {
-		var id int64
-		require.NoError(t, db.Pool.QueryRow(context.Background(), db.Queries.Get("test_insert_user"), email, "User", "not-a-real-hash").Scan(&id))
+		id, err := db.Fixtures.InsertUser(context.Background(), db.Pool, testdbsqlc.InsertUserParams{Email: email, Name: "User", PasswordHash: "not-a-real-hash"})
+		require.NoError(t, err)
 		b.users = append(b.users, id)
 	}
 	return b

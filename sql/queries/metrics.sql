@@ -1,8 +1,8 @@
 -- Statements behind metrics that are read at scrape time.
 
--- name: river_queue_depth
+-- name: RiverQueueDepth :many
 -- Jobs per queue and state, for the queue-depth gauge. River's indexes on
 -- (state, queue, …) keep this cheap at scrape intervals.
-SELECT queue, state::text, count(*)
+SELECT queue, state::text AS state, count(*) AS jobs
 FROM river_job
 GROUP BY queue, state;

@@ -1,18 +1,18 @@
 -- Password-reset requests. The API inserts; the worker resolves the user,
 -- records the token's hash and the outcome; reset-password consumes.
 
--- name: reset_delete_expired
--- Deletes requests that expired more than $1 seconds ago.
+-- name: ResetDeleteExpired :execrows
+-- Deletes requests that expired more than retention_secs seconds ago.
 DELETE FROM password_reset_requests
-WHERE expires_at < now() - make_interval(secs => $1);
+WHERE expires_at < now() - make_interval(secs => sqlc.arg(retention_secs)::float8);
 
--- name: reset_insert_request
+-- name: ResetInsertRequest :exec
 -- The API's half of forgot-password: record the request whatever the email,
--- so that known and unknown addresses cost the same. $3 is the TTL in seconds.
+-- so that known and unknown addresses cost the same.
 INSERT INTO password_reset_requests (id, email, expires_at)
-VALUES ($1, $2, now() + make_interval(secs => $3));
+VALUES (sqlc.arg(id), sqlc.arg(email), now() + make_interval(secs => sqlc.arg(ttl_secs)::float8));
 
--- name: reset_prepare
+-- name: ResetPrepare :one
 -- The worker's first statement per job. In one round trip it loads the
 -- request, resolves the account by case-insensitive email, says whether a
 -- password change since the request superseded it, records the user and
@@ -20,16 +20,16 @@ VALUES ($1, $2, now() + make_interval(secs => $3));
 -- never stored), and reserves the account's reset-mail slot.
 --
 -- The slot is the flood limit: at most one request per account may hold it
--- within the throttle interval ($3 seconds). INSERT … ON CONFLICT DO UPDATE
+-- within the throttle interval (throttle_secs seconds). INSERT … ON CONFLICT DO UPDATE
 -- … WHERE is atomic: concurrent jobs for one account queue on the slot's
 -- row, and each sees the winner's reservation once it commits, so exactly
 -- one sends. The request that holds the slot keeps it on its retries, so a
 -- transient failure loses no mail. throttled is true when no slot was won;
 -- the caller checks the other outcomes first.
 WITH req AS (
-    SELECT id, email, created_at, expires_at, outcome, sent_at
-    FROM password_reset_requests
-    WHERE id = $1
+    SELECT q.id, q.email, q.created_at, q.expires_at, q.outcome, q.sent_at
+    FROM password_reset_requests q
+    WHERE q.id = sqlc.arg(id)
 ), usr AS (
     SELECT u.id, u.email,
            coalesce(u.password_changed_at > req.created_at, false) AS superseded
@@ -44,41 +44,42 @@ WITH req AS (
     ON CONFLICT (user_id, kind) DO UPDATE
     SET holder = excluded.holder, reserved_at = excluded.reserved_at
     WHERE mail_slots.holder = excluded.holder
-       OR mail_slots.reserved_at <= now() - make_interval(secs => $3)
+       OR mail_slots.reserved_at <= now() - make_interval(secs => sqlc.arg(throttle_secs)::float8)
     RETURNING holder
 ), upd AS (
     UPDATE password_reset_requests r
-    SET user_id = usr.id, token_hash = $2
+    SET user_id = usr.id, token_hash = sqlc.arg(token_hash)
     FROM usr
-    WHERE r.id = $1 AND r.outcome = 'pending' AND NOT usr.superseded
+    WHERE r.id = sqlc.arg(id) AND r.outcome = 'pending' AND NOT usr.superseded
 )
 SELECT req.outcome, req.expires_at, req.sent_at,
-       usr.id, usr.email, coalesce(usr.superseded, false),
+       usr.id AS user_id, usr.email AS user_email,
+       coalesce(usr.superseded, false)::boolean AS superseded,
        NOT EXISTS (SELECT 1 FROM slot) AS throttled
 FROM req
 LEFT JOIN usr ON true;
 
--- name: reset_release_slot
+-- name: ResetReleaseSlot :exec
 -- Frees the slot a request reserved but will never use (it expired or
 -- failed for good), so that the next request may send at once.
 DELETE FROM mail_slots
-WHERE user_id = $1 AND kind = 'reset' AND holder = $2;
+WHERE user_id = sqlc.arg(user_id) AND kind = 'reset' AND holder = sqlc.arg(request_id);
 
--- name: reset_mark_outcome
+-- name: ResetMarkOutcome :exec
 -- Records why a request ended without a mail. Only a pending request
 -- changes, so a late retry never overwrites "sent".
 UPDATE password_reset_requests
 SET outcome = $2
 WHERE id = $1 AND outcome = 'pending';
 
--- name: reset_mark_sent
+-- name: ResetMarkSent :exec
 -- Recorded right after the server's 250, before the job completes, so that a
 -- rescued or retried job sees the mail went out and does not send again.
 UPDATE password_reset_requests
 SET outcome = 'sent', sent_at = now()
 WHERE id = $1;
 
--- name: reset_verify
+-- name: ResetVerify :one
 -- A token is usable when it is known, unused, not voided, not expired, and
 -- its request is not older than the account's last password change.
 SELECT r.expires_at
@@ -90,7 +91,7 @@ WHERE r.token_hash = $1
   AND r.expires_at > now()
   AND (u.password_changed_at IS NULL OR r.created_at >= u.password_changed_at);
 
--- name: reset_consume
+-- name: ResetConsume :one
 -- Marks the token used, atomically: of two concurrent resets with one token,
 -- exactly one gets a row back. A request made before the password last
 -- changed is superseded and never consumes, even if a worker gave it a
@@ -106,7 +107,7 @@ WHERE r.token_hash = $1
   AND (u.password_changed_at IS NULL OR r.created_at >= u.password_changed_at)
 RETURNING r.id, r.user_id;
 
--- name: reset_set_password
+-- name: ResetSetPassword :one
 -- Bumping token_version revokes every JWT issued before now.
 UPDATE users
 SET password_hash = $2,
@@ -116,16 +117,16 @@ SET password_hash = $2,
 WHERE id = $1
 RETURNING email;
 
--- name: reset_void_others
+-- name: ResetVoidOthers :exec
 -- Once one link has been used, every other open link of that user dies.
 UPDATE password_reset_requests
 SET voided_at = now()
-WHERE user_id = $1
-  AND id <> $2
+WHERE user_id = sqlc.arg(user_id)::bigint
+  AND id <> sqlc.arg(used_request_id)
   AND used_at IS NULL
   AND voided_at IS NULL;
 
--- name: reset_load_user_for_notice
+-- name: ResetLoadUserForNotice :one
 -- No name: security mail carries no user-chosen text.
 SELECT email, password_changed_at
 FROM users

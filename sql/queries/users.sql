@@ -2,27 +2,27 @@
 -- through lower(email) so that it uses the unique index users_email_lower_key
 -- and treats "Ada@Example.com" and "ada@example.com" as one account.
 
--- name: user_insert
+-- name: UserInsert :one
 -- A duplicate address fails on users_email_lower_key; the caller turns that
 -- into 409 conflict.
 INSERT INTO users (email, name, password_hash)
 VALUES ($1, $2, $3)
 RETURNING id, email, name, created_at, token_version;
 
--- name: user_credentials_by_email
+-- name: UserCredentialsByEmail :one
 -- Login reads the hash and the token version it embeds in the new JWT.
 SELECT id, password_hash, token_version
 FROM users
-WHERE lower(email) = lower($1);
+WHERE lower(email) = lower(sqlc.arg(email));
 
--- name: user_by_id
+-- name: UserByID :one
 -- Runs on every authenticated request: the primary key lookup returns the
 -- current token_version, which revokes JWTs issued before a password change.
 SELECT id, email, name, created_at, token_version
 FROM users
 WHERE id = $1;
 
--- name: user_bump_token_version
+-- name: UserBumpTokenVersion :exec
 -- Revokes every access token issued so far ("sign out everywhere").
 UPDATE users
 SET token_version = token_version + 1, updated_at = now()

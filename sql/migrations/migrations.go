@@ -1,15 +1,22 @@
-package sql
+// Package migrations holds the numbered schema changes, applied in order by
+// postgres.Migrator (`api migrate`). They are embedded so that the binaries
+// need nothing on disk at run time. The queries beside them, in sql/queries,
+// are compiled into typed Go by sqlc instead (internal/postgres/dbsqlc).
+package migrations
 
 import (
+	"embed"
 	"fmt"
 	"io/fs"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-// Migration is one numbered schema change from migrations/.
+//go:embed *.sql
+var files embed.FS
+
+// Migration is one numbered schema change.
 type Migration struct {
 	// Version is the number the file name starts with, e.g. 3 for
 	// "0003_password_reset_requests.sql".
@@ -20,11 +27,11 @@ type Migration struct {
 	SQL string
 }
 
-// Migrations returns every migration in ascending version order. It fails on
+// All returns every migration in ascending version order. It fails on
 // a file name without a numeric prefix or on two files with one version,
 // because either would make the applied schema depend on directory order.
-func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(files, "migrations")
+func All() ([]Migration, error) {
+	entries, err := fs.ReadDir(files, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
@@ -44,7 +51,7 @@ func Migrations() ([]Migration, error) {
 			return nil, fmt.Errorf("migrations %q and %q share version %d", other, e.Name(), version)
 		}
 		seen[version] = e.Name()
-		body, err := fs.ReadFile(files, path.Join("migrations", e.Name()))
+		body, err := fs.ReadFile(files, e.Name())
 		if err != nil {
 			return nil, fmt.Errorf("read migration %q: %w", e.Name(), err)
 		}

@@ -1,4 +1,4 @@
-package reset
+package postgres_test
 
 import (
 	"context"
@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/testdb"
 )
 
@@ -19,8 +19,8 @@ import (
 func TestCoalescerGivesEachCallItsOwnOutcome(t *testing.T) {
 	t.Parallel()
 	db := testdb.New(t)
-	c := newCoalescer(db.Pool, "SELECT 100 / $1::int")
-	c.maxInFlight = 1 // force queueing, so that batches form
+	c := postgres.NewCoalescer(db.Pool)
+	postgres.SetMaxInFlight(c, 1) // force queueing, so that batches form
 
 	const n = 200
 	var wg sync.WaitGroup
@@ -31,7 +31,7 @@ func TestCoalescerGivesEachCallItsOwnOutcome(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			divisor := i % 5 // every fifth call divides by zero
-			errs[i] = c.queryRow(context.Background(), func(row pgx.Row) error { return row.Scan(&got[i]) }, divisor)
+			errs[i] = c.QueryRow(context.Background(), "SELECT 100 / $1::int", divisor).Scan(&got[i])
 		}()
 	}
 	wg.Wait()
@@ -50,25 +50,24 @@ func TestCoalescerGivesEachCallItsOwnOutcome(t *testing.T) {
 func TestCoalescerWithdrawsCancelledWaiters(t *testing.T) {
 	t.Parallel()
 	db := testdb.New(t)
-	c := newCoalescer(db.Pool, "SELECT pg_sleep(0.2)")
-	c.maxInFlight = 1
+	c := postgres.NewCoalescer(db.Pool)
+	postgres.SetMaxInFlight(c, 1)
 
 	started := make(chan struct{})
 	go func() {
 		close(started)
-		_ = c.exec(context.Background())
+		_, _ = c.Exec(context.Background(), "SELECT pg_sleep(0.2)")
 	}()
 	<-started
 	// Let the first call take the only slot.
 	require.Eventually(t, func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.inFlight == 1
+		inFlight, _ := postgres.CoalescerState(c)
+		return inFlight == 1
 	}, 5*time.Second, time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	require.ErrorIs(t, c.exec(ctx), context.Canceled)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	require.Empty(t, c.pending)
+	_, err := c.Exec(ctx, "SELECT pg_sleep(0.2)")
+	require.ErrorIs(t, err, context.Canceled)
+	_, pending := postgres.CoalescerState(c)
+	require.Zero(t, pending)
 }

@@ -1,32 +1,9 @@
--- Statements only the benchmark harness (internal/bench, `make bench`) uses.
-
--- name: bench_insert_users
--- Creates $1 accounts named bench-1@$2 … bench-$1@$2 in one statement. The
--- password hash is a placeholder: benchmarks never log in.
-INSERT INTO users (email, name, password_hash)
-SELECT 'bench-' || g || '@' || $2::text, 'Bench User ' || g, 'bench-no-login'
-FROM generate_series(1, $1::int) AS g;
-
--- name: bench_job_states
--- How many jobs of kind $1 are in each state; the harness waits on it.
-SELECT state::text, count(*)
-FROM river_job
-WHERE kind = $1
-GROUP BY state;
-
--- name: bench_reset_outcomes
--- How many reset requests ended in each outcome.
-SELECT outcome, count(*)
-FROM password_reset_requests
-GROUP BY outcome;
-
--- name: bench_river_insert_job
 -- River's job insert, exactly as riverpgxv5 v0.51.2 sends it from InsertTx
 -- (its JobInsertFastMany with the schema template left empty), minus sqlc's
 -- leading "-- name: JobInsertFastMany :many" line. Nothing in the
 -- application runs this text: River does. It is here so that the pgbench
 -- script of the forgot-password transaction is generated from SQL kept in
--- sql/, and the harness checks on every run, by tracing the API's own
+-- the repository, and the harness checks on every run, by tracing the API's own
 -- reset.Service.RequestReset, that River still sends exactly this.
 WITH raw_job_data AS (
     SELECT

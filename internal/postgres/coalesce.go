@@ -1,7 +1,8 @@
-package reset
+package postgres
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -10,8 +11,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// coalescer runs one statement on behalf of many concurrent jobs as a
-// single pgx.Batch. A batch is one round trip and, because pgx ends it with
+// Coalescer runs the statements of many concurrent callers as a single
+// pgx.Batch. It implements the sqlc-generated DBTX for single-row reads and
+// for writes, so a typed query runs through it as through the pool:
+// queries.ResetMarkSent(ctx, coalescer, id). A batch is one round trip and, because pgx ends it with
 // a single Sync, one implicit transaction with one commit. With a hundred
 // jobs in flight, the per-statement cost of a round trip, two process
 // wake-ups and a WAL flush was most of the database's CPU per mail (see
@@ -27,9 +30,11 @@ import (
 // A batch is all or nothing, since its statements share one transaction: if
 // any statement fails, every call of the batch is retried alone, so that
 // one bad row never fails its neighbours.
-type coalescer struct {
+//
+// Each Coalescer has its own slots: give every hot statement its own, so
+// that one statement's queue never waits on another's.
+type Coalescer struct {
 	pool *pgxpool.Pool
-	sql  string
 	// maxBatch caps the statements in one batch.
 	maxBatch int
 	// maxInFlight caps the batches running at once, each on its own
@@ -46,10 +51,13 @@ type coalescer struct {
 
 // coalesced is one call's statement and, once done is closed, its outcome.
 type coalesced struct {
+	sql  string
 	args []any
 	// scan reads the single row the statement returns; nil means the
 	// statement returns none and is executed for its effect.
 	scan func(pgx.Row) error
+	// tag is an executed statement's command tag.
+	tag  pgconn.CommandTag
 	err  error
 	done chan struct{}
 	// lead is closed to make this call lead the next batch.
@@ -58,21 +66,46 @@ type coalesced struct {
 	queued bool
 }
 
-func newCoalescer(pool *pgxpool.Pool, sql string) *coalescer {
-	return &coalescer{pool: pool, sql: sql, maxBatch: 64, maxInFlight: 2, timeout: 30 * time.Second}
+// NewCoalescer returns a Coalescer over pool: at most 64 statements a batch,
+// two batches at once, each bounded by 30 seconds.
+func NewCoalescer(pool *pgxpool.Pool) *Coalescer {
+	return &Coalescer{pool: pool, maxBatch: 64, maxInFlight: 2, timeout: 30 * time.Second}
 }
 
-// exec runs the statement with args for its effect.
-func (c *coalescer) exec(ctx context.Context, args ...any) error {
-	return c.do(ctx, &coalesced{args: args})
+// Exec runs sql with args for its effect, in the next batch.
+func (c *Coalescer) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	call := &coalesced{sql: sql, args: args}
+	err := c.do(ctx, call)
+	return call.tag, err
 }
 
-// queryRow runs the statement with args and scans its one row.
-func (c *coalescer) queryRow(ctx context.Context, scan func(pgx.Row) error, args ...any) error {
-	return c.do(ctx, &coalesced{args: args, scan: scan})
+// QueryRow returns a row whose Scan runs sql with args in the next batch.
+func (c *Coalescer) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return &coalescedRow{c: c, ctx: ctx, sql: sql, args: args}
 }
 
-func (c *coalescer) do(ctx context.Context, call *coalesced) error {
+// errQueryInBatch is Query's answer: a batch reads one row per statement.
+var errQueryInBatch = errors.New("postgres: Coalescer runs single-row statements only")
+
+// Query is not supported: it exists so that Coalescer satisfies the
+// generated DBTX interface, and it always fails.
+func (c *Coalescer) Query(context.Context, string, ...any) (pgx.Rows, error) {
+	return nil, errQueryInBatch
+}
+
+// coalescedRow defers the statement until the caller scans.
+type coalescedRow struct {
+	c    *Coalescer
+	ctx  context.Context
+	sql  string
+	args []any
+}
+
+func (r *coalescedRow) Scan(dest ...any) error {
+	return r.c.do(r.ctx, &coalesced{sql: r.sql, args: r.args, scan: func(row pgx.Row) error { return row.Scan(dest...) }})
+}
+
+func (c *Coalescer) do(ctx context.Context, call *coalesced) error {
 	call.done = make(chan struct{})
 	call.lead = make(chan struct{})
 	c.mu.Lock()
@@ -113,7 +146,7 @@ func (c *coalescer) do(ctx context.Context, call *coalesced) error {
 }
 
 // withdraw removes call from pending; c.mu is held.
-func (c *coalescer) withdraw(call *coalesced) {
+func (c *Coalescer) withdraw(call *coalesced) {
 	for i, p := range c.pending {
 		if p == call {
 			c.pending = append(c.pending[:i], c.pending[i+1:]...)
@@ -125,7 +158,7 @@ func (c *coalescer) withdraw(call *coalesced) {
 
 // leadBatch runs self's statement in a batch with the oldest queued calls,
 // then hands its slot to the next queued call or frees it.
-func (c *coalescer) leadBatch(ctx context.Context, self *coalesced) {
+func (c *Coalescer) leadBatch(ctx context.Context, self *coalesced) {
 	c.mu.Lock()
 	n := min(len(c.pending), c.maxBatch-1)
 	batch := make([]*coalesced, 0, n+1)
@@ -157,7 +190,7 @@ func (c *coalescer) leadBatch(ctx context.Context, self *coalesced) {
 
 // run executes batch, falling back to one statement at a time when the
 // batch as a whole fails.
-func (c *coalescer) run(ctx context.Context, batch []*coalesced) {
+func (c *Coalescer) run(ctx context.Context, batch []*coalesced) {
 	defer func() {
 		for _, call := range batch {
 			close(call.done)
@@ -169,7 +202,7 @@ func (c *coalescer) run(ctx context.Context, batch []*coalesced) {
 	}
 	b := &pgx.Batch{}
 	for _, call := range batch {
-		q := b.Queue(c.sql, call.args...)
+		q := b.Queue(call.sql, call.args...)
 		if call.scan != nil {
 			q.QueryRow(func(row pgx.Row) error {
 				// A scan error (no row, say) is this call's alone and
@@ -179,7 +212,10 @@ func (c *coalescer) run(ctx context.Context, batch []*coalesced) {
 				return nil
 			})
 		} else {
-			q.Exec(func(pgconn.CommandTag) error { return nil })
+			q.Exec(func(tag pgconn.CommandTag) error {
+				call.tag = tag
+				return nil
+			})
 		}
 	}
 	if err := c.pool.SendBatch(ctx, b).Close(); err != nil {
@@ -192,10 +228,11 @@ func (c *coalescer) run(ctx context.Context, batch []*coalesced) {
 	}
 }
 
-func (c *coalescer) runOne(ctx context.Context, call *coalesced) error {
+func (c *Coalescer) runOne(ctx context.Context, call *coalesced) error {
 	if call.scan != nil {
-		return call.scan(c.pool.QueryRow(ctx, c.sql, call.args...))
+		return call.scan(c.pool.QueryRow(ctx, call.sql, call.args...))
 	}
-	_, err := c.pool.Exec(ctx, c.sql, call.args...)
+	var err error
+	call.tag, err = c.pool.Exec(ctx, call.sql, call.args...)
 	return err
 }

@@ -1,0 +1,16 @@
+package testdb
+
+// The statements that give each test its own database. They live here, not
+// in sql/, because only tests run them: no binary may carry a DROP DATABASE.
+// %s marks an identifier quoted with pgx.Identifier before formatting.
+const (
+	// lockTemplate serialises test binaries building the template.
+	lockTemplate   = "SELECT pg_advisory_lock(7259406531024810002)"
+	unlockTemplate = "SELECT pg_advisory_unlock(7259406531024810002)"
+
+	databaseExists     = "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)"
+	createDatabase     = "CREATE DATABASE %s"
+	createFromTemplate = "CREATE DATABASE %s TEMPLATE %s"
+	renameDatabase     = "ALTER DATABASE %s RENAME TO %s"
+	dropDatabase       = "DROP DATABASE IF EXISTS %s WITH (FORCE)"
+)

@@ -34,7 +34,7 @@ func setupTimed(t *testing.T, fault smtptest.FaultFunc) *testBundle {
 	obs := &recordingObserver{}
 	client := startWorkerWith(t, db, mail.NewSMTPProvider(sender), key, obs, 0, productionTimings)
 	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Queries: db.Queries, Jobs: client,
+		Pool: db.Pool, Jobs: client,
 		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
 		TokenTTL:     time.Hour,
 	})

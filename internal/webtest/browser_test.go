@@ -75,7 +75,7 @@ func newBrowser(t *testing.T, s *site) *browser {
 	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancelTab)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 6*time.Minute)
 	t.Cleanup(cancelTimeout)
 
 	b := &browser{ctx: ctx, site: s, axe: axeSource(t), shots: os.Getenv("WEB_SCREENSHOTS_DIR")}

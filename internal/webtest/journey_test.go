@@ -131,6 +131,18 @@ func TestJourney(t *testing.T) {
 	b.checkPage(t, "reset-password")
 
 	t.Log("4. set a new password; the old session ends")
+	// Two different entries are caught in the page; a password the API
+	// refuses comes back as a field error, and the link still works after.
+	b.typeInto(t, "#new_password", "short")
+	b.typeInto(t, "#confirm_password", "shorter"+kb.Enter)
+	b.waitFor(t, "the mismatch error", `document.querySelector("#confirm_password-error").innerText.includes("not the same")`)
+	b.do(t, clearField("#confirm_password"))
+	b.typeInto(t, "#confirm_password", "short"+kb.Enter)
+	b.waitFor(t, "the API's field error", `document.querySelector("#new_password-error").innerText.includes("at least 8 characters")`)
+	require.Equal(t, "true", eval[string](t, b, `document.querySelector("#new_password").getAttribute("aria-invalid")`))
+	require.Equal(t, "new_password", eval[string](t, b, `document.activeElement.id`))
+	b.axeCheck(t, "reset-password with field errors")
+	b.do(t, clearField("#new_password"), clearField("#confirm_password"))
 	b.typeInto(t, "#new_password", newPassword)
 	b.typeInto(t, "#confirm_password", newPassword+kb.Enter)
 	b.waitFor(t, "back on sign-in with a notice", `location.pathname === "/sign-in" && document.querySelector("#status").innerText.includes("changed")`)

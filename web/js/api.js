@@ -40,13 +40,11 @@ export async function api(method, path, { body, token } = {}) {
   }
   if (!res.ok) {
     const e = (data && data.error) || {};
-    throw new ApiError(
-      res.status,
-      e.code || "http_" + res.status,
-      e.message || "Something went wrong (HTTP " + res.status + "). Try again.",
-      e.details,
-      res.headers.get("Retry-After"),
-    );
+    let message = e.message || "Something went wrong (HTTP " + res.status + "). Try again.";
+    // On-call finds a failed request by its ID (docs/runbook.md).
+    const requestID = res.headers.get("X-Request-ID");
+    if (res.status >= 500 && requestID) message += " (Request ID: " + requestID + ")";
+    throw new ApiError(res.status, e.code || "http_" + res.status, message, e.details, res.headers.get("Retry-After"));
   }
   return { status: res.status, data };
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -260,4 +261,20 @@ func metricsAddr(t *testing.T, logs string) string {
 	m := regexp.MustCompile(`"msg":"metrics listening","addr":"([^"]+)"`).FindStringSubmatch(logs)
 	require.NotNil(t, m, "no metrics listening line:\n%s", logs)
 	return m[1]
+}
+
+// TestOnlyTheWorkerBinaryDerivesResetTokens: the API neither reads
+// RESET_TOKEN_KEY (TestRunNeitherNeedsNorReadsResetTokenKey) nor carries the
+// code that derives a token from it; the linker drops what nothing calls.
+func TestOnlyTheWorkerBinaryDerivesResetTokens(t *testing.T) {
+	t.Parallel()
+	b := built(t)
+	symbols := func(binary string) string {
+		out, err := exec.Command("go", "tool", "nm", binary).CombinedOutput()
+		require.NoError(t, err, string(out))
+		return string(out)
+	}
+	const derive = "internal/reset.DeriveToken"
+	require.Contains(t, symbols(b.Worker), derive, "the probe must find the symbol where it is")
+	require.NotContains(t, symbols(b.API), derive)
 }

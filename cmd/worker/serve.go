@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -20,7 +19,6 @@ import (
 	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/health"
-	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/reset"
 )
@@ -53,9 +51,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	defer closeMail()
-	client, err := newRiverClient(workerDeps{
-		cfg: cfg, pool: pool, mailer: gateway, renderer: renderer,
-		observer: metrics.NewWorker(metrics.WithProvider(outcomes, gateway.Provider())), logger: logger,
+	client, err := newRiverClient(cfg, reset.WorkerDeps{
+		Pool: pool, Mailer: gateway, Renderer: renderer,
+		Observer: metrics.NewWorker(metrics.WithProvider(outcomes, gateway.Provider())), Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -123,67 +121,14 @@ func shutdown(cfg *config.Worker, logger *slog.Logger, client *river.Client[pgx.
 	return nil
 }
 
-// workerDeps are what the job workers share.
-type workerDeps struct {
-	cfg      *config.Worker
-	pool     *pgxpool.Pool
-	mailer   reset.Mailer
-	renderer *mail.Renderer
-	observer reset.Observer
-	logger   *slog.Logger
-}
-
-func newRiverClient(d workerDeps) (*river.Client[pgx.Tx], error) {
-	cfg := d.cfg
-	delivery := reset.DeliveryConfig{
-		Pool: d.pool, Mailer: d.mailer, Renderer: d.renderer,
-		From: cfg.MailFrom, AppName: cfg.AppName, Observer: d.observer, Logger: d.logger,
-	}
-	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
-		DeliveryConfig:   delivery,
-		Key:              []byte(cfg.ResetTokenKey),
-		FrontendURL:      cfg.FrontendURL,
-		ThrottleInterval: cfg.ResetEmailInterval,
-	})
+// newRiverClient builds the worker's River client from the one assembly
+// in internal/reset, which the tests and drills run too.
+func newRiverClient(cfg *config.Worker, d reset.WorkerDeps) (*river.Client[pgx.Tx], error) {
+	rc, err := reset.RiverConfig(cfg, d)
 	if err != nil {
 		return nil, err
 	}
-	changed, err := reset.NewPasswordChangedWorker(delivery)
-	if err != nil {
-		return nil, err
-	}
-	workers := river.NewWorkers()
-	for _, add := range []func() error{
-		func() error { return river.AddWorkerSafely(workers, sendReset) },
-		func() error { return river.AddWorkerSafely(workers, changed) },
-		func() error {
-			return river.AddWorkerSafely(workers, reset.NewCleanupWorker(d.pool, cfg.ResetRetention, d.logger))
-		},
-	} {
-		if err := add(); err != nil {
-			return nil, err
-		}
-	}
-	client, err := river.NewClient(riverpgxv5.New(d.pool), &river.Config{
-		Queues: map[string]river.QueueConfig{
-			reset.QueueEmail:       {MaxWorkers: cfg.WorkerConcurrency},
-			reset.QueueMaintenance: {MaxWorkers: 1},
-		},
-		Workers: workers,
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-				func() (river.JobArgs, *river.InsertOpts) { return reset.CleanupArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-		},
-		MaxAttempts:          cfg.EmailMaxAttempts,
-		RetryPolicy:          reset.RetryPolicy{Base: cfg.EmailRetryBase, Max: cfg.EmailRetryMax},
-		JobTimeout:           cfg.JobTimeout,
-		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
-		FetchCooldown:        cfg.WorkerFetchCooldown,
-		FetchPollInterval:    cfg.WorkerFetchPollInterval,
-		PollOnly:             cfg.PollOnly(),
-		Logger:               d.logger,
-	})
+	client, err := river.NewClient(riverpgxv5.New(d.Pool), rc)
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
@@ -98,28 +99,30 @@ func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, o
 	renderer, err := mail.NewRenderer(mail.RendererConfig{})
 	require.NoError(t, err)
 
-	delivery := reset.DeliveryConfig{
-		Pool: db.Pool, Mailer: gateway, Renderer: renderer,
-		From: "Todo <no-reply@example.com>", Observer: obs,
+	// The worker's own settings and assembly, with timings shortened so
+	// that tests do not wait on backoff or polling.
+	env := map[string]string{
+		"DATABASE_URL":               db.URL,
+		"RESET_TOKEN_KEY":            string(key),
+		"FRONTEND_URL":               frontendURL,
+		"SMTP_HOST":                  "127.0.0.1",
+		"MAIL_FROM":                  "Todo <no-reply@example.com>",
+		"RESET_EMAIL_INTERVAL":       throttle.String(),
+		"WORKER_CONCURRENCY":         "20",
+		"WORKER_FETCH_POLL_INTERVAL": "50ms",
+		"SMTP_DIAL_TIMEOUT":          "2s",
+		"SMTP_COMMAND_TIMEOUT":       "5s",
+		"JOB_TIMEOUT":                "10s",
 	}
-	sendReset, err := reset.NewSendResetWorker(reset.SendResetConfig{
-		DeliveryConfig: delivery, Key: key, FrontendURL: frontendURL, ThrottleInterval: throttle,
-	})
+	if o.retry.Base > 0 {
+		env["EMAIL_RETRY_BASE"] = o.retry.Base.String()
+		env["EMAIL_RETRY_MAX"] = o.retry.Max.String()
+	}
+	cfg, err := config.LoadWorker(env)
 	require.NoError(t, err)
-	changed, err := reset.NewPasswordChangedWorker(delivery)
+	rc, err := reset.RiverConfig(cfg, reset.WorkerDeps{Pool: db.Pool, Mailer: gateway, Renderer: renderer, Observer: obs})
 	require.NoError(t, err)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, sendReset)
-	river.AddWorker(workers, changed)
-
-	client, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{reset.QueueEmail: {MaxWorkers: 20}},
-		Workers:           workers,
-		RetryPolicy:       o.retry,
-		FetchCooldown:     5 * time.Millisecond,
-		FetchPollInterval: 50 * time.Millisecond,
-		JobTimeout:        10 * time.Second,
-	})
+	client, err := river.NewClient(riverpgxv5.New(db.Pool), rc)
 	require.NoError(t, err)
 	require.NoError(t, client.Start(context.Background()))
 	t.Cleanup(func() {

@@ -1,0 +1,96 @@
+package reset
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/mail"
+)
+
+// WorkerDeps are what a worker process's jobs share besides its settings.
+type WorkerDeps struct {
+	// Pool is the database. Required.
+	Pool *pgxpool.Pool
+	// Mailer sends rendered mail; *mail.Gateway in production. Required.
+	Mailer Mailer
+	// Renderer renders the templates, checked at start. Required.
+	Renderer *mail.Renderer
+	// Observer hears outcomes. Defaults to NopObserver.
+	Observer Observer
+	// Logger receives River's lines and one line per outcome. Defaults to
+	// discarding.
+	Logger *slog.Logger
+}
+
+// cleanupEvery is how often the periodic cleanup job runs.
+const cleanupEvery = time.Hour
+
+// RiverConfig returns the River configuration of one worker process, all
+// of it decided here from cfg: the email and maintenance queues, the three
+// job workers, the hourly cleanup, the retry policy, MaxAttempts, the job
+// timeout and the rescue and fetch intervals. cmd/worker runs it, and so
+// does every test and drill that runs a worker, so that what they exercise
+// is what ships.
+func RiverConfig(cfg *config.Worker, d WorkerDeps) (*river.Config, error) {
+	if cfg == nil || d.Pool == nil || d.Mailer == nil || d.Renderer == nil {
+		return nil, errors.New("reset: the worker's config, Pool, Mailer and Renderer are required")
+	}
+	logger := d.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	delivery := DeliveryConfig{
+		Pool: d.Pool, Mailer: d.Mailer, Renderer: d.Renderer,
+		From: cfg.MailFrom, AppName: cfg.AppName, Observer: d.Observer, Logger: logger,
+	}
+	sendReset, err := NewSendResetWorker(SendResetConfig{
+		DeliveryConfig:   delivery,
+		Key:              []byte(cfg.ResetTokenKey),
+		FrontendURL:      cfg.FrontendURL,
+		ThrottleInterval: cfg.ResetEmailInterval,
+	})
+	if err != nil {
+		return nil, err
+	}
+	changed, err := NewPasswordChangedWorker(delivery)
+	if err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	for _, add := range []func() error{
+		func() error { return river.AddWorkerSafely(workers, sendReset) },
+		func() error { return river.AddWorkerSafely(workers, changed) },
+		func() error {
+			return river.AddWorkerSafely(workers, NewCleanupWorker(d.Pool, cfg.ResetRetention, logger))
+		},
+	} {
+		if err := add(); err != nil {
+			return nil, err
+		}
+	}
+	return &river.Config{
+		Queues: map[string]river.QueueConfig{
+			QueueEmail:       {MaxWorkers: cfg.WorkerConcurrency},
+			QueueMaintenance: {MaxWorkers: 1},
+		},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cleanupEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		},
+		MaxAttempts:          cfg.EmailMaxAttempts,
+		RetryPolicy:          RetryPolicy{Base: cfg.EmailRetryBase, Max: cfg.EmailRetryMax},
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		FetchCooldown:        cfg.WorkerFetchCooldown,
+		FetchPollInterval:    cfg.WorkerFetchPollInterval,
+		PollOnly:             cfg.PollOnly(),
+		Logger:               logger,
+	}, nil
+}

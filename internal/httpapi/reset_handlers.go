@@ -5,9 +5,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/todoapp/resetmail/internal/apperr"
-	"github.com/todoapp/resetmail/internal/auth"
 )
 
 // forgotPasswordAccepted is the one answer to every well-formed
@@ -31,12 +28,7 @@ func (s *Server) handleForgotPassword(c *gin.Context) {
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	email, err := auth.NormalizeEmail(req.Email)
-	if err != nil {
-		s.writeError(c, apperr.Validation(map[string]string{"email": err.Error()}))
-		return
-	}
-	if _, err := s.resets.RequestReset(c.Request.Context(), email); err != nil {
+	if _, err := s.resets.RequestReset(c.Request.Context(), req.Email); err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -56,14 +48,6 @@ type resetPasswordRequest struct {
 func (s *Server) handleResetPassword(c *gin.Context) {
 	var req resetPasswordRequest
 	if !s.decodeJSON(c, &req) {
-		return
-	}
-	if req.Token == "" {
-		s.writeError(c, apperr.Validation(map[string]string{"token": "is required"}))
-		return
-	}
-	if msg := auth.ValidatePassword(req.NewPassword); msg != "" {
-		s.writeError(c, apperr.Validation(map[string]string{"new_password": msg}))
 		return
 	}
 	if err := s.resets.Reset(c.Request.Context(), req.Token, req.NewPassword); err != nil {

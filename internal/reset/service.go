@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/auth"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 )
@@ -59,11 +60,16 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	return &Service{cfg: cfg, queries: dbsqlc.New()}, nil
 }
 
-// RequestReset records a forgot-password request for a normalized email and
-// enqueues its mail in the same transaction. It does the same work whether
+// RequestReset records a forgot-password request and enqueues its mail in
+// the same transaction. An address that auth.NormalizeEmail refuses is a
+// validation_failed error; any other is normalized first. It does the same work whether
 // or not an account exists and never says which: the worker looks the
 // account up later, off the request's path.
 func (s *Service) RequestReset(ctx context.Context, email string) (uuid.UUID, error) {
+	email, err := auth.NormalizeEmail(email)
+	if err != nil {
+		return uuid.Nil, apperr.Validation(map[string]string{"email": err.Error()})
+	}
 	id, err := uuid.NewRandom()
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("new request id: %w", err)
@@ -109,12 +115,19 @@ func (s *Service) Verify(ctx context.Context, token string) (time.Time, error) {
 	return expiresAt, nil
 }
 
-// Reset sets a new password with a token. In one transaction it consumes
-// the token, voids the user's other open tokens, bumps the token version so
-// that every earlier JWT stops working, and enqueues a "password changed"
-// notice. The caller has validated newPassword against the registration
-// rules. It does not log the user in: OWASP advises against it.
+// Reset sets a new password with a token. A missing token, or a password
+// that breaks the registration rules, is a validation_failed error. In one
+// transaction it consumes the token, sets the password through auth (which
+// revokes every earlier JWT), voids the user's other open tokens, and
+// enqueues a "password changed" notice. It does not log the user in: OWASP
+// advises against it.
 func (s *Service) Reset(ctx context.Context, token, newPassword string) error {
+	if token == "" {
+		return apperr.Validation(map[string]string{"token": "is required"})
+	}
+	if msg := auth.ValidatePassword(newPassword); msg != "" {
+		return apperr.Validation(map[string]string{"new_password": msg})
+	}
 	// Check first, so that a bad token does not cost a password hash.
 	if _, err := s.Verify(ctx, token); err != nil {
 		return err
@@ -134,9 +147,9 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string) error {
 		}
 		// The query only consumes requests with a user.
 		userID := *consumed.UserID
-		email, err := s.queries.ResetSetPassword(ctx, tx, dbsqlc.ResetSetPasswordParams{ID: userID, PasswordHash: hash})
+		email, err := auth.SetPassword(ctx, tx, userID, hash)
 		if err != nil {
-			return fmt.Errorf("set password: %w", err)
+			return err
 		}
 		err = s.queries.ResetVoidOthers(ctx, tx, dbsqlc.ResetVoidOthersParams{UserID: userID, UsedRequestID: consumed.ID})
 		if err != nil {

@@ -107,16 +107,6 @@ WHERE r.token_hash = $1
   AND (u.password_changed_at IS NULL OR r.created_at >= u.password_changed_at)
 RETURNING r.id, r.user_id;
 
--- name: ResetSetPassword :one
--- Bumping token_version revokes every JWT issued before now.
-UPDATE users
-SET password_hash = $2,
-    token_version = token_version + 1,
-    password_changed_at = now(),
-    updated_at = now()
-WHERE id = $1
-RETURNING email;
-
 -- name: ResetVoidOthers :exec
 -- Once one link has been used, every other open link of that user dies.
 UPDATE password_reset_requests

@@ -27,3 +27,14 @@ WHERE id = $1;
 UPDATE users
 SET token_version = token_version + 1, updated_at = now()
 WHERE id = $1;
+
+-- name: UserSetPassword :one
+-- A new password revokes every access token issued before it: bumping
+-- token_version is auth's revocation rule, kept here with the others.
+UPDATE users
+SET password_hash = sqlc.arg(password_hash),
+    token_version = token_version + 1,
+    password_changed_at = now(),
+    updated_at = now()
+WHERE id = sqlc.arg(id)
+RETURNING email;

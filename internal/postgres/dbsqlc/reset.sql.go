@@ -222,29 +222,6 @@ func (q *Queries) ResetReleaseSlot(ctx context.Context, db DBTX, arg ResetReleas
 	return err
 }
 
-const resetSetPassword = `-- name: ResetSetPassword :one
-UPDATE users
-SET password_hash = $2,
-    token_version = token_version + 1,
-    password_changed_at = now(),
-    updated_at = now()
-WHERE id = $1
-RETURNING email
-`
-
-type ResetSetPasswordParams struct {
-	ID           int64
-	PasswordHash string
-}
-
-// Bumping token_version revokes every JWT issued before now.
-func (q *Queries) ResetSetPassword(ctx context.Context, db DBTX, arg ResetSetPasswordParams) (string, error) {
-	row := db.QueryRow(ctx, resetSetPassword, arg.ID, arg.PasswordHash)
-	var email string
-	err := row.Scan(&email)
-	return email, err
-}
-
 const resetVerify = `-- name: ResetVerify :one
 SELECT r.expires_at
 FROM password_reset_requests r

@@ -109,3 +109,27 @@ func (q *Queries) UserInsert(ctx context.Context, db DBTX, arg UserInsertParams)
 	)
 	return i, err
 }
+
+const userSetPassword = `-- name: UserSetPassword :one
+UPDATE users
+SET password_hash = $1,
+    token_version = token_version + 1,
+    password_changed_at = now(),
+    updated_at = now()
+WHERE id = $2
+RETURNING email
+`
+
+type UserSetPasswordParams struct {
+	PasswordHash string
+	ID           int64
+}
+
+// A new password revokes every access token issued before it: bumping
+// token_version is auth's revocation rule, kept here with the others.
+func (q *Queries) UserSetPassword(ctx context.Context, db DBTX, arg UserSetPasswordParams) (string, error) {
+	row := db.QueryRow(ctx, userSetPassword, arg.PasswordHash, arg.ID)
+	var email string
+	err := row.Scan(&email)
+	return email, err
+}

@@ -151,6 +151,10 @@ func (b *browser) click(t *testing.T, sel string) {
 // holds the node IDs of the page before a script-driven navigation.
 func (b *browser) onNode(t *testing.T, a chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	// The page's modules run before readyState is "complete"; what they
+	// show at start (a notice above the form) must not move the target
+	// between finding it and clicking it.
+	b.waitFor(t, "the page's scripts to have run", `document.readyState === "complete"`)
 	var err error
 	for range 50 {
 		if err = chromedp.Do(b.ctx, a); err == nil || !strings.Contains(err.Error(), "Could not find node") {

@@ -95,7 +95,7 @@ func TestJourney(t *testing.T) {
 	require.Equal(t, "task-", eval[string](t, b, `document.activeElement.id.slice(0, 5)`), "focus stays in the list after a delete")
 	b.checkPage(t, "tasks")
 	b.click(t, "#sign-out")
-	b.waitFor(t, "the sign-in page", `location.pathname === "/sign-in"`)
+	b.waitFor(t, "the sign-in page", `location.pathname === "/sign-in" && document.querySelector("#status").innerText.includes("signed out")`)
 	require.Nil(t, eval[any](t, b, `sessionStorage.getItem("todo.access_token")`))
 
 	t.Log("3. forgot password; a scanner fetches the link first")

@@ -21,13 +21,13 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 	cfgErr := boot.AsConfigError(err)
 	if cfgErr != nil {
 		// `api migrate` runs fine without JWT_SECRET and friends.
-		if dbErr := cfgErr.Only("DATABASE_", "APP_ENV", "LOG_"); dbErr != nil {
+		if dbErr := cfgErr.About(config.Names(&config.Common{}, "DATABASE_", "APP_ENV", "LOG_")...); dbErr != nil {
 			return dbErr
 		}
 	}
 	if problem := cfg.MigrateProblem(); problem != "" {
 		// Stop before connecting: nothing is half-applied.
-		return &config.Error{Problems: []string{problem}}
+		return &config.Error{Problems: []config.Problem{{Var: "DATABASE_URL", Problem: problem}}}
 	}
 	logger := boot.Logger(stdout, &cfg.Common)
 	pool, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.PoolConfig{MaxConns: 4, ConnectTimeout: cfg.DatabaseConnectTimeout})

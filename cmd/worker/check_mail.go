@@ -36,11 +36,11 @@ func checkMail(ctx context.Context, name string, args []string, getenv func(stri
 	}
 	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
 	if cfgErr := boot.AsConfigError(err); cfgErr != nil {
-		prefixes := []string{"MAIL_", "POSTMARK_", "AWS_", "SES_"}
+		names := config.Names(&config.Mail{}, "")
 		if cfg.MailProvider == config.MailProviderSMTP {
-			prefixes = append(prefixes, "SMTP_")
+			names = append(names, config.Names(&config.Worker{}, "SMTP_")...)
 		}
-		if mailErr := cfgErr.Only(prefixes...); mailErr != nil {
+		if mailErr := cfgErr.About(names...); mailErr != nil {
 			return mailErr
 		}
 	}

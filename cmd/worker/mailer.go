@@ -52,7 +52,9 @@ func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (
 	}
 	sender, err := mail.NewSender(senderConfig(cfg, logger))
 	if err != nil {
-		return nil, nil, fmt.Errorf("smtp settings: %w", err)
+		// config.LoadWorker applies mail's rules already; whatever the
+		// transport still refuses is a configuration problem too (exit 2).
+		return nil, nil, &config.Error{Problems: []config.Problem{{Var: "SMTP_HOST", Problem: "SMTP settings: " + err.Error()}}}
 	}
 	return mail.NewSMTPProvider(sender), func() { _ = sender.Close() }, nil
 }

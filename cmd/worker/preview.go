@@ -37,10 +37,10 @@ func newRenderer(cfg *config.Worker, loadErr error) (*mail.Renderer, error) {
 	var terr *mail.TemplateError
 	if errors.As(err, &terr) {
 		for _, p := range terr.Problems {
-			cfgErr.Add("email template " + p)
+			cfgErr.Add("TEMPLATE_DIR", "email template "+p)
 		}
 	} else {
-		cfgErr.Add(err.Error())
+		cfgErr.Add("TEMPLATE_DIR", err.Error())
 	}
 	return nil, cfgErr
 }
@@ -111,7 +111,7 @@ func preview(args []string, getenv func(string) string, stdout, stderr io.Writer
 		// A preview needs no database and no SMTP server, only what shapes
 		// the mail.
 		err = nil
-		if only := cfgErr.Only("TEMPLATE_DIR", "DEFAULT_LOCALE", "APP_NAME", "FRONTEND_URL"); only != nil {
+		if only := cfgErr.About("TEMPLATE_DIR", "DEFAULT_LOCALE", "APP_NAME", "FRONTEND_URL"); only != nil {
 			err = only
 		}
 	}

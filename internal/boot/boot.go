@@ -50,11 +50,11 @@ func Logger(w io.Writer, c *config.Common) *slog.Logger {
 // found. When the configuration is already invalid it tries only once, so
 // that the operator hears about every mistake without waiting.
 func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgxpool.Pool, *config.Error) {
-	add := func(problem string) {
+	add := func(v, problem string) {
 		if cfgErr == nil {
 			cfgErr = &config.Error{}
 		}
-		cfgErr.Add(problem)
+		cfgErr.Add(v, problem)
 	}
 	pool, err := postgres.Open(ctx, c.DatabaseURL, postgres.PoolConfig{
 		MaxConns: c.DatabaseMaxConns, ConnectTimeout: c.DatabaseConnectTimeout, TransactionPooler: c.TransactionPooler(),
@@ -76,15 +76,15 @@ func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgx
 	}
 	if err != nil {
 		pool.Close()
-		add(fmt.Sprintf("DATABASE_URL: cannot reach the database (%v)", err))
+		add("DATABASE_URL", fmt.Sprintf("DATABASE_URL: cannot reach the database (%v)", err))
 		return nil, cfgErr
 	}
 	pending, err := postgres.NewMigrator(pool, nil).Pending(ctx)
 	switch {
 	case err != nil:
-		add(fmt.Sprintf("cannot read the schema version: %v", err))
+		add("", fmt.Sprintf("cannot read the schema version: %v", err))
 	case len(pending) > 0:
-		add(fmt.Sprintf("the database schema is out of date (%d pending: %v); run `api migrate` first", len(pending), pending))
+		add("", fmt.Sprintf("the database schema is out of date (%d pending: %v); run `api migrate` first", len(pending), pending))
 	}
 	if cfgErr != nil {
 		pool.Close()

@@ -82,59 +82,59 @@ func (c *API) validate(p *problems) {
 	c.Common.validate(p)
 	// Port 0 picks a free port; tests use it.
 	if c.Port < 0 || c.Port > 65535 {
-		p.addf("PORT must be between 1 and 65535, not %d", c.Port)
+		p.addf("PORT", "PORT must be between 1 and 65535, not %d", c.Port)
 	}
 	p.secret("JWT_SECRET", c.JWTSecret)
 	if c.JWTTTL < time.Minute || c.JWTTTL > 7*24*time.Hour {
-		p.addf("JWT_TTL must be between 1m and 168h, not %s", c.JWTTTL)
+		p.addf("JWT_TTL", "JWT_TTL must be between 1m and 168h, not %s", c.JWTTTL)
 	}
 	for _, o := range c.CORSAllowedOrigins {
 		u, err := url.Parse(o)
 		if o == "*" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
-			p.addf("CORS_ALLOWED_ORIGINS entry %q must be an origin such as https://app.example.com (no path, no wildcard)", o)
+			p.addf("CORS_ALLOWED_ORIGINS", "CORS_ALLOWED_ORIGINS entry %q must be an origin such as https://app.example.com (no path, no wildcard)", o)
 		}
 	}
 	for _, tp := range c.TrustedProxies {
 		if net.ParseIP(tp) == nil {
 			if _, _, err := net.ParseCIDR(tp); err != nil {
-				p.addf("TRUSTED_PROXIES entry %q must be an IP address or a CIDR such as 10.0.0.0/8", tp)
+				p.addf("TRUSTED_PROXIES", "TRUSTED_PROXIES entry %q must be an IP address or a CIDR such as 10.0.0.0/8", tp)
 			}
 		}
 	}
 	if c.RateLimitAuthPerMinute < 1 {
-		p.add("RATE_LIMIT_AUTH_PER_MINUTE must be at least 1 (set RATE_LIMIT_ENABLED=false to turn limits off)")
+		p.add("RATE_LIMIT_AUTH_PER_MINUTE", "RATE_LIMIT_AUTH_PER_MINUTE must be at least 1 (set RATE_LIMIT_ENABLED=false to turn limits off)")
 	}
 	if c.RateLimitAuthBurst < 1 {
-		p.add("RATE_LIMIT_AUTH_BURST must be at least 1")
+		p.add("RATE_LIMIT_AUTH_BURST", "RATE_LIMIT_AUTH_BURST must be at least 1")
 	}
 	if c.RateLimitLoginFailures < 1 {
-		p.add("RATE_LIMIT_LOGIN_FAILURES must be at least 1 (set RATE_LIMIT_ENABLED=false to turn limits off)")
+		p.add("RATE_LIMIT_LOGIN_FAILURES", "RATE_LIMIT_LOGIN_FAILURES must be at least 1 (set RATE_LIMIT_ENABLED=false to turn limits off)")
 	}
 	if c.RateLimitLoginWindow < time.Second {
-		p.add("RATE_LIMIT_LOGIN_WINDOW must be at least 1s")
+		p.add("RATE_LIMIT_LOGIN_WINDOW", "RATE_LIMIT_LOGIN_WINDOW must be at least 1s")
 	}
 	if c.MaxBodyBytes < 1024 {
-		p.add("MAX_BODY_BYTES must be at least 1024")
+		p.add("MAX_BODY_BYTES", "MAX_BODY_BYTES must be at least 1024")
 	}
 	for name, d := range map[string]time.Duration{"HTTP_READ_TIMEOUT": c.HTTPReadTimeout, "HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout, "HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout} {
 		if d <= 0 {
-			p.addf("%s must be positive", name)
+			p.addf(name, "%s must be positive", name)
 		}
 	}
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-			p.addf("METRICS_ADDR must look like :9091 or 127.0.0.1:9091, not %q", c.MetricsAddr)
+			p.addf("METRICS_ADDR", "METRICS_ADDR must look like :9091 or 127.0.0.1:9091, not %q", c.MetricsAddr)
 		} else if port != "0" && port == portString(c.Port) {
-			p.add("METRICS_ADDR must not use the public PORT")
+			p.add("METRICS_ADDR", "METRICS_ADDR must not use the public PORT")
 		}
 	}
 	if (c.DashboardUsername == "") != (c.DashboardPassword == "") {
-		p.add("DASHBOARD_USERNAME and DASHBOARD_PASSWORD must be set together (or both left empty to turn the dashboard off)")
+		p.add("DASHBOARD_USERNAME", "DASHBOARD_USERNAME and DASHBOARD_PASSWORD must be set together (or both left empty to turn the dashboard off)")
 	} else if c.DashboardPassword != "" && len(c.DashboardPassword) < 12 {
-		p.add("DASHBOARD_PASSWORD must be at least 12 bytes")
+		p.add("DASHBOARD_PASSWORD", "DASHBOARD_PASSWORD must be at least 12 bytes")
 	}
 	if strings.ContainsRune(c.DashboardUsername, ':') {
-		p.add("DASHBOARD_USERNAME must not contain ':'")
+		p.add("DASHBOARD_USERNAME", "DASHBOARD_USERNAME must not contain ':'")
 	}
 }
 

@@ -96,64 +96,64 @@ func (c *Common) validate(p *problems) {
 	switch c.AppEnv {
 	case EnvDevelopment, EnvProduction:
 	default:
-		p.addf("APP_ENV must be development or production, not %q", c.AppEnv)
+		p.addf("APP_ENV", "APP_ENV must be development or production, not %q", c.AppEnv)
 	}
 	if c.DatabaseURL == "" {
-		p.add("DATABASE_URL is required")
+		p.add("DATABASE_URL", "DATABASE_URL is required")
 	} else if _, err := pgxpool.ParseConfig(c.DatabaseURL); err != nil {
-		p.add("DATABASE_URL is not a valid Postgres connection string (expected postgres://user:password@host:5432/dbname)")
+		p.add("DATABASE_URL", "DATABASE_URL is not a valid Postgres connection string (expected postgres://user:password@host:5432/dbname)")
 	}
 	switch c.DatabasePooler {
 	case "", PoolerNone, PoolerTransaction:
 	default:
-		p.addf("DATABASE_POOLER must be none or transaction, not %q", c.DatabasePooler)
+		p.addf("DATABASE_POOLER", "DATABASE_POOLER must be none or transaction, not %q", c.DatabasePooler)
 	}
 	if c.DatabaseMaxConns < 2 {
-		p.addf("DATABASE_MAX_CONNS must be at least 2, not %d", c.DatabaseMaxConns)
+		p.addf("DATABASE_MAX_CONNS", "DATABASE_MAX_CONNS must be at least 2, not %d", c.DatabaseMaxConns)
 	}
 	if c.DatabaseConnectTimeout <= 0 {
-		p.add("DATABASE_CONNECT_TIMEOUT must be positive")
+		p.add("DATABASE_CONNECT_TIMEOUT", "DATABASE_CONNECT_TIMEOUT must be positive")
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":
 	default:
-		p.addf("LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel)
+		p.addf("LOG_LEVEL", "LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel)
 	}
 	switch c.LogFormat {
 	case "json", "text":
 	default:
-		p.addf("LOG_FORMAT must be json or text, not %q", c.LogFormat)
+		p.addf("LOG_FORMAT", "LOG_FORMAT must be json or text, not %q", c.LogFormat)
 	}
 	c.validateFrontendURL(p)
 	if c.ResetTokenTTL < time.Minute || c.ResetTokenTTL > 24*time.Hour {
-		p.addf("RESET_TOKEN_TTL must be between 1m and 24h, not %s", c.ResetTokenTTL)
+		p.addf("RESET_TOKEN_TTL", "RESET_TOKEN_TTL must be between 1m and 24h, not %s", c.ResetTokenTTL)
 	}
 	if c.EmailMaxAttempts < 1 || c.EmailMaxAttempts > 100 {
-		p.addf("EMAIL_MAX_ATTEMPTS must be between 1 and 100, not %d", c.EmailMaxAttempts)
+		p.addf("EMAIL_MAX_ATTEMPTS", "EMAIL_MAX_ATTEMPTS must be between 1 and 100, not %d", c.EmailMaxAttempts)
 	}
 	if c.MetricsToken != "" {
 		p.secret("METRICS_TOKEN", c.MetricsToken)
 	}
 	if c.ShutdownTimeout <= 0 {
-		p.add("SHUTDOWN_TIMEOUT must be positive")
+		p.add("SHUTDOWN_TIMEOUT", "SHUTDOWN_TIMEOUT must be positive")
 	}
 }
 
 func (c *Common) validateFrontendURL(p *problems) {
 	if c.FrontendURL == "" {
-		p.add("FRONTEND_URL is required in production")
+		p.add("FRONTEND_URL", "FRONTEND_URL is required in production")
 		return
 	}
 	u, err := url.Parse(c.FrontendURL)
 	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		p.addf("FRONTEND_URL must be an absolute http(s) URL such as https://app.example.com, not %q", c.FrontendURL)
+		p.addf("FRONTEND_URL", "FRONTEND_URL must be an absolute http(s) URL such as https://app.example.com, not %q", c.FrontendURL)
 		return
 	}
 	if c.Production() && u.Scheme != "https" {
-		p.add("FRONTEND_URL must use https in production")
+		p.add("FRONTEND_URL", "FRONTEND_URL must use https in production")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		p.add("FRONTEND_URL must not carry a query or fragment; reset links append /reset-password?token=…")
+		p.add("FRONTEND_URL", "FRONTEND_URL must not carry a query or fragment; reset links append /reset-password?token=…")
 	}
 }
 
@@ -169,17 +169,19 @@ func (c *Common) FrontendOrigin() string {
 
 // problems collects every validation failure so that they are all reported
 // in one message.
-type problems struct{ list []string }
+type problems struct{ list []Problem }
 
-func (p *problems) add(s string)                    { p.list = append(p.list, s) }
-func (p *problems) addf(format string, args ...any) { p.add(fmt.Sprintf(format, args...)) }
+// add records a problem about variable v; the sentence names v itself.
+func (p *problems) add(v, s string) { p.list = append(p.list, Problem{Var: v, Problem: s}) }
+
+func (p *problems) addf(v, format string, args ...any) { p.add(v, fmt.Sprintf(format, args...)) }
 
 // secret checks a key's length without ever echoing its value.
 func (p *problems) secret(name, value string) {
 	switch {
 	case value == "":
-		p.addf("%s is required (at least 32 bytes; generate one with: openssl rand -base64 48)", name)
+		p.addf(name, "%s is required (at least 32 bytes; generate one with: openssl rand -base64 48)", name)
 	case len(value) < 32:
-		p.addf("%s must be at least 32 bytes; it has %d (generate one with: openssl rand -base64 48)", name, len(value))
+		p.addf(name, "%s must be at least 32 bytes; it has %d (generate one with: openssl rand -base64 48)", name, len(value))
 	}
 }

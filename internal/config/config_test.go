@@ -176,13 +176,22 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-func TestErrorOnlyKeepsMatchingProblems(t *testing.T) {
+func TestErrorAboutKeepsTheProblemsOfTheVariablesNamed(t *testing.T) {
 	t.Parallel()
 
-	e := &Error{Problems: []string{"SMTP_HOST is required", "JWT_SECRET is required", "DATABASE_URL is required"}}
-	require.Equal(t, []string{"SMTP_HOST is required"}, e.Only("SMTP_").Problems)
-	require.Equal(t, []string{"JWT_SECRET is required", "DATABASE_URL is required"}, e.Only("DATABASE_", "JWT_").Problems)
-	require.Nil(t, e.Only("LOG_"))
+	host := Problem{Var: "SMTP_HOST", Problem: "SMTP_HOST is required"}
+	jwt := Problem{Var: "JWT_SECRET", Problem: "JWT_SECRET is required"}
+	db := Problem{Var: "DATABASE_URL", Problem: "DATABASE_URL is required"}
+	e := &Error{Problems: []Problem{host, jwt, db}}
+	require.Equal(t, []Problem{host}, e.About(Names(&Worker{}, "SMTP_")...).Problems)
+	require.Equal(t, []Problem{jwt, db}, e.About("DATABASE_URL", "JWT_SECRET").Problems)
+	require.Nil(t, e.About("LOG_LEVEL"))
+
+	// A problem is found by its variable, whatever its sentence says.
+	_, err := LoadWorker(with(validWorkerEnv(), "SMTP_PORT", "70000"))
+	var cerr *Error
+	require.ErrorAs(t, err, &cerr)
+	require.Equal(t, "SMTP_PORT", cerr.About("SMTP_PORT").Problems[0].Var)
 }
 
 func TestMetricsTokenIsOptionalButLongWhenSet(t *testing.T) {

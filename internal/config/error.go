@@ -8,11 +8,22 @@ import (
 	"github.com/caarlos0/env/v11"
 )
 
-// Error lists every configuration problem found at start-up.
+// Problem is one configuration problem, as data: which variable it is
+// about and what is wrong, so that a subcommand can keep the problems of the
+// variables it reads without parsing sentences.
+type Problem struct {
+	// Var is the variable at fault, e.g. "SMTP_HOST"; empty when no single
+	// variable is (a broken template, an unreadable schema version).
+	Var string
+	// Problem is one sentence for the operator. It names the variable and
+	// never the value of a secret.
+	Problem string
+}
+
+// Error lists every configuration problem found at start-up. It exits with
+// the configuration status, 2 (boot.ExitCode).
 type Error struct {
-	// Problems are one sentence each, naming the variable and never its
-	// value when the variable is a secret.
-	Problems []string
+	Problems []Problem
 }
 
 func (e *Error) Error() string {
@@ -25,24 +36,26 @@ func (e *Error) Error() string {
 	}
 	for _, p := range e.Problems {
 		b.WriteString("\n  - ")
-		b.WriteString(p)
+		b.WriteString(p.Problem)
 	}
 	return b.String()
 }
 
-// Add appends problems found outside this package, such as an unreachable
-// database, so that start-up still reports everything in one message.
-func (e *Error) Add(problem string) { e.Problems = append(e.Problems, problem) }
+// Add appends a problem about variable v found outside this package, such
+// as an unreachable database, so that start-up still reports everything in
+// one message. v is empty when no single variable is at fault.
+func (e *Error) Add(v, problem string) {
+	e.Problems = append(e.Problems, Problem{Var: v, Problem: problem})
+}
 
-// Only keeps the problems about variables whose names start with one of
-// prefixes, for subcommands that need only part of the configuration
-// (`api migrate` needs the database, `worker check-smtp` the SMTP server).
-// It returns nil when none is left.
-func (e *Error) Only(prefixes ...string) *Error {
-	var keep []string
+// About keeps the problems about the variables named, for subcommands that
+// need only part of the configuration (`api migrate` needs the database,
+// `worker check-mail` the mail provider). It returns nil when none is left.
+func (e *Error) About(names ...string) *Error {
+	var keep []Problem
 	for _, p := range e.Problems {
-		for _, prefix := range prefixes {
-			if strings.HasPrefix(p, prefix) {
+		for _, n := range names {
+			if p.Var == n {
 				keep = append(keep, p)
 				break
 			}
@@ -52,6 +65,22 @@ func (e *Error) Only(prefixes ...string) *Error {
 		return nil
 	}
 	return &Error{Problems: keep}
+}
+
+// Names lists the variables cfg declares whose names start with one of
+// prefixes, for About: Names(&Worker{}, "SMTP_") is every SMTP setting,
+// including any added later.
+func Names(cfg any, prefixes ...string) []string {
+	var out []string
+	for _, v := range Vars(cfg) {
+		for _, prefix := range prefixes {
+			if strings.HasPrefix(v.Name, prefix) {
+				out = append(out, v.Name)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // parse fills cfg from environ and returns the problems it met, translated
@@ -65,7 +94,7 @@ func parse(cfg any, environ map[string]string) *problems {
 	names := fieldToVar(cfg)
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
-		p.add(err.Error())
+		p.add("", err.Error())
 		return p
 	}
 	for _, e := range agg.Errors {
@@ -75,10 +104,10 @@ func parse(cfg any, environ map[string]string) *problems {
 			if name == "" {
 				name = pe.Name
 			}
-			p.addf("%s must be %s", name, describeType(pe.Type.String()))
+			p.addf(name, "%s must be %s", name, describeType(pe.Type.String()))
 			continue
 		}
-		p.add(e.Error())
+		p.add("", e.Error())
 	}
 	return p
 }

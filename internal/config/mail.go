@@ -64,40 +64,40 @@ func (c *Mail) validate(p *problems, smtpFrom string) {
 	case c.MailFrom == "" && smtpFrom != "":
 		c.MailFrom, fromVar = smtpFrom, "SMTP_FROM"
 	case c.MailFrom != "" && smtpFrom != "" && c.MailFrom != smtpFrom:
-		p.add("MAIL_FROM and SMTP_FROM (its old name) are both set and differ; keep MAIL_FROM only")
+		p.add("MAIL_FROM", "MAIL_FROM and SMTP_FROM (its old name) are both set and differ; keep MAIL_FROM only")
 	}
 	if c.MailFrom == "" {
-		p.add(`MAIL_FROM is required (SMTP_FROM is accepted as its old name), e.g. "Todo <no-reply@example.com>"`)
+		p.add("MAIL_FROM", `MAIL_FROM is required (SMTP_FROM is accepted as its old name), e.g. "Todo <no-reply@example.com>"`)
 	} else if _, err := mail.ParseAddress(c.MailFrom); err != nil {
-		p.addf(`%s must be an address such as no-reply@example.com or "Todo <no-reply@example.com>", not %q`, fromVar, c.MailFrom)
+		p.addf(fromVar, `%s must be an address such as no-reply@example.com or "Todo <no-reply@example.com>", not %q`, fromVar, c.MailFrom)
 	}
 
 	switch c.MailProvider {
 	case MailProviderSMTP, MailProviderSES:
 	case MailProviderResend, MailProviderPostmark:
 		if c.MailAPIKey == "" {
-			p.addf("MAIL_API_KEY is required with MAIL_PROVIDER=%s", c.MailProvider)
+			p.addf("MAIL_API_KEY", "MAIL_API_KEY is required with MAIL_PROVIDER=%s", c.MailProvider)
 		}
 	default:
-		p.addf("MAIL_PROVIDER must be smtp, resend, postmark or ses, not %q", c.MailProvider)
+		p.addf("MAIL_PROVIDER", "MAIL_PROVIDER must be smtp, resend, postmark or ses, not %q", c.MailProvider)
 	}
 	if c.MailAPIURL != "" {
 		if err := mailer.CheckAPIURL(c.MailAPIURL); err != nil {
-			p.addf("MAIL_API_URL %v, not %q", err, c.MailAPIURL)
+			p.addf("MAIL_API_URL", "MAIL_API_URL %v, not %q", err, c.MailAPIURL)
 		}
 	}
 	if c.AWSEndpointURLSESV2 != "" {
 		if err := mailer.CheckAPIURL(c.AWSEndpointURLSESV2); err != nil {
-			p.addf("AWS_ENDPOINT_URL_SESV2 %v, not %q", err, c.AWSEndpointURLSESV2)
+			p.addf("AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_SESV2 %v, not %q", err, c.AWSEndpointURLSESV2)
 		}
 	}
 	if c.PostmarkMessageStream == "" {
-		p.add("POSTMARK_MESSAGE_STREAM must not be empty (the default is outbound)")
+		p.add("POSTMARK_MESSAGE_STREAM", "POSTMARK_MESSAGE_STREAM must not be empty (the default is outbound)")
 	}
 	if c.MailRateLimit < 0 || math.IsNaN(c.MailRateLimit) || math.IsInf(c.MailRateLimit, 0) {
-		p.add("MAIL_RATE_LIMIT must be 0 (off) or a positive number of messages per second")
+		p.add("MAIL_RATE_LIMIT", "MAIL_RATE_LIMIT must be 0 (off) or a positive number of messages per second")
 	}
 	if c.MailRateBurst < 0 {
-		p.add("MAIL_RATE_BURST must be 0 (one second's worth) or positive")
+		p.add("MAIL_RATE_BURST", "MAIL_RATE_BURST must be 0 (one second's worth) or positive")
 	}
 }

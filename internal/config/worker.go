@@ -6,13 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/text/language"
-)
 
-// SMTP TLS modes accepted by SMTP_TLS.
-const (
-	SMTPTLSNone     = "none"
-	SMTPTLSStartTLS = "starttls"
-	SMTPTLSImplicit = "tls"
+	mailer "github.com/todoapp/resetmail/internal/mail"
 )
 
 // Worker is the configuration of cmd/worker.
@@ -28,9 +23,10 @@ type Worker struct {
 	ResetTokenKey string `env:"RESET_TOKEN_KEY"`
 	// SMTPHost is the mail server's host name. Required.
 	SMTPHost string `env:"SMTP_HOST"`
-	// SMTPPort is the mail server's port: 587 for starttls, 465 for tls,
-	// 1025 for a local Mailpit. Defaults to 587.
-	SMTPPort int `env:"SMTP_PORT" envDefault:"587"`
+	// SMTPPort is the mail server's port, e.g. 1025 for a local Mailpit.
+	// Defaults by SMTP_TLS (mail.DefaultPort): 587 for starttls, 465 for
+	// tls, 25 for none.
+	SMTPPort int `env:"SMTP_PORT"`
 	// SMTPUsername turns on AUTH when set. Defaults to empty.
 	SMTPUsername string `env:"SMTP_USERNAME"`
 	// SMTPPassword is the AUTH password. Defaults to empty.
@@ -108,6 +104,10 @@ func LoadWorker(environ map[string]string) (*Worker, error) {
 	cfg := &Worker{}
 	p := parse(cfg, environ)
 	cfg.fillDefaults(10)
+	if cfg.SMTPPort == 0 {
+		// mail owns the port each TLS mode defaults to.
+		cfg.SMTPPort = mailer.DefaultPort(mailer.TLSMode(cfg.SMTPTLS))
+	}
 	cfg.validate(p)
 	return cfg, finish(p)
 }
@@ -131,68 +131,67 @@ func (c *Worker) validate(p *problems) {
 // uses: an HTTPS provider needs none of them.
 func (c *Worker) validateSMTP(p *problems) {
 	if c.SMTPHost == "" {
-		p.add("SMTP_HOST is required")
+		p.add("SMTP_HOST", "SMTP_HOST is required")
 	}
 	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
-		p.addf("SMTP_PORT must be between 1 and 65535, not %d", c.SMTPPort)
+		p.addf("SMTP_PORT", "SMTP_PORT must be between 1 and 65535, not %d", c.SMTPPort)
 	}
-	switch c.SMTPTLS {
-	case SMTPTLSNone, SMTPTLSStartTLS, SMTPTLSImplicit:
-	default:
-		p.addf("SMTP_TLS must be none, starttls or tls, not %q", c.SMTPTLS)
+	mode, err := mailer.ParseTLSMode(c.SMTPTLS)
+	if err != nil {
+		p.addf("SMTP_TLS", "SMTP_TLS %v", err)
 	}
 	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
-		p.add("SMTP_USERNAME and SMTP_PASSWORD must be set together")
+		p.add("SMTP_USERNAME", "SMTP_USERNAME and SMTP_PASSWORD must be set together")
 	}
-	if c.Production() && c.SMTPTLS == SMTPTLSNone && c.SMTPUsername != "" {
-		p.add("SMTP_TLS=none would send SMTP_PASSWORD in clear text; use starttls or tls in production")
+	if mailer.CleartextCredentials(c.SMTPHost, mode, c.SMTPUsername) {
+		p.add("SMTP_TLS", "SMTP_TLS=none would send SMTP_PASSWORD in clear text to a host that is not loopback; use starttls or tls")
 	}
 	if c.SMTPMaxConnections < 1 || c.SMTPMaxConnections > 1000 {
-		p.addf("SMTP_MAX_CONNECTIONS must be between 1 and 1000, not %d", c.SMTPMaxConnections)
+		p.addf("SMTP_MAX_CONNECTIONS", "SMTP_MAX_CONNECTIONS must be between 1 and 1000, not %d", c.SMTPMaxConnections)
 	}
 	if c.SMTPRateLimit < 0 {
-		p.add("SMTP_RATE_LIMIT must be 0 (off) or positive")
+		p.add("SMTP_RATE_LIMIT", "SMTP_RATE_LIMIT must be 0 (off) or positive")
 	}
 	positive(p, "SMTP_DIAL_TIMEOUT", c.SMTPDialTimeout)
 	positive(p, "SMTP_COMMAND_TIMEOUT", c.SMTPCommandTimeout)
 	if c.JobTimeout > 0 && c.JobTimeout <= c.SMTPDialTimeout+c.SMTPCommandTimeout {
-		p.add("JOB_TIMEOUT must exceed SMTP_DIAL_TIMEOUT + SMTP_COMMAND_TIMEOUT, or sends are cut off mid-conversation")
+		p.add("JOB_TIMEOUT", "JOB_TIMEOUT must exceed SMTP_DIAL_TIMEOUT + SMTP_COMMAND_TIMEOUT, or sends are cut off mid-conversation")
 	}
 }
 
 func (c *Worker) validateQueue(p *problems) {
 	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 10000 {
-		p.addf("WORKER_CONCURRENCY must be between 1 and 10000, not %d", c.WorkerConcurrency)
+		p.addf("WORKER_CONCURRENCY", "WORKER_CONCURRENCY must be between 1 and 10000, not %d", c.WorkerConcurrency)
 	}
 	if _, _, err := net.SplitHostPort(c.WorkerHTTPAddr); err != nil {
-		p.addf("WORKER_HTTP_ADDR must look like :9090 or 127.0.0.1:9090, not %q", c.WorkerHTTPAddr)
+		p.addf("WORKER_HTTP_ADDR", "WORKER_HTTP_ADDR must look like :9090 or 127.0.0.1:9090, not %q", c.WorkerHTTPAddr)
 	}
 	if c.WorkerFetchCooldown < time.Millisecond {
-		p.add("WORKER_FETCH_COOLDOWN must be at least 1ms")
+		p.add("WORKER_FETCH_COOLDOWN", "WORKER_FETCH_COOLDOWN must be at least 1ms")
 	}
 	if c.WorkerFetchPollInterval < c.WorkerFetchCooldown {
-		p.add("WORKER_FETCH_POLL_INTERVAL must be at least WORKER_FETCH_COOLDOWN")
+		p.add("WORKER_FETCH_POLL_INTERVAL", "WORKER_FETCH_POLL_INTERVAL must be at least WORKER_FETCH_COOLDOWN")
 	}
 	if c.ResetEmailInterval < 0 {
-		p.add("RESET_EMAIL_INTERVAL must be 0 (off) or positive")
+		p.add("RESET_EMAIL_INTERVAL", "RESET_EMAIL_INTERVAL must be 0 (off) or positive")
 	}
 	positive(p, "EMAIL_RETRY_BASE", c.EmailRetryBase)
 	if c.EmailRetryMax < c.EmailRetryBase {
-		p.add("EMAIL_RETRY_MAX must be at least EMAIL_RETRY_BASE")
+		p.add("EMAIL_RETRY_MAX", "EMAIL_RETRY_MAX must be at least EMAIL_RETRY_BASE")
 	}
 	positive(p, "JOB_TIMEOUT", c.JobTimeout)
 	if c.RescueStuckJobsAfter < c.JobTimeout {
-		p.add("RESCUE_STUCK_JOBS_AFTER must be at least JOB_TIMEOUT, or River rescues jobs that are still running")
+		p.add("RESCUE_STUCK_JOBS_AFTER", "RESCUE_STUCK_JOBS_AFTER must be at least JOB_TIMEOUT, or River rescues jobs that are still running")
 	}
 	positive(p, "RESET_RETENTION", c.ResetRetention)
 	if _, err := language.Parse(c.DefaultLocale); err != nil {
-		p.addf("DEFAULT_LOCALE must be a BCP 47 language tag such as en or pt-BR, not %q", c.DefaultLocale)
+		p.addf("DEFAULT_LOCALE", "DEFAULT_LOCALE must be a BCP 47 language tag such as en or pt-BR, not %q", c.DefaultLocale)
 	}
 }
 
 func positive(p *problems, name string, d time.Duration) {
 	if d <= 0 {
-		p.addf("%s must be positive", name)
+		p.addf(name, "%s must be positive", name)
 	}
 }
 

@@ -107,14 +107,7 @@ func (c SenderConfig) withDefaults() SenderConfig {
 		c.TLS = TLSStartTLS
 	}
 	if c.Port == 0 {
-		switch c.TLS {
-		case TLSImplicit:
-			c.Port = 465
-		case TLSNone:
-			c.Port = 25
-		default:
-			c.Port = 587
-		}
+		c.Port = DefaultPort(c.TLS)
 	}
 	if c.HelloName == "" {
 		c.HelloName = DefaultHelloName
@@ -172,7 +165,7 @@ func (c SenderConfig) validate() error {
 	if strings.ContainsRune(c.Username, 0) || strings.ContainsRune(c.Password, 0) {
 		add("username and password may not contain NUL")
 	}
-	if c.Username != "" && c.TLS == TLSNone && !isLoopback(c.Host) {
+	if CleartextCredentials(c.Host, c.TLS, c.Username) {
 		add("credentials over tls=none are only allowed to a loopback host; use starttls or tls")
 	}
 	for _, d := range []struct {
@@ -202,6 +195,38 @@ func (c SenderConfig) validate() error {
 		return errors.New("mail: invalid sender config: " + strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// DefaultPort is the SMTP port of a TLS mode, used when SMTP_PORT is
+// unset: 465 for tls, 25 for none, 587 for starttls (and anything else).
+func DefaultPort(m TLSMode) int {
+	switch m {
+	case TLSImplicit:
+		return 465
+	case TLSNone:
+		return 25
+	default:
+		return 587
+	}
+}
+
+// ParseTLSMode returns the mode SMTP_TLS names, or an error listing the
+// modes; "" is TLSStartTLS.
+func ParseTLSMode(s string) (TLSMode, error) {
+	switch m := TLSMode(s); m {
+	case "":
+		return TLSStartTLS, nil
+	case TLSNone, TLSStartTLS, TLSImplicit:
+		return m, nil
+	}
+	return "", fmt.Errorf("must be none, starttls or tls, not %q", s)
+}
+
+// CleartextCredentials reports whether AUTH with username would cross the
+// network unencrypted: credentials over TLSNone to anything but a loopback
+// host. The one rule for SMTP_TLS=none, at start-up and in NewSender.
+func CleartextCredentials(host string, m TLSMode, username string) bool {
+	return username != "" && m == TLSNone && !isLoopback(host)
 }
 
 // isLoopback mirrors net/smtp's rule for plain-text AUTH: only "localhost"

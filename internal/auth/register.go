@@ -10,6 +10,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
+	"github.com/todoapp/resetmail/internal/locale"
 )
 
 // Registration is what a new user submits.
@@ -20,6 +21,13 @@ type Registration struct {
 	Password string
 	// Name is the display name, 1 to 100 characters. Required.
 	Name string
+	// Locale is the language the user chose for mail (BCP 47), from the
+	// request body. Default "" uses AcceptLanguage.
+	Locale string
+	// AcceptLanguage is the request's Accept-Language header. Default ""
+	// leaves the account without a stored locale: its mail then follows
+	// each request, or DEFAULT_LOCALE.
+	AcceptLanguage string
 }
 
 // emailIndex is the unique index that makes addresses case-insensitively
@@ -42,6 +50,10 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 	if msg != "" {
 		fields["name"] = msg
 	}
+	tag, err := locale.Explicit(r.Locale)
+	if err != nil {
+		fields["locale"] = err.Error()
+	}
 	if len(fields) > 0 {
 		return User{}, apperr.Validation(fields)
 	}
@@ -50,7 +62,8 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	row, err := s.queries.UserInsert(ctx, s.pool, dbsqlc.UserInsertParams{Email: email, Name: name, PasswordHash: hash})
+	pref := locale.FromRequest(tag, r.AcceptLanguage)
+	row, err := s.queries.UserInsert(ctx, s.pool, dbsqlc.UserInsertParams{Email: email, Name: name, PasswordHash: hash, Locale: pref})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation && pgErr.ConstraintName == emailIndex {
 		return User{}, &apperr.Error{

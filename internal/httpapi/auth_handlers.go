@@ -30,6 +30,9 @@ type registerRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	Name     string `json:"name"`
+	// Locale is the language of the account's mail (BCP 47); it beats
+	// Accept-Language.
+	Locale string `json:"locale"`
 }
 
 // handleRegister creates an account: 201 with the user, 400 with field
@@ -39,7 +42,10 @@ func (s *Server) handleRegister(c *gin.Context) {
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	u, err := s.auth.Register(c.Request.Context(), auth.Registration{Email: req.Email, Password: req.Password, Name: req.Name})
+	u, err := s.auth.Register(c.Request.Context(), auth.Registration{
+		Email: req.Email, Password: req.Password, Name: req.Name,
+		Locale: req.Locale, AcceptLanguage: c.GetHeader("Accept-Language"),
+	})
 	if err != nil {
 		s.writeError(c, err)
 		return

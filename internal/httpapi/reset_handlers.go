@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/todoapp/resetmail/internal/locale"
 )
 
 // forgotPasswordAccepted is the one answer to every well-formed
@@ -13,6 +15,8 @@ const forgotPasswordAccepted = "If an account exists for that address, a reset l
 
 type forgotPasswordRequest struct {
 	Email string `json:"email"`
+	// Locale is the language of the mail (BCP 47); it beats Accept-Language.
+	Locale string `json:"locale"`
 }
 
 type messageResponse struct {
@@ -28,7 +32,8 @@ func (s *Server) handleForgotPassword(c *gin.Context) {
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	if _, err := s.resets.RequestReset(c.Request.Context(), req.Email); err != nil {
+	lang := locale.Request{Explicit: req.Locale, AcceptLanguage: c.GetHeader("Accept-Language")}
+	if _, err := s.resets.RequestReset(c.Request.Context(), req.Email, lang); err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -50,7 +55,9 @@ func (s *Server) handleResetPassword(c *gin.Context) {
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	if err := s.resets.Reset(c.Request.Context(), req.Token, req.NewPassword); err != nil {
+	// The notice goes out in the language of the page the user is on.
+	lang := locale.Request{AcceptLanguage: c.GetHeader("Accept-Language")}
+	if err := s.resets.Reset(c.Request.Context(), req.Token, req.NewPassword, lang); err != nil {
 		s.writeError(c, err)
 		return
 	}

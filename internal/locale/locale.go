@@ -73,6 +73,26 @@ func FromRequest(explicit, acceptLanguage string) string {
 	return join(tags)
 }
 
+// Request is where one request says which language its mail should be in.
+type Request struct {
+	// Explicit is the body's locale field (BCP 47). Default "" leaves the
+	// choice to AcceptLanguage.
+	Explicit string
+	// AcceptLanguage is the request's Accept-Language header. Default ""
+	// says nothing.
+	AcceptLanguage string
+}
+
+// Preference checks Explicit (see Explicit for what is an error) and
+// returns the request's preference, as FromRequest.
+func (r Request) Preference() (string, error) {
+	tag, err := Explicit(r.Explicit)
+	if err != nil {
+		return "", err
+	}
+	return FromRequest(tag, r.AcceptLanguage), nil
+}
+
 // acceptLanguageTags reads the header entry by entry, so that one unknown
 // entry such as "xx" does not discard the rest, and orders the tags by
 // quality, keeping the header's order among equals.

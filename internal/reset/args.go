@@ -16,6 +16,12 @@ type SendResetArgs struct {
 	RequestID uuid.UUID `json:"request_id"`
 	// EmailMasked is the address as on-call may see it: j***@example.com.
 	EmailMasked string `json:"email_masked"`
+	// Locale is the request's language preference (see package locale):
+	// the body's locale field, then its Accept-Language, as BCP 47 tags
+	// such as "de-DE,de". A language is not secret, and on-call sees here
+	// which one the user asked for. Empty falls back to the account's stored
+	// locale, then DEFAULT_LOCALE.
+	Locale string `json:"locale,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -33,6 +39,9 @@ type PasswordChangedArgs struct {
 	UserID int64 `json:"user_id"`
 	// EmailMasked is the address as on-call may see it.
 	EmailMasked string `json:"email_masked"`
+	// Locale is the language preference of the reset-password request
+	// (its Accept-Language), as in SendResetArgs.
+	Locale string `json:"locale,omitempty"`
 }
 
 // Kind implements river.JobArgs.

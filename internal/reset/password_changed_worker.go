@@ -40,7 +40,7 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 	if err != nil {
 		return fmt.Errorf("load user for password-changed notice: %w", err)
 	}
-	data := mail.PasswordChangedData{AppName: w.d.AppName}
+	data := mail.PasswordChangedData{AppName: w.d.AppName, Lang: w.d.Renderer.Pick(job.Args.Locale, deref(u.Locale))}
 	if u.PasswordChangedAt != nil {
 		data.ChangedAt = *u.PasswordChangedAt
 	}

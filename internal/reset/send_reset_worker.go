@@ -109,6 +109,9 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	// From here on this request holds the account's send slot.
 
 	rendered, err := w.d.Renderer.Reset(mail.ResetData{
+		// The request's language, else the one stored at sign-up, else
+		// DEFAULT_LOCALE.
+		Lang:      w.d.Renderer.Pick(job.Args.Locale, deref(p.UserLocale)),
 		AppName:   w.d.AppName,
 		Link:      w.link(token),
 		ExpiresAt: p.ExpiresAt,

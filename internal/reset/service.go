@@ -14,6 +14,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/auth"
+	"github.com/todoapp/resetmail/internal/locale"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 )
@@ -64,11 +65,22 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 // the same transaction. An address that auth.NormalizeEmail refuses is a
 // validation_failed error; any other is normalized first. It does the same work whether
 // or not an account exists and never says which: the worker looks the
-// account up later, off the request's path.
-func (s *Service) RequestReset(ctx context.Context, email string) (uuid.UUID, error) {
+// account up later, off the request's path. lang, if given, is where the
+// request says which language it wants; an ill-formed locale is a
+// validation_failed error too, and the preference travels to the worker in
+// the job args.
+func (s *Service) RequestReset(ctx context.Context, email string, lang ...locale.Request) (uuid.UUID, error) {
+	fields := map[string]string{}
 	email, err := auth.NormalizeEmail(email)
 	if err != nil {
-		return uuid.Nil, apperr.Validation(map[string]string{"email": err.Error()})
+		fields["email"] = err.Error()
+	}
+	pref, err := preference(lang)
+	if err != nil {
+		fields["locale"] = err.Error()
+	}
+	if len(fields) > 0 {
+		return uuid.Nil, apperr.Validation(fields)
 	}
 	id, err := uuid.NewRandom()
 	if err != nil {
@@ -80,7 +92,7 @@ func (s *Service) RequestReset(ctx context.Context, email string) (uuid.UUID, er
 			return fmt.Errorf("insert reset request: %w", err)
 		}
 		_, err = s.cfg.Jobs.InsertTx(ctx, tx,
-			SendResetArgs{RequestID: id, EmailMasked: redact.Email(email)},
+			SendResetArgs{RequestID: id, EmailMasked: redact.Email(email), Locale: pref},
 			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: s.cfg.MaxAttempts})
 		if err != nil {
 			return fmt.Errorf("enqueue reset email: %w", err)
@@ -120,13 +132,17 @@ func (s *Service) Verify(ctx context.Context, token string) (time.Time, error) {
 // transaction it consumes the token, sets the password through auth (which
 // revokes every earlier JWT), voids the user's other open tokens, and
 // enqueues a "password changed" notice. It does not log the user in: OWASP
-// advises against it.
-func (s *Service) Reset(ctx context.Context, token, newPassword string) error {
+// advises against it. lang, if given, chooses the notice's language.
+func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...locale.Request) error {
 	if token == "" {
 		return apperr.Validation(map[string]string{"token": "is required"})
 	}
 	if msg := auth.ValidatePassword(newPassword); msg != "" {
 		return apperr.Validation(map[string]string{"new_password": msg})
+	}
+	pref, err := preference(lang)
+	if err != nil {
+		return apperr.Validation(map[string]string{"locale": err.Error()})
 	}
 	// Check first, so that a bad token does not cost a password hash.
 	if _, err := s.Verify(ctx, token); err != nil {
@@ -156,11 +172,20 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string) error {
 			return fmt.Errorf("void other reset tokens: %w", err)
 		}
 		_, err = s.cfg.Jobs.InsertTx(ctx, tx,
-			PasswordChangedArgs{UserID: userID, EmailMasked: redact.Email(email)},
+			PasswordChangedArgs{UserID: userID, EmailMasked: redact.Email(email), Locale: pref},
 			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: s.cfg.MaxAttempts})
 		if err != nil {
 			return fmt.Errorf("enqueue password-changed notice: %w", err)
 		}
 		return nil
 	})
+}
+
+// preference is the language preference of the optional lang argument, or
+// "".
+func preference(lang []locale.Request) (string, error) {
+	if len(lang) == 0 {
+		return "", nil
+	}
+	return lang[0].Preference()
 }

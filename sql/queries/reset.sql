@@ -31,7 +31,7 @@ WITH req AS (
     FROM password_reset_requests q
     WHERE q.id = sqlc.arg(id)
 ), usr AS (
-    SELECT u.id, u.email,
+    SELECT u.id, u.email, u.locale,
            coalesce(u.password_changed_at > req.created_at, false) AS superseded
     FROM users u
     JOIN req ON lower(u.email) = lower(req.email)
@@ -53,7 +53,7 @@ WITH req AS (
     WHERE r.id = sqlc.arg(id) AND r.outcome = 'pending' AND NOT usr.superseded
 )
 SELECT req.outcome, req.expires_at, req.sent_at,
-       usr.id AS user_id, usr.email AS user_email,
+       usr.id AS user_id, usr.email AS user_email, usr.locale AS user_locale,
        coalesce(usr.superseded, false)::boolean AS superseded,
        NOT EXISTS (SELECT 1 FROM slot) AS throttled
 FROM req
@@ -118,6 +118,6 @@ WHERE user_id = sqlc.arg(user_id)::bigint
 
 -- name: ResetLoadUserForNotice :one
 -- No name: security mail carries no user-chosen text.
-SELECT email, password_changed_at
+SELECT email, password_changed_at, locale
 FROM users
 WHERE id = $1;

@@ -4,9 +4,10 @@
 
 -- name: UserInsert :one
 -- A duplicate address fails on users_email_lower_key; the caller turns that
--- into 409 conflict.
-INSERT INTO users (email, name, password_hash)
-VALUES ($1, $2, $3)
+-- into 409 conflict. locale is the sign-up request's language preference;
+-- "" stores NULL.
+INSERT INTO users (email, name, password_hash, locale)
+VALUES (sqlc.arg(email), sqlc.arg(name), sqlc.arg(password_hash), nullif(sqlc.arg(locale)::text, ''))
 RETURNING id, email, name, created_at, token_version;
 
 -- name: UserCredentialsByEmail :one

@@ -135,4 +135,5 @@ type User struct {
 	PasswordChangedAt *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	Locale            *string
 }

@@ -141,4 +141,5 @@ type User struct {
 	PasswordChangedAt *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	Locale            *string
 }

@@ -77,7 +77,7 @@ func (q *Queries) ResetInsertRequest(ctx context.Context, db DBTX, arg ResetInse
 }
 
 const resetLoadUserForNotice = `-- name: ResetLoadUserForNotice :one
-SELECT email, password_changed_at
+SELECT email, password_changed_at, locale
 FROM users
 WHERE id = $1
 `
@@ -85,13 +85,14 @@ WHERE id = $1
 type ResetLoadUserForNoticeRow struct {
 	Email             string
 	PasswordChangedAt *time.Time
+	Locale            *string
 }
 
 // No name: security mail carries no user-chosen text.
 func (q *Queries) ResetLoadUserForNotice(ctx context.Context, db DBTX, id int64) (ResetLoadUserForNoticeRow, error) {
 	row := db.QueryRow(ctx, resetLoadUserForNotice, id)
 	var i ResetLoadUserForNoticeRow
-	err := row.Scan(&i.Email, &i.PasswordChangedAt)
+	err := row.Scan(&i.Email, &i.PasswordChangedAt, &i.Locale)
 	return i, err
 }
 
@@ -132,7 +133,7 @@ WITH req AS (
     FROM password_reset_requests q
     WHERE q.id = $1
 ), usr AS (
-    SELECT u.id, u.email,
+    SELECT u.id, u.email, u.locale,
            coalesce(u.password_changed_at > req.created_at, false) AS superseded
     FROM users u
     JOIN req ON lower(u.email) = lower(req.email)
@@ -154,7 +155,7 @@ WITH req AS (
     WHERE r.id = $1 AND r.outcome = 'pending' AND NOT usr.superseded
 )
 SELECT req.outcome, req.expires_at, req.sent_at,
-       usr.id AS user_id, usr.email AS user_email,
+       usr.id AS user_id, usr.email AS user_email, usr.locale AS user_locale,
        coalesce(usr.superseded, false)::boolean AS superseded,
        NOT EXISTS (SELECT 1 FROM slot) AS throttled
 FROM req
@@ -173,6 +174,7 @@ type ResetPrepareRow struct {
 	SentAt     *time.Time
 	UserID     *int64
 	UserEmail  *string
+	UserLocale *string
 	Superseded bool
 	Throttled  bool
 }
@@ -199,6 +201,7 @@ func (q *Queries) ResetPrepare(ctx context.Context, db DBTX, arg ResetPreparePar
 		&i.SentAt,
 		&i.UserID,
 		&i.UserEmail,
+		&i.UserLocale,
 		&i.Superseded,
 		&i.Throttled,
 	)

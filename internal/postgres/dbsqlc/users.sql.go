@@ -73,8 +73,8 @@ func (q *Queries) UserCredentialsByEmail(ctx context.Context, db DBTX, email str
 
 const userInsert = `-- name: UserInsert :one
 
-INSERT INTO users (email, name, password_hash)
-VALUES ($1, $2, $3)
+INSERT INTO users (email, name, password_hash, locale)
+VALUES ($1, $2, $3, nullif($4::text, ''))
 RETURNING id, email, name, created_at, token_version
 `
 
@@ -82,6 +82,7 @@ type UserInsertParams struct {
 	Email        string
 	Name         string
 	PasswordHash string
+	Locale       string
 }
 
 type UserInsertRow struct {
@@ -96,9 +97,15 @@ type UserInsertRow struct {
 // through lower(email) so that it uses the unique index users_email_lower_key
 // and treats "Ada@Example.com" and "ada@example.com" as one account.
 // A duplicate address fails on users_email_lower_key; the caller turns that
-// into 409 conflict.
+// into 409 conflict. locale is the sign-up request's language preference;
+// "" stores NULL.
 func (q *Queries) UserInsert(ctx context.Context, db DBTX, arg UserInsertParams) (UserInsertRow, error) {
-	row := db.QueryRow(ctx, userInsert, arg.Email, arg.Name, arg.PasswordHash)
+	row := db.QueryRow(ctx, userInsert,
+		arg.Email,
+		arg.Name,
+		arg.PasswordHash,
+		arg.Locale,
+	)
 	var i UserInsertRow
 	err := row.Scan(
 		&i.ID,

@@ -78,9 +78,9 @@ func TestPreviewFormats(t *testing.T) {
 }
 
 // TestPreviewIsWhatCheckSMTPSends: the bytes of `worker preview --format
-// eml` are the bytes the SMTP server receives from `worker check-smtp
+// eml` are the bytes the SMTP server receives from `worker check-mail
 // --send-to … --kind … --lang …`, apart from Date and Message-ID.
-func TestPreviewIsWhatCheckSMTPSends(t *testing.T) {
+func TestPreviewIsWhatCheckMailSends(t *testing.T) {
 	t.Parallel()
 	password := testutil.Secret("preview-pw", 20)
 	srv := smtptest.NewT(t, smtptest.Options{AuthUser: "mailer", AuthPass: password})
@@ -89,7 +89,7 @@ func TestPreviewIsWhatCheckSMTPSends(t *testing.T) {
 	for i, lang := range []string{"de", "fr", "en", "es"} {
 		eml, stderr, err := runWorker(t, env, "preview", "--kind", "reset", "--lang", lang, "--format", "eml", "--to", "ops@example.com")
 		require.NoError(t, err, stderr)
-		out, _, err := runWorker(t, env, "check-smtp", "--send-to", "ops@example.com", "--kind", "reset", "--lang", lang)
+		out, _, err := runWorker(t, env, "check-mail", "--send-to", "ops@example.com", "--kind", "reset", "--lang", lang)
 		require.NoError(t, err, out)
 		require.Equal(t, i+1, srv.Count())
 		got := srv.Messages()[i].Data

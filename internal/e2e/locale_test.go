@@ -185,7 +185,7 @@ func TestBrokenTemplateStopsTheWorkerBinary(t *testing.T) {
 }
 
 // TestPreviewBytesAreWhatTheServerReceives: `worker preview --format eml`
-// writes the bytes that `worker check-smtp --send-to … --kind … --lang …`
+// writes the bytes that `worker check-mail --send-to … --kind … --lang …`
 // delivers, apart from Date and Message-ID, both from the real binary.
 func TestPreviewBytesAreWhatTheServerReceives(t *testing.T) {
 	t.Parallel()
@@ -197,7 +197,7 @@ func TestPreviewBytesAreWhatTheServerReceives(t *testing.T) {
 	for i, kind := range []string{"reset", "password_changed"} {
 		eml, err := stack.Run(ctx, bin, b.env, "preview", "--kind", kind, "--lang", "de", "--format", "eml", "--to", "ops@example.com")
 		require.NoError(t, err, eml)
-		out, err := stack.Run(ctx, bin, b.env, "check-smtp", "--send-to", "ops@example.com", "--kind", kind, "--lang", "de")
+		out, err := stack.Run(ctx, bin, b.env, "check-mail", "--send-to", "ops@example.com", "--kind", kind, "--lang", "de")
 		require.NoError(t, err, out)
 		got, _ := b.waitMail(t, i+1)
 

@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/todoapp/resetmail/internal/apperr"
-	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/locale"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // Registration is what a new user submits.

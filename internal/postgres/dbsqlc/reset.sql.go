@@ -180,7 +180,8 @@ type ResetPrepareRow struct {
 }
 
 // The worker's first statement per job. In one round trip it loads the
-// request, resolves the account by case-insensitive email, says whether a
+// request, resolves the account by case-insensitive email (with its stored
+// locale, for the mail's language), says whether a
 // password change since the request superseded it, records the user and
 // the token's hash (the token itself is derived from the request ID and
 // never stored), and reserves the account's reset-mail slot.

@@ -71,3 +71,15 @@ func TestMatch(t *testing.T) {
 		require.Equal(t, tc.want, got, "%q", tc.prefs)
 	}
 }
+
+func TestRequestPreference(t *testing.T) {
+	t.Parallel()
+	got, err := Request{Explicit: "fr", AcceptLanguage: "de-DE,de;q=0.9"}.Preference()
+	require.NoError(t, err)
+	require.Equal(t, "fr,de-DE,de", got)
+	got, err = Request{AcceptLanguage: "xx"}.Preference()
+	require.NoError(t, err)
+	require.Empty(t, got)
+	_, err = Request{Explicit: "not a tag!"}.Preference()
+	require.ErrorIs(t, err, ErrInvalid)
+}

@@ -13,7 +13,7 @@ run: build mailpit webdev
 test:
 	.ci/ensure-postgres test
 	$(GO) test -race -count=1 ./...
-	cd internal/tools && $(GO) test -race -count=1 ./webdev/...
+	cd internal/tools && $(GO) test -race -count=1 ./webdev/... ./bench/... ./chaos/...
 
 ## build: the two release binaries, into bin/, with the flags the Dockerfiles use (.ci/build-binary)
 build:
@@ -53,13 +53,15 @@ screenshots:
 bench:
 	.ci/bench-tools
 	.ci/ensure-postgres test
-	BENCH_COMMAND="make bench" $(GO) run ./internal/bench
+	cd internal/tools && $(GO) build -o ../../bin/bench ./bench
+	BENCH_COMMAND="make bench" bin/bench
 
 ## chaos: the fault drills (flaky SMTP, worker crashes, SMTP outage, Postgres restart, graceful deploy, bad input); writes docs/reliability.md (under 10 minutes)
 .PHONY: chaos
 chaos:
 	.ci/ensure-postgres test
-	CHAOS_COMMAND="make chaos" $(GO) run ./internal/chaos
+	cd internal/tools && $(GO) build -o ../../bin/chaos ./chaos
+	CHAOS_COMMAND="make chaos" bin/chaos
 
 vet:
 	$(GO) vet ./...

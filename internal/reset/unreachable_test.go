@@ -20,7 +20,7 @@ type failingMailer struct{ err error }
 func (m failingMailer) Send(context.Context, mail.Outgoing) error { return m.err }
 
 // TestUnreachableServerSnoozesWithoutUsingAnAttempt pins down the rule the
-// outage drills (internal/chaos) rely on: a provider that cannot be
+// outage drills (internal/tools/chaos) rely on: a provider that cannot be
 // reached, refuses everything (421, 503), throttles (429) or refuses our
 // configuration is snoozed, even on the last attempt; every failure of one
 // message that may have reached the provider keeps the attempt budget and

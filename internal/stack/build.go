@@ -40,14 +40,17 @@ func Build(ctx context.Context, dir string) (Binaries, error) {
 	return b, nil
 }
 
+// moduleRoot is the product module's directory, from the product module
+// itself or from the tools module, which replaces it with ../.. (the
+// benchmark and the drills live there).
 func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/todoapp/resetmail").Output()
 	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
+		return "", fmt.Errorf("go list -m github.com/todoapp/resetmail (run from the repository or internal/tools): %w", err)
 	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
+	dir := strings.TrimSpace(string(out))
+	if dir == "" {
 		return "", fmt.Errorf("not inside the module")
 	}
-	return filepath.Dir(gomod), nil
+	return dir, nil
 }

@@ -4,9 +4,10 @@
 // because the machine is shared and its absolute speed varies from run to
 // run.
 //
-//	go run ./internal/bench                 # every figure, about 8 minutes
-//	go run ./internal/bench -only 1,4       # some figures
-//	go run ./internal/bench -out ''         # print, do not touch the docs
+//	make bench                # every figure, about 8 minutes; builds bin/bench
+//	bin/bench                 # the same, once built
+//	bin/bench -only 1,4       # some figures
+//	bin/bench -out ''         # print, do not touch the docs
 //
 // It builds the real api and worker binaries and runs them as processes
 // against the local Postgres (TEST_DATABASE_URL, as the tests use) and an

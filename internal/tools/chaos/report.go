@@ -32,7 +32,7 @@ func newRunMeta(args []string) RunMeta {
 	// command a reader would type.
 	command := os.Getenv("CHAOS_COMMAND")
 	if command == "" {
-		command = "go run ./internal/chaos"
+		command = "bin/chaos"
 	}
 	return RunMeta{
 		Date:    time.Now().UTC().Format("2006-01-02 15:04 UTC"),

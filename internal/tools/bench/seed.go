@@ -10,10 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
-	"github.com/todoapp/resetmail/internal/bench/benchsqlc"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/tools/bench/benchsqlc"
 )
 
 // benchDomain is the domain of every account the harness creates.

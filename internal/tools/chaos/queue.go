@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/todoapp/resetmail/internal/chaos/chaossqlc"
+	"github.com/todoapp/resetmail/internal/tools/chaos/chaossqlc"
 )
 
 // emails makes n unique lower-case addresses for one drill, so that

@@ -4,7 +4,8 @@
 // duplicates, delivered and time to drain; `make chaos` runs them all and
 // writes the figures into docs/reliability.md.
 //
-//	go run ./internal/chaos [-short] [-drill name[,name…]] [-doc path]
+//	make chaos                # builds bin/chaos and runs every drill
+//	bin/chaos [-short] [-drill name[,name…]] [-doc path]
 package main
 
 import (

@@ -1,4 +1,4 @@
--- POST /api/auth/forgot-password, used by internal/bench (figure 2). Every
+-- POST /api/auth/forgot-password, used by the bench (figure 2). Every
 -- request carries the same address, as the pgbench script it is compared
 -- with does: the transaction inserts a new row either way (the request ID
 -- is new each time and no index covers the address), and a fixed body lets

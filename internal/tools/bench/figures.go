@@ -296,7 +296,7 @@ func (h *harness) profileWorker(ctx context.Context) (string, error) {
 	}
 	workerCores := cpu.Cores[groupWorker]
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Where the two cores go with the fast sink.** A separate drain of %d mails through one worker with WORKER_PPROF=true, profiled for its first %d s (`go run ./internal/bench -only 5 -profile-dir DIR` keeps the profile as DIR/%s for `go tool pprof`). Over that window the machine's cores went to: %s.\n\n", sz.ProfileJobs, sz.ProfileSeconds, filepath.Base(f.path), cpu)
+	fmt.Fprintf(&b, "**Where the two cores go with the fast sink.** A separate drain of %d mails through one worker with WORKER_PPROF=true, profiled for its first %d s (`bin/bench -only 5 -profile-dir DIR` keeps the profile as DIR/%s for `go tool pprof`). Over that window the machine's cores went to: %s.\n\n", sz.ProfileJobs, sz.ProfileSeconds, filepath.Base(f.path), cpu)
 	fmt.Fprintf(&b, "Inside the worker process (%.2f cores), by the outermost recognisable caller of each CPU sample:\n\n| activity | share of the worker's CPU | cores |\n|---|---:|---:|\n", workerCores)
 	for _, a := range classify(f.p) {
 		fmt.Fprintf(&b, "| %s | %s | %.2f |\n", a.Name, pct(a.Share), a.Share*workerCores)
@@ -367,7 +367,7 @@ func (h *harness) figInline(ctx context.Context) (string, error) {
 	fmt.Fprintf(&b, "| ours: record + enqueue, 202 (API + one worker running) | %s | **%s** | %s |\n", ms(do.P50), ms(do.P99), ms(do.Max))
 	fmt.Fprintf(&b, "| baseline: send inside the request, then 202 | %s | **%s** | %s |\n\n", ms(db.P50), ms(db.P99), ms(db.Max))
 	fmt.Fprintf(&b, "Our p99 is **%.0f× lower** (%s of the baseline's). ", float64(db.P99)/float64(max(do.P99, 1)), pct(float64(do.P99)/float64(db.P99)))
-	fmt.Fprintf(&b, "The baseline exists only in this benchmark (internal/bench/inline.go): the way Supabase Auth's /recover works, it answers after the SMTP server's 250, on a new SMTP connection per mail. It is the kindest form of that design: it commits the request row before sending, so the slow send holds no database connection, and it skips the account lookup. Latency counts from each request's scheduled start (open loop). Ours delivered %d of the mails during the run; the rest were still queued, as they should be: at %s per message one worker's %d SMTP connections deliver about %.0f/s, and the API's answer does not wait for them.\n",
+	fmt.Fprintf(&b, "The baseline exists only in this benchmark (internal/tools/bench/inline.go): the way Supabase Auth's /recover works, it answers after the SMTP server's 250, on a new SMTP connection per mail. It is the kindest form of that design: it commits the request row before sending, so the slow send holds no database connection, and it skips the account lookup. Latency counts from each request's scheduled start (open loop). Ours delivered %d of the mails during the run; the rest were still queued, as they should be: at %s per message one worker's %d SMTP connections deliver about %.0f/s, and the API's answer does not wait for them.\n",
 		delivered, sz.InlineLatency, h.workerDefaults.SMTPMaxConnections, float64(h.workerDefaults.SMTPMaxConnections)/sz.InlineLatency.Seconds())
 	return b.String(), nil
 }

@@ -30,7 +30,7 @@ func (s section) markdown() string {
 // reportHeader starts docs/benchmarks.md when it does not exist yet.
 const reportHeader = `# Benchmarks
 
-Figures written by ` + "`make bench`" + ` (internal/bench). Each section says when, on which
+Figures written by ` + "`make bench`" + ` (internal/tools/bench). Each section says when, on which
 commit and with which command it was measured. Text outside the bench markers is kept as is.
 `
 
@@ -77,7 +77,7 @@ func runMeta(args []string) (meta, error) {
 	// that repeats it.
 	cmd := os.Getenv("BENCH_COMMAND")
 	if cmd == "" {
-		cmd = strings.TrimSpace("go run ./internal/bench " + strings.Join(args[1:], " "))
+		cmd = strings.TrimSpace("bin/bench " + strings.Join(args[1:], " "))
 	}
 	return meta{
 		date:    time.Now().UTC().Format("2006-01-02 15:04 UTC"),

@@ -17,6 +17,7 @@ import (
 func smokeSizes() sizes {
 	s := fullSizes()
 	s.NoopJobs = 300
+	s.TunedJobs = 300
 	s.EmailJobs = 200
 	s.SlowJobs = 40
 	s.SlowLatency = 20 * time.Millisecond
@@ -53,6 +54,10 @@ func TestHarnessSmoke(t *testing.T) {
 	noop, err := h.riverNoopCeiling(ctx, h.sizes.NoopJobs)
 	require.NoError(t, err)
 	require.Equal(t, h.sizes.NoopJobs, noop.Jobs)
+
+	tuned, err := h.riverTunedCeiling(ctx, h.sizes.TunedJobs)
+	require.NoError(t, err)
+	require.Equal(t, h.sizes.TunedJobs, tuned.Jobs)
 
 	drain, err := h.emailDrain(ctx, h.sizes.DrainJobs, 2, 0)
 	require.NoError(t, err)

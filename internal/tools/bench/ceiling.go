@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
@@ -69,16 +71,19 @@ type drainResult struct {
 	Completed time.Duration
 	// CPU is where the machine's time went during the drain.
 	CPU cpuSplit
+	// Pool is the River client's pool size, for the tuned ceiling.
+	Pool int32
 }
 
 // Rate is jobs per second over Drain.
 func (d drainResult) Rate() float64 { return float64(d.Jobs) / d.Drain.Seconds() }
 
-// riverNoopCeiling measures River's own throughput on this machine: the same
-// River version and database server, the worker's default settings (queue
-// "email" with WORKER_CONCURRENCY workers, the same fetch cooldown and poll
-// interval, a pool of DATABASE_MAX_CONNS), and jobs that do nothing. A burst
-// of n jobs is committed in one transaction while the client is idle.
+// riverNoopCeiling measures River at the worker's own settings on this
+// machine: the River configuration reset.RiverConfig assembles for a worker
+// at its defaults (queues, fetch cooldown and poll interval, timeouts), a
+// pool of DATABASE_MAX_CONNS, and the job workers swapped for one that does
+// nothing. A burst of n jobs is committed in one transaction while the
+// client is idle, as the mail drain's is, so the two compare like with like.
 func (h *harness) riverNoopCeiling(ctx context.Context, n int) (drainResult, error) {
 	s, err := h.newScenario(ctx, nil)
 	if err != nil {
@@ -91,45 +96,118 @@ func (h *harness) riverNoopCeiling(ctx context.Context, n int) (drainResult, err
 		return drainResult{}, err
 	}
 	defer pool.Close()
+	renderer, err := mail.NewRenderer(mail.RendererConfig{DefaultLocale: cfg.DefaultLocale})
+	if err != nil {
+		return drainResult{}, err
+	}
+	rc, err := reset.RiverConfig(cfg, reset.WorkerDeps{Pool: pool, Mailer: noMailer{}, Renderer: renderer})
+	if err != nil {
+		return drainResult{}, err
+	}
 	finish := newFinishLine(n)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &noopWorker{finish: finish})
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{reset.QueueEmail: {MaxWorkers: cfg.WorkerConcurrency}},
-		Workers:              workers,
-		FetchCooldown:        cfg.WorkerFetchCooldown,
-		FetchPollInterval:    cfg.WorkerFetchPollInterval,
-		JobTimeout:           cfg.JobTimeout,
-		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
-		Logger:               slog.New(slog.DiscardHandler),
-	})
+	rc.Workers = river.NewWorkers()
+	river.AddWorker(rc.Workers, &noopWorker{finish: finish})
+	// The hourly cleanup's worker is gone with the others.
+	rc.PeriodicJobs = nil
+	client, err := river.NewClient(riverpgxv5.New(pool), rc)
 	if err != nil {
 		return drainResult{}, err
 	}
 	if err := client.Start(ctx); err != nil {
 		return drainResult{}, err
 	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = client.Stop(stopCtx)
-	}()
+	defer stopClient(client)
 	settle()
 
+	meter := h.startCPU(s.dbName())
+	if err := insertNoops(ctx, s, n); err != nil {
+		return drainResult{}, err
+	}
+	t0 := time.Now()
+	return s.finishNoops(ctx, finish, meter, t0)
+}
+
+// Tuned is River's own benchmark (`river bench` in River's repository):
+// the settings with which River reports its throughput.
+const (
+	tunedMaxWorkers        = 2000
+	tunedFetchCooldown     = 2 * time.Millisecond
+	tunedFetchPollInterval = 20 * time.Millisecond
+)
+
+// riverTunedCeiling measures the best River does on this machine, tuned as
+// River's own benchmark is: MaxWorkers 2000, FetchCooldown 2 ms,
+// FetchPollInterval 20 ms, pgxpool's default pool size, and n jobs inserted
+// first, then worked down from the client's start. None of it comes from
+// the worker's settings: this ceiling is River's, not ours.
+func (h *harness) riverTunedCeiling(ctx context.Context, n int) (drainResult, error) {
+	s, err := h.newScenario(ctx, nil)
+	if err != nil {
+		return drainResult{}, err
+	}
+	defer s.close()
+	pool, err := pgxpool.New(ctx, s.db.URL)
+	if err != nil {
+		return drainResult{}, err
+	}
+	defer pool.Close()
+	finish := newFinishLine(n)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &noopWorker{finish: finish})
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{reset.QueueEmail: {MaxWorkers: tunedMaxWorkers}},
+		Workers:           workers,
+		FetchCooldown:     tunedFetchCooldown,
+		FetchPollInterval: tunedFetchPollInterval,
+		Logger:            slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return drainResult{}, err
+	}
+	if err := insertNoops(ctx, s, n); err != nil {
+		return drainResult{}, err
+	}
+	meter := h.startCPU(s.dbName())
+	t0 := time.Now()
+	if err := client.Start(ctx); err != nil {
+		return drainResult{}, err
+	}
+	defer stopClient(client)
+	res, err := s.finishNoops(ctx, finish, meter, t0)
+	res.Pool = pool.Config().MaxConns
+	return res, err
+}
+
+// noMailer is the no-op ceiling's mailer: its jobs never send.
+type noMailer struct{}
+
+func (noMailer) Send(context.Context, mail.Outgoing) error { return nil }
+
+func stopClient(client *river.Client[pgx.Tx]) {
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = client.Stop(stopCtx)
+}
+
+// insertNoops commits n no-op jobs in one transaction.
+func insertNoops(ctx context.Context, s *scenario, n int) error {
 	params := make([]river.InsertManyParams, n)
 	for i := range params {
 		params[i] = river.InsertManyParams{Args: noopArgs{}, InsertOpts: &river.InsertOpts{Queue: reset.QueueEmail}}
 	}
-	meter := h.startCPU(s.dbName())
-	var t0 time.Time
-	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		_, err := s.inserter.InsertManyFastTx(ctx, tx, params)
 		return err
 	})
-	t0 = time.Now()
 	if err != nil {
-		return drainResult{}, fmt.Errorf("insert no-op jobs: %w", err)
+		return fmt.Errorf("insert no-op jobs: %w", err)
 	}
+	return nil
+}
+
+// finishNoops waits for the last no-op job and for River to record them all.
+func (s *scenario) finishNoops(ctx context.Context, finish *finishLine, meter *cpuMeter, t0 time.Time) (drainResult, error) {
+	n := int(finish.target)
 	select {
 	case <-finish.done:
 	case <-time.After(5 * time.Minute):

@@ -18,6 +18,7 @@ import (
 // uses much smaller ones.
 type sizes struct {
 	NoopJobs        int
+	TunedJobs       int
 	EmailJobs       int
 	SlowJobs        int
 	SlowLatency     time.Duration
@@ -41,6 +42,7 @@ type sizes struct {
 func fullSizes() sizes {
 	return sizes{
 		NoopJobs:        50_000,
+		TunedJobs:       20_000,
 		EmailJobs:       20_000,
 		SlowJobs:        1_000,
 		SlowLatency:     200 * time.Millisecond,
@@ -92,29 +94,39 @@ func (h *harness) settingsLine(extra ...string) string {
 
 func (h *harness) figWorkerCeiling(ctx context.Context) (string, error) {
 	sz := h.sizes
-	h.logf("  River no-op ceiling, %d jobs", sz.NoopJobs)
+	h.logf("  River no-op ceiling, tuned as River's benchmark, %d jobs", sz.TunedJobs)
+	tuned, err := h.riverTunedCeiling(ctx, sz.TunedJobs)
+	if err != nil {
+		return "", err
+	}
+	h.logf("  tuned no-op: %.0f jobs/s", tuned.Rate())
+	h.logf("  River no-op at the worker's settings, %d jobs", sz.NoopJobs)
 	noop, err := h.riverNoopCeiling(ctx, sz.NoopJobs)
 	if err != nil {
 		return "", err
 	}
-	h.logf("  no-op: %.0f jobs/s", noop.Rate())
+	h.logf("  no-op at worker settings: %.0f jobs/s", noop.Rate())
 	h.logf("  email through one worker process, %d mails", sz.EmailJobs)
 	email, err := h.emailDrain(ctx, sz.EmailJobs, 1, 0)
 	if err != nil {
 		return "", err
 	}
 	h.logf("  email: %.0f mails/s", email.Rate())
+	ratioTuned := email.Rate() / tuned.Rate()
 	ratio := email.Rate() / noop.Rate()
+	h.logf("  ratio: %s of the tuned ceiling, %s of the ceiling at the worker's settings", pct(ratioTuned), pct(ratio))
 	var b strings.Builder
-	fmt.Fprintf(&b, "| | jobs | drain | rate | all completed in River |\n|---|---:|---:|---:|---:|\n")
-	fmt.Fprintf(&b, "| River no-op ceiling (in-process client, no-op worker) | %d | %s | **%s jobs/s** | %s |\n", noop.Jobs, noop.Drain.Round(time.Millisecond), rate(noop.Rate()), noop.Completed.Round(time.Millisecond))
-	fmt.Fprintf(&b, "| Our reset mail (real worker binary → fast SMTP sink) | %d | %s | **%s mails/s** | %s |\n\n", email.Jobs, email.Drain.Round(time.Millisecond), rate(email.Rate()), email.Completed.Round(time.Millisecond))
-	fmt.Fprintf(&b, "**Ratio: %s of River's no-op rate** (goal ≥ 10%%: %s).\n\n", pct(ratio), verdict(ratio >= 0.10))
-	fmt.Fprintf(&b, "Both runs: one process, %s, a burst committed in one transaction while the worker was idle, timed from the commit to the last no-op's return or the sink's acceptance of the last mail. Every mail is a real one: reset_prepare, HMAC token, both templates, MIME, a pipelined SMTP transaction over loopback, reset_mark_sent; the harness checks each recipient got exactly one mail and every request is recorded as sent.\n\n", h.settingsLine())
-	fmt.Fprintf(&b, "Where the cores went (average cores busy over the drain; %d cores in all; in the no-op run the harness is River's client itself):\n\n- no-op: %s\n- email: %s\n\n", noop.CPU.Total, noop.CPU, email.CPU)
-	fmt.Fprintf(&b, "Per mail, that is %s of the worker's CPU, %s of Postgres's and %s of the sink's; per no-op job, %s of Postgres's and %s of River's client.\n",
+	fmt.Fprintf(&b, "| | jobs | drain | rate | all completed in River | our mail rate against it |\n|---|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| River no-op ceiling, **tuned as River's own benchmark** (in-process client, no-op worker) | %d | %s | **%s jobs/s** | %s | **%s** |\n", tuned.Jobs, tuned.Drain.Round(time.Millisecond), rate(tuned.Rate()), tuned.Completed.Round(time.Millisecond), pct(ratioTuned))
+	fmt.Fprintf(&b, "| River no-op at the worker's own settings (in-process client, no-op worker) | %d | %s | %s jobs/s | %s | %s |\n", noop.Jobs, noop.Drain.Round(time.Millisecond), rate(noop.Rate()), noop.Completed.Round(time.Millisecond), pct(ratio))
+	fmt.Fprintf(&b, "| Our reset mail (real worker binary → fast SMTP sink) | %d | %s | **%s mails/s** | %s | |\n\n", email.Jobs, email.Drain.Round(time.Millisecond), rate(email.Rate()), email.Completed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "**Ratio against the tuned ceiling: %s** (goal ≥ 10%%: %s); against River at the worker's own settings: %s.\n\n", pct(ratioTuned), verdict(ratioTuned >= 0.10), pct(ratio))
+	fmt.Fprintf(&b, "The tuned ceiling is the best River does here, set up as River's own benchmark is: MaxWorkers %d, FetchCooldown %s, FetchPollInterval %s, pgxpool's default pool (%d connections on this machine), %d jobs inserted first and worked down, timed from the client's start to the last no-op's return. ", tunedMaxWorkers, tunedFetchCooldown, tunedFetchPollInterval, tuned.Pool, tuned.Jobs)
+	fmt.Fprintf(&b, "The other ceiling and the mail drain run with the worker's defaults (%s; the ceiling is the River configuration `reset.RiverConfig` builds for the worker, its job workers swapped for a no-op) and time a burst committed in one transaction while the process was idle, from the commit to the last no-op's return or the sink's acceptance of the last mail. Every mail is a real one: reset_prepare, HMAC token, both templates, MIME, a pipelined SMTP transaction over loopback, reset_mark_sent; the harness checks each recipient got exactly one mail and every request is recorded as sent.\n\n", h.settingsLine())
+	fmt.Fprintf(&b, "Where the cores went (average cores busy over the drain; %d cores in all; in the no-op runs the harness is River's client itself):\n\n- tuned no-op: %s\n- no-op at the worker's settings: %s\n- email: %s\n\n", noop.CPU.Total, tuned.CPU, noop.CPU, email.CPU)
+	fmt.Fprintf(&b, "Per mail, that is %s of the worker's CPU, %s of Postgres's and %s of the sink's; per tuned no-op job, %s of Postgres's and %s of River's client.\n",
 		perUnit(email.CPU, groupWorker, email.Rate()), perUnit(email.CPU, groupPostgres, email.Rate()), perUnit(email.CPU, groupHarness, email.Rate()),
-		perUnit(noop.CPU, groupPostgres, noop.Rate()), perUnit(noop.CPU, groupHarness, noop.Rate()))
+		perUnit(tuned.CPU, groupPostgres, tuned.Rate()), perUnit(tuned.CPU, groupHarness, tuned.Rate()))
 	return b.String(), nil
 }
 

@@ -42,7 +42,8 @@ func (b *testBundle) call(t *testing.T, method, path, token, body string, header
 
 func TestRunServesAccountsAndTasks(t *testing.T) {
 	t.Parallel()
-	b := setup(t, map[string]string{"APP_ENV": "production", "FRONTEND_URL": "https://app.example.com"})
+	// Sign-up is not the point here: accounts are created at once.
+	b := setup(t, map[string]string{"APP_ENV": "production", "FRONTEND_URL": "https://app.example.com", "SIGNUP_VERIFICATION": "off"})
 
 	resp, body := b.call(t, http.MethodPost, "/api/auth/register", "", `{"email":"Ada@Example.com","password":"correct horse battery","name":"Ada"}`, nil)
 	require.Equal(t, http.StatusCreated, resp.StatusCode, body)

@@ -56,6 +56,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		HashPassword: authService.HashPassword,
 		TokenTTL:     cfg.ResetTokenTTL,
 		MaxAttempts:  cfg.EmailMaxAttempts,
+		SignupTTL:    cfg.SignupTokenTTL,
 	})
 	if err != nil {
 		return err

@@ -125,7 +125,7 @@ func TestOverrideAddsItalianForResets(t *testing.T) {
 	require.Contains(t, out, "Subject: Reimposta la password di Todo\nContent-Language: it\n")
 	require.Contains(t, out, "Il link scade tra 60 minuti (20:15 UTC).")
 	require.Equal(t, 1, strings.Count(stderr, "warning:"), stderr)
-	require.Contains(t, stderr, "it has no password_changed templates")
+	require.Contains(t, stderr, "it has no password_changed, signup_verify, signup_exists templates")
 
 	out, stderr, err = runWorker(t, env, "preview", "--kind", "password_changed", "--lang", "it")
 	require.NoError(t, err)

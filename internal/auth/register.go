@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/todoapp/resetmail/internal/apperr"
-	"github.com/todoapp/resetmail/internal/locale"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -34,35 +33,20 @@ type Registration struct {
 // unique (sql/migrations/0001_users.sql).
 const emailIndex = "users_email_lower_key"
 
-// Register validates r, hashes the password and creates the account. Invalid
+// Register validates r, hashes the password and creates the account at
+// once (SIGNUP_VERIFICATION=off; RequestSignup is the default). Invalid
 // input is a validation_failed error naming each bad field; an address
 // already registered, in any letter case, is a conflict.
 func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
-	fields := map[string]string{}
-	email, err := NormalizeEmail(r.Email)
+	email, name, pref, err := validateRegistration(r)
 	if err != nil {
-		fields["email"] = err.Error()
-	}
-	if msg := ValidatePassword(r.Password); msg != "" {
-		fields["password"] = msg
-	}
-	name, msg := normalizeName(r.Name)
-	if msg != "" {
-		fields["name"] = msg
-	}
-	tag, err := locale.Explicit(r.Locale)
-	if err != nil {
-		fields["locale"] = err.Error()
-	}
-	if len(fields) > 0 {
-		return User{}, apperr.Validation(fields)
+		return User{}, err
 	}
 
 	hash, err := s.HashPassword(r.Password)
 	if err != nil {
 		return User{}, err
 	}
-	pref := locale.FromRequest(tag, r.AcceptLanguage)
 	row, err := s.queries.UserInsert(ctx, s.pool, dbsqlc.UserInsertParams{Email: email, Name: name, PasswordHash: hash, Locale: pref})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation && pgErr.ConstraintName == emailIndex {

@@ -44,6 +44,16 @@ type API struct {
 	// for one address, and how long an address must stay quiet after its
 	// last wait to start afresh. Defaults to 15m.
 	RateLimitLoginWindow time.Duration `env:"RATE_LIMIT_LOGIN_WINDOW" envDefault:"15m"`
+	// SignupVerification is "required": register answers 202 with the same
+	// body for every address and mails a verification link (or, to an
+	// address that has an account, a notice), so sign-up never reveals who
+	// has an account; or "off": register creates the account at once (201)
+	// and answers 409 for a taken address. Defaults to required.
+	SignupVerification string `env:"SIGNUP_VERIFICATION" envDefault:"required"`
+	// SignupTokenTTL is how long a sign-up verification link works, counted
+	// from the register request; pending sign-ups expire after it. Defaults
+	// to 24h.
+	SignupTokenTTL time.Duration `env:"SIGNUP_TOKEN_TTL" envDefault:"24h"`
 	// MaxBodyBytes caps request bodies; larger ones get 413. Defaults to
 	// 1048576 (1 MiB).
 	MaxBodyBytes int64 `env:"MAX_BODY_BYTES" envDefault:"1048576"`
@@ -113,6 +123,12 @@ func (c *API) validate(p *problems) {
 	if c.RateLimitLoginWindow < time.Second {
 		p.add("RATE_LIMIT_LOGIN_WINDOW", "RATE_LIMIT_LOGIN_WINDOW must be at least 1s")
 	}
+	if c.SignupVerification != SignupRequired && c.SignupVerification != SignupOff {
+		p.addf("SIGNUP_VERIFICATION", "SIGNUP_VERIFICATION must be required or off, not %q", c.SignupVerification)
+	}
+	if c.SignupTokenTTL < time.Minute || c.SignupTokenTTL > 7*24*time.Hour {
+		p.addf("SIGNUP_TOKEN_TTL", "SIGNUP_TOKEN_TTL must be between 1m and 168h, not %s", c.SignupTokenTTL)
+	}
 	if c.MaxBodyBytes < 1024 {
 		p.add("MAX_BODY_BYTES", "MAX_BODY_BYTES must be at least 1024")
 	}
@@ -137,6 +153,18 @@ func (c *API) validate(p *problems) {
 		p.add("DASHBOARD_USERNAME", "DASHBOARD_USERNAME must not contain ':'")
 	}
 }
+
+// Values of SIGNUP_VERIFICATION.
+const (
+	// SignupRequired makes sign-up a request confirmed through a mailed link.
+	SignupRequired = "required"
+	// SignupOff creates the account at once and says when an address is taken.
+	SignupOff = "off"
+)
+
+// SignupVerificationRequired reports whether sign-up goes through a mailed
+// verification link.
+func (c *API) SignupVerificationRequired() bool { return c.SignupVerification == SignupRequired }
 
 // DashboardEnabled reports whether the job dashboard is mounted.
 func (c *API) DashboardEnabled() bool { return c.DashboardUsername != "" && c.DashboardPassword != "" }

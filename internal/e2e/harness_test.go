@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func built(t *testing.T) stack.Binaries {
+func built(t testing.TB) stack.Binaries {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "resetmail-e2e-bin-")
@@ -80,7 +80,7 @@ type bundleOpts struct {
 	pooler bool
 }
 
-func setup(t *testing.T, o bundleOpts) *testBundle {
+func setup(t testing.TB, o bundleOpts) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	b := built(t)
@@ -110,8 +110,11 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 		"SMTP_FROM":            "Todo <no-reply@example.com>",
 		"WORKER_HTTP_ADDR":     "127.0.0.1:0",
 		"RESET_EMAIL_INTERVAL": "0s",
-		"EMAIL_RETRY_BASE":     "50ms",
-		"EMAIL_RETRY_MAX":      "200ms",
+		// Most tests need accounts, not sign-up itself: they register the
+		// way SIGNUP_VERIFICATION=off does. signup_test.go turns it on.
+		"SIGNUP_VERIFICATION": "off",
+		"EMAIL_RETRY_BASE":    "50ms",
+		"EMAIL_RETRY_MAX":     "200ms",
 	}.With(o.extra...)
 	api, err := stack.StartAPI(ctx, "api", b.API, env)
 	require.NoError(t, err)
@@ -125,7 +128,7 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 
 // startWorkerProcess starts one more worker over the bundle's database and
 // SMTP server, stopped when the test ends.
-func startWorkerProcess(t *testing.T, b *testBundle, name string) (*stack.Process, error) {
+func startWorkerProcess(t testing.TB, b *testBundle, name string) (*stack.Process, error) {
 	t.Helper()
 	worker, err := stack.StartWorker(context.Background(), name, built(t).Worker, b.env)
 	if err != nil {
@@ -143,19 +146,19 @@ type response struct {
 	body   map[string]any
 }
 
-func (b *testBundle) do(t *testing.T, method, path, bearer string, body any) response {
+func (b *testBundle) do(t testing.TB, method, path, bearer string, body any) response {
 	t.Helper()
 	return b.doWith(t, method, path, bearer, "", body)
 }
 
 // doFrom sends a request as if from clientIP, behind a proxy on 127.0.0.1
 // (set TRUSTED_PROXIES=127.0.0.1 for the API to believe it).
-func (b *testBundle) doFrom(t *testing.T, clientIP, method, path string, body any) response {
+func (b *testBundle) doFrom(t testing.TB, clientIP, method, path string, body any) response {
 	t.Helper()
 	return b.doWith(t, method, path, "", clientIP, body)
 }
 
-func (b *testBundle) doWith(t *testing.T, method, path, bearer, clientIP string, body any) response {
+func (b *testBundle) doWith(t testing.TB, method, path, bearer, clientIP string, body any) response {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -184,13 +187,13 @@ func (b *testBundle) doWith(t *testing.T, method, path, bearer, clientIP string,
 	return r
 }
 
-func (b *testBundle) register(t *testing.T, email, password, name string) {
+func (b *testBundle) register(t testing.TB, email, password, name string) {
 	t.Helper()
 	r := b.do(t, http.MethodPost, "/api/auth/register", "", map[string]string{"email": email, "password": password, "name": name})
 	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
 }
 
-func (b *testBundle) login(t *testing.T, email, password string) (int, string) {
+func (b *testBundle) login(t testing.TB, email, password string) (int, string) {
 	t.Helper()
 	r := b.do(t, http.MethodPost, "/api/auth/login", "", map[string]string{"email": email, "password": password})
 	tok, _ := r.body["access_token"].(string)
@@ -198,7 +201,7 @@ func (b *testBundle) login(t *testing.T, email, password string) (int, string) {
 }
 
 // waitMail waits for the n-th message and returns its reset token (or "").
-func (b *testBundle) waitMail(t *testing.T, n int) (smtptest.Received, *testutil.ParsedMail) {
+func (b *testBundle) waitMail(t testing.TB, n int) (smtptest.Received, *testutil.ParsedMail) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -106,7 +106,7 @@ func TestExpiredLinkIsRejected(t *testing.T) {
 	require.Equal(t, "invalid_token", errorCode(r))
 }
 
-func tokenFrom(t *testing.T, text string) string {
+func tokenFrom(t testing.TB, text string) string {
 	t.Helper()
 	i := strings.Index(text, "token=")
 	require.GreaterOrEqual(t, i, 0, "no token in:\n%s", text)

@@ -17,18 +17,24 @@ const hostileName = "Sam, URGENT: account locked, go to https://evil.example/unl
 
 // TestNameWithURLAppearsInNoMail: security mail carries no user-chosen
 // text, neither in the body nor as the To: display name (issue 13, item 2).
+// It goes through every kind: the sign-up link, the "someone tried to sign
+// up" notice, the reset link and the password-changed notice.
 func TestNameWithURLAppearsInNoMail(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bundleOpts{})
-	b.register(t, "victim@example.com", "a fine password", hostileName)
+	b := setup(t, bundleOpts{extra: signupEnv})
+	require.Equal(t, http.StatusAccepted, b.signup(t, "victim@example.com", "a fine password", hostileName).status)
+	require.Equal(t, http.StatusCreated, b.verifyFromMail(t, 1).status)
+	require.Equal(t, http.StatusAccepted, b.signup(t, "victim@example.com", "a fine password", hostileName).status)
+	_, notice := b.waitMail(t, 2)
+	require.Contains(t, notice.Subject, "Someone tried to sign up")
 
 	r := b.do(t, http.MethodPost, "/api/auth/forgot-password", "", map[string]string{"email": "victim@example.com"})
 	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
-	_, reset := b.waitMail(t, 1)
+	_, reset := b.waitMail(t, 3)
 	token := tokenFrom(t, reset.Text)
 	r = b.do(t, http.MethodPost, "/api/auth/reset-password", "", map[string]string{"token": token, "new_password": "another password"})
 	require.Equal(t, http.StatusOK, r.status, string(r.raw))
-	b.waitMail(t, 2)
+	b.waitMail(t, 4)
 
 	msgs := b.smtp.Messages()
 	require.NotEmpty(t, msgs)

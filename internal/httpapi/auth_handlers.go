@@ -35,22 +35,87 @@ type registerRequest struct {
 	Locale string `json:"locale"`
 }
 
-// handleRegister creates an account: 201 with the user, 400 with field
-// errors, or 409 when the address is taken.
+// signupAccepted is the one answer to every well-formed sign-up request
+// while SIGNUP_VERIFICATION=required, whether or not the address has an
+// account.
+const signupAccepted = "Check your inbox: we sent a message to that address. Follow it to finish signing up."
+
+// sessionResponse is a user with a fresh access token: the answer of
+// verify-email, and of register with SIGNUP_VERIFICATION=off.
+type sessionResponse struct {
+	User userView `json:"user"`
+	tokenResponse
+}
+
+func newSessionResponse(u auth.User, tok auth.AccessToken) sessionResponse {
+	return sessionResponse{User: newUserView(u), tokenResponse: newTokenResponse(tok)}
+}
+
+// handleRegister is sign-up. With SIGNUP_VERIFICATION=required (the
+// default) it records a request and answers 202 with the same body for
+// every address, after the same work; the account exists only once the
+// mailed link is verified. With off it creates the account at once: 201
+// with the user and an access token, or 409 when the address is taken.
+// Invalid input is 400 either way.
 func (s *Server) handleRegister(c *gin.Context) {
 	var req registerRequest
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	u, err := s.auth.Register(c.Request.Context(), auth.Registration{
-		Email: req.Email, Password: req.Password, Name: req.Name,
-		Locale: req.Locale, AcceptLanguage: c.GetHeader("Accept-Language"),
-	})
+	reg := auth.Registration{Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale,
+		AcceptLanguage: c.GetHeader("Accept-Language")}
+	if s.cfg.SignupVerificationRequired() {
+		if err := s.auth.RequestSignup(c.Request.Context(), s.resets, reg); err != nil {
+			s.writeError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusAccepted, messageResponse{Message: signupAccepted})
+		return
+	}
+	u, err := s.auth.Register(c.Request.Context(), reg)
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, userResponse{User: newUserView(u)})
+	tok, err := s.auth.NewAccessToken(u)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, newSessionResponse(u, tok))
+}
+
+type verifyEmailRequest struct {
+	Token string `json:"token"`
+}
+
+// handleVerifyEmail creates the account a sign-up link stands for and signs
+// it in: 201 with the user and an access token, like login; 400
+// invalid_token for an unknown, expired or used link, or one whose address
+// another sign-up verified first.
+func (s *Server) handleVerifyEmail(c *gin.Context) {
+	var req verifyEmailRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	if req.Token == "" {
+		s.writeError(c, apperr.Validation(map[string]string{"token": "is required"}))
+		return
+	}
+	u, err := s.resets.VerifyEmail(c.Request.Context(), req.Token)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	tok, err := s.auth.NewAccessToken(u)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, newSessionResponse(u, tok))
 }
 
 type loginRequest struct {
@@ -92,11 +157,15 @@ func (s *Server) handleLogin(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, tokenResponse{
+	c.JSON(http.StatusOK, newTokenResponse(tok))
+}
+
+func newTokenResponse(tok auth.AccessToken) tokenResponse {
+	return tokenResponse{
 		AccessToken: tok.Token,
 		TokenType:   "bearer",
 		ExpiresIn:   int64(tok.ExpiresIn / time.Second),
-	})
+	}
 }
 
 // handleMe returns the authenticated user.

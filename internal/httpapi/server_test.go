@@ -47,6 +47,9 @@ func setup(t testing.TB, opts ...func(*config.API, *Deps)) *testBundle {
 		"DATABASE_URL":       db.URL,
 		"JWT_SECRET":         testJWTSecret,
 		"RATE_LIMIT_ENABLED": "false",
+		// Most tests need an account, not sign-up itself: they register
+		// the way SIGNUP_VERIFICATION=off does.
+		"SIGNUP_VERIFICATION": "off",
 	})
 	require.NoError(t, err)
 	logs := &testutil.LogBuffer{}
@@ -62,7 +65,7 @@ func setup(t testing.TB, opts ...func(*config.API, *Deps)) *testBundle {
 	require.NoError(t, err)
 	resets, err := reset.NewService(reset.ServiceConfig{
 		Pool: db.Pool, Jobs: jobs, HashPassword: authService.HashPassword,
-		TokenTTL: cfg.ResetTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
+		TokenTTL: cfg.ResetTokenTTL, MaxAttempts: cfg.EmailMaxAttempts, SignupTTL: cfg.SignupTokenTTL,
 	})
 	require.NoError(t, err)
 	deps := Deps{Config: cfg, Logger: logger, Pool: db.Pool, Auth: authService, Tasks: todo.NewService(db.Pool), Resets: resets}

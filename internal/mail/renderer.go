@@ -23,10 +23,17 @@ type Kind string
 const (
 	KindReset           Kind = "reset"
 	KindPasswordChanged Kind = "password_changed"
+	// KindSignupVerify carries the link that confirms a sign-up.
+	KindSignupVerify Kind = "signup_verify"
+	// KindSignupExists tells an account's owner that someone tried to sign
+	// up with their address.
+	KindSignupExists Kind = "signup_exists"
 )
 
 // Kinds lists every kind, in the order checks report them.
-func Kinds() []Kind { return []Kind{KindReset, KindPasswordChanged} }
+func Kinds() []Kind {
+	return []Kind{KindReset, KindPasswordChanged, KindSignupVerify, KindSignupExists}
+}
 
 // DefaultLocale is RendererConfig.DefaultLocale's default.
 const DefaultLocale = "en"
@@ -84,6 +91,40 @@ type PasswordChangedData struct {
 	SupportHint string
 }
 
+// SignupVerifyData is what the sign-up verification email says. It carries
+// no user-chosen text; see ResetData.
+type SignupVerifyData struct {
+	// Lang is the language, as Renderer.Pick returns it. Default "" uses
+	// the default locale.
+	Lang string
+	// AppName is the product name. Required; there is no default.
+	AppName string
+	// Link is the absolute http(s) verification URL including the token.
+	// Required; there is no default. It never appears in an error.
+	Link string
+	// ExpiresAt is when the link stops working. Required; there is no
+	// default.
+	ExpiresAt time.Time
+	// TTL is the link's lifetime. Default 0 uses the time left until
+	// ExpiresAt.
+	TTL time.Duration
+}
+
+// SignupExistsData is what the "someone tried to sign up with your
+// address" email says. It carries no user-chosen text; see ResetData.
+type SignupExistsData struct {
+	// Lang is the language, as Renderer.Pick returns it. Default "" uses
+	// the default locale.
+	Lang string
+	// AppName is the product name. Required; there is no default.
+	AppName string
+	// SignInLink is the absolute http(s) URL of the sign-in page. Required.
+	SignInLink string
+	// ResetLink is the absolute http(s) URL of the forgot-password page.
+	// Required.
+	ResetLink string
+}
+
 // Rendered is one rendered email, ready for NewMessage.
 type Rendered struct {
 	// Lang is the language the templates were in (BCP 47), which the
@@ -106,6 +147,14 @@ type resetView struct {
 	Link      string
 	ExpiresAt string
 	ExpiresIn string
+}
+
+// existsView is the data the signup_exists templates see.
+type existsView struct {
+	Lang       string
+	AppName    string
+	SignInLink string
+	ResetLink  string
 }
 
 // changedView is the data the password-changed templates see.
@@ -232,6 +281,49 @@ func (r *Renderer) PasswordChanged(d PasswordChangedData) (Rendered, error) {
 		SupportHint: cleanText(d.SupportHint, 0),
 	}
 	return r.render(t, v)
+}
+
+// SignupVerify renders the mail with a sign-up verification link. Its view
+// is the reset mail's: an app name, a link and its expiry.
+func (r *Renderer) SignupVerify(d SignupVerifyData) (Rendered, error) {
+	if strings.TrimSpace(d.AppName) == "" {
+		return Rendered{}, errors.New("mail: signup email needs an app name")
+	}
+	if err := checkLink(d.Link); err != nil {
+		return Rendered{}, err
+	}
+	if d.ExpiresAt.IsZero() {
+		return Rendered{}, errors.New("mail: signup email needs an expiry time")
+	}
+	ttl := d.TTL
+	if ttl <= 0 {
+		ttl = time.Until(d.ExpiresAt)
+	}
+	t := r.set.lookup(d.Lang, KindSignupVerify)
+	f := formatterFor(t.lang)
+	return r.render(t, resetView{
+		Lang:      t.lang,
+		AppName:   cleanText(d.AppName, 0),
+		Link:      d.Link,
+		ExpiresAt: f.expiry(d.ExpiresAt, ttl),
+		ExpiresIn: f.duration(ttl),
+	})
+}
+
+// SignupExists renders the notice to an address that already has an
+// account: someone tried to sign up with it; sign in or reset the password.
+func (r *Renderer) SignupExists(d SignupExistsData) (Rendered, error) {
+	if strings.TrimSpace(d.AppName) == "" {
+		return Rendered{}, errors.New("mail: signup notice needs an app name")
+	}
+	if err := checkLink(d.SignInLink); err != nil {
+		return Rendered{}, err
+	}
+	if err := checkLink(d.ResetLink); err != nil {
+		return Rendered{}, err
+	}
+	t := r.set.lookup(d.Lang, KindSignupExists)
+	return r.render(t, existsView{Lang: t.lang, AppName: cleanText(d.AppName, 0), SignInLink: d.SignInLink, ResetLink: d.ResetLink})
 }
 
 // render executes the three templates of one email into a pooled buffer.

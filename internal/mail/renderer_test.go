@@ -265,7 +265,7 @@ func TestRendererOverrideAddsLanguage(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "en", changed.Lang)
 	require.Equal(t, "Your Todo password was changed", changed.Subject)
-	require.Equal(t, "mail templates: it has no password_changed templates; those mails are sent in the default locale en", r.Warning())
+	require.Equal(t, "mail templates: it has no password_changed, signup_verify, signup_exists templates; those mails are sent in the default locale en", r.Warning())
 }
 
 // TestRendererBrokenTemplateNamesFileAndLine: every problem is found at

@@ -45,6 +45,15 @@ func (r *Renderer) Sample(kind Kind, lang string, in ...SampleInput) (Rendered, 
 		})
 	case KindPasswordChanged:
 		return r.PasswordChanged(PasswordChangedData{Lang: lang, AppName: s.AppName, ChangedAt: sampleAt})
+	case KindSignupVerify:
+		return r.SignupVerify(SignupVerifyData{
+			Lang: lang, AppName: s.AppName,
+			Link:      strings.TrimRight(s.FrontendURL, "/") + "/verify-email?token=sample-token-not-valid",
+			ExpiresAt: sampleAt, TTL: 24 * time.Hour,
+		})
+	case KindSignupExists:
+		base := strings.TrimRight(s.FrontendURL, "/")
+		return r.SignupExists(SignupExistsData{Lang: lang, AppName: s.AppName, SignInLink: base + "/sign-in", ResetLink: base + "/forgot-password"})
 	}
 	return Rendered{}, fmt.Errorf("mail: unknown kind %q", kind)
 }

@@ -33,6 +33,26 @@ func (SendResetArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueEmail}
 }
 
+// SendSignupArgs is the job that answers one sign-up request by mail: a
+// verification link for a new address, a notice for one that has an
+// account. Both are one kind, so that neither the dashboard's list nor the
+// metrics say which. Like SendResetArgs it holds no secret: no password, no
+// hash, no token.
+type SendSignupArgs struct {
+	// RequestID identifies the pending_signups row.
+	RequestID uuid.UUID `json:"request_id"`
+	// EmailMasked is the address as on-call may see it.
+	EmailMasked string `json:"email_masked"`
+}
+
+// Kind implements river.JobArgs.
+func (SendSignupArgs) Kind() string { return "signup_email" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (SendSignupArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEmail}
+}
+
 // PasswordChangedArgs is the job that tells a user their password changed.
 type PasswordChangedArgs struct {
 	// UserID is the account whose password changed.

@@ -52,5 +52,10 @@ func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 		return fmt.Errorf("delete expired reset requests: %w", err)
 	}
 	w.logger.InfoContext(ctx, "deleted expired reset requests", slog.Int64("count", n))
+	n, err = w.queries.SignupDeleteExpired(ctx, w.pool, w.retention.Seconds())
+	if err != nil {
+		return fmt.Errorf("delete expired sign-up requests: %w", err)
+	}
+	w.logger.InfoContext(ctx, "deleted expired sign-up requests", slog.Int64("count", n))
 	return nil
 }

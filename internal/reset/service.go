@@ -39,6 +39,9 @@ type ServiceConfig struct {
 	TokenTTL time.Duration
 	// MaxAttempts is EMAIL_MAX_ATTEMPTS, stamped on each job. Defaults to 12.
 	MaxAttempts int
+	// SignupTTL is SIGNUP_TOKEN_TTL: how long a sign-up request and its
+	// verification link live. Defaults to 24h.
+	SignupTTL time.Duration
 }
 
 // Service is the API's side of the reset flow.
@@ -57,6 +60,9 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 12
+	}
+	if cfg.SignupTTL <= 0 {
+		cfg.SignupTTL = 24 * time.Hour
 	}
 	return &Service{cfg: cfg, queries: dbsqlc.New()}, nil
 }
@@ -188,4 +194,72 @@ func preference(lang []locale.Request) (string, error) {
 		return "", nil
 	}
 	return lang[0].Preference()
+}
+
+// RequestSignup records a sign-up request and enqueues its mail in the same
+// transaction, with the same work whether or not the address has an
+// account: the worker looks that up later, off the request's path, and
+// mails a verification link or a notice.
+func (s *Service) RequestSignup(ctx context.Context, p auth.PendingSignup) error {
+	id, err := uuid.NewRandom()
+	if err != nil {
+		return fmt.Errorf("new sign-up id: %w", err)
+	}
+	var loc *string
+	if p.Locale != "" {
+		loc = &p.Locale
+	}
+	return pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+		err := s.queries.SignupInsertRequest(ctx, tx, dbsqlc.SignupInsertRequestParams{
+			ID: id, Email: p.Email, Name: p.Name, PasswordHash: p.PasswordHash, Locale: loc, TtlSecs: s.cfg.SignupTTL.Seconds(),
+		})
+		if err != nil {
+			return fmt.Errorf("insert sign-up request: %w", err)
+		}
+		_, err = s.cfg.Jobs.InsertTx(ctx, tx,
+			SendSignupArgs{RequestID: id, EmailMasked: redact.Email(p.Email)},
+			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: s.cfg.MaxAttempts})
+		if err != nil {
+			return fmt.Errorf("enqueue sign-up email: %w", err)
+		}
+		return nil
+	})
+}
+
+// errInvalidSignupToken is the one answer for an unknown, expired or used
+// verification link, and for one whose address another sign-up verified
+// first.
+func errInvalidSignupToken() error {
+	return apperr.New(apperr.CodeInvalidToken, "This confirmation link is invalid or has expired. Sign up again.")
+}
+
+// VerifyEmail turns the pending sign-up that token belongs to into an
+// account. In one transaction it marks the token used and creates the user
+// (auth.CreateVerifiedUser), unless the address has an account already:
+// then the first sign-up verified has won, and this token is invalid like
+// any used one.
+func (s *Service) VerifyEmail(ctx context.Context, token string) (auth.User, error) {
+	if !wellFormed(token) {
+		return auth.User{}, errInvalidSignupToken()
+	}
+	var u auth.User
+	err := pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+		p, err := s.queries.SignupConsume(ctx, tx, HashToken(token))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errInvalidSignupToken()
+		}
+		if err != nil {
+			return fmt.Errorf("consume sign-up token: %w", err)
+		}
+		created, ok, err := auth.CreateVerifiedUser(ctx, tx, p.Email, p.Name, p.PasswordHash, p.Locale)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errInvalidSignupToken()
+		}
+		u = created
+		return nil
+	})
+	return u, err
 }

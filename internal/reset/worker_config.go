@@ -48,12 +48,17 @@ func RiverConfig(cfg *config.Worker, d WorkerDeps) (*river.Config, error) {
 		Pool: d.Pool, Mailer: d.Mailer, Renderer: d.Renderer,
 		From: cfg.MailFrom, AppName: cfg.AppName, Observer: d.Observer, Logger: logger,
 	}
-	sendReset, err := NewSendResetWorker(SendResetConfig{
+	sendCfg := SendResetConfig{
 		DeliveryConfig:   delivery,
 		Key:              []byte(cfg.ResetTokenKey),
 		FrontendURL:      cfg.FrontendURL,
 		ThrottleInterval: cfg.ResetEmailInterval,
-	})
+	}
+	sendReset, err := NewSendResetWorker(sendCfg)
+	if err != nil {
+		return nil, err
+	}
+	sendSignup, err := NewSendSignupWorker(sendCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +70,7 @@ func RiverConfig(cfg *config.Worker, d WorkerDeps) (*river.Config, error) {
 	for _, add := range []func() error{
 		func() error { return river.AddWorkerSafely(workers, sendReset) },
 		func() error { return river.AddWorkerSafely(workers, changed) },
+		func() error { return river.AddWorkerSafely(workers, sendSignup) },
 		func() error {
 			return river.AddWorkerSafely(workers, NewCleanupWorker(d.Pool, cfg.ResetRetention, logger))
 		},

@@ -46,3 +46,14 @@ SELECT id, outcome
 FROM password_reset_requests
 WHERE lower(email) = lower(sqlc.arg(email))
 ORDER BY created_at;
+
+-- name: SignupExpireAll :exec
+-- Ages every pending sign-up past its expiry, instead of a test waiting.
+UPDATE pending_signups SET expires_at = now() - interval '1 second';
+
+-- name: SignupOutcomes :many
+-- How the sign-up requests for an address ended, oldest first.
+SELECT outcome
+FROM pending_signups
+WHERE lower(email) = lower(sqlc.arg(email))
+ORDER BY created_at;

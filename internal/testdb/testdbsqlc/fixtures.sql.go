@@ -179,3 +179,41 @@ func (q *Queries) ResetUnsend(ctx context.Context, db DBTX, id uuid.UUID) error 
 	_, err := db.Exec(ctx, resetUnsend, id)
 	return err
 }
+
+const signupExpireAll = `-- name: SignupExpireAll :exec
+UPDATE pending_signups SET expires_at = now() - interval '1 second'
+`
+
+// Ages every pending sign-up past its expiry, instead of a test waiting.
+func (q *Queries) SignupExpireAll(ctx context.Context, db DBTX) error {
+	_, err := db.Exec(ctx, signupExpireAll)
+	return err
+}
+
+const signupOutcomes = `-- name: SignupOutcomes :many
+SELECT outcome
+FROM pending_signups
+WHERE lower(email) = lower($1)
+ORDER BY created_at
+`
+
+// How the sign-up requests for an address ended, oldest first.
+func (q *Queries) SignupOutcomes(ctx context.Context, db DBTX, email string) ([]string, error) {
+	rows, err := db.Query(ctx, signupOutcomes, email)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var outcome string
+		if err := rows.Scan(&outcome); err != nil {
+			return nil, err
+		}
+		items = append(items, outcome)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -1,0 +1,91 @@
+-- Sign-up as a request. The API inserts a pending sign-up for every
+-- well-formed register request; the worker decides what to mail; verify-email
+-- turns a pending sign-up into an account.
+
+-- name: SignupInsertRequest :exec
+-- The API's half: the same insert whether or not the address has an
+-- account.
+INSERT INTO pending_signups (id, email, name, password_hash, locale, expires_at)
+VALUES (sqlc.arg(id), sqlc.arg(email), sqlc.arg(name), sqlc.arg(password_hash), sqlc.narg(locale),
+        now() + make_interval(secs => sqlc.arg(ttl_secs)::float8));
+
+-- name: SignupPrepare :one
+-- The worker's first statement per job, like ResetPrepare. For an address
+-- without an account it records the verification token's hash. For one
+-- with an account it reserves that account's "someone tried to sign up"
+-- slot, atomically, so that these notices are throttled like reset mails
+-- (throttle_secs seconds); throttled is true when no slot was won.
+WITH req AS (
+    SELECT p.id, p.email, p.locale, p.expires_at, p.outcome, p.sent_at
+    FROM pending_signups p
+    WHERE p.id = sqlc.arg(id)
+), usr AS (
+    SELECT u.id, u.email, u.locale
+    FROM users u
+    JOIN req ON lower(u.email) = lower(req.email)
+), slot AS (
+    INSERT INTO mail_slots (user_id, kind, holder, reserved_at)
+    SELECT usr.id, 'signup_exists', req.id, now()
+    FROM req, usr
+    WHERE req.outcome = 'pending' AND req.sent_at IS NULL AND req.expires_at > now()
+    ON CONFLICT (user_id, kind) DO UPDATE
+    SET holder = excluded.holder, reserved_at = excluded.reserved_at
+    WHERE mail_slots.holder = excluded.holder
+       OR mail_slots.reserved_at <= now() - make_interval(secs => sqlc.arg(throttle_secs)::float8)
+    RETURNING holder
+), upd AS (
+    UPDATE pending_signups s
+    SET token_hash = sqlc.arg(token_hash)
+    WHERE s.id = sqlc.arg(id) AND s.outcome = 'pending'
+      AND NOT EXISTS (SELECT 1 FROM usr)
+)
+SELECT req.outcome, req.expires_at, req.sent_at, req.email, req.locale,
+       usr.id AS user_id, usr.email AS user_email, usr.locale AS user_locale,
+       NOT EXISTS (SELECT 1 FROM slot) AS throttled
+FROM req
+LEFT JOIN usr ON true;
+
+-- name: SignupMarkOutcome :exec
+-- Records how a sign-up request ended without a mail. Only a pending one
+-- changes, so a late retry never overwrites a sent mail.
+UPDATE pending_signups
+SET outcome = sqlc.arg(outcome)
+WHERE id = sqlc.arg(id) AND outcome = 'pending';
+
+-- name: SignupMarkSent :exec
+-- Recorded right after the server's 250: outcome is sent (a verification
+-- link) or account_exists (the notice to an existing account).
+UPDATE pending_signups
+SET outcome = sqlc.arg(outcome), sent_at = now()
+WHERE id = sqlc.arg(id);
+
+-- name: SignupReleaseSlot :exec
+-- Frees the notice slot of a request that will never send.
+DELETE FROM mail_slots
+WHERE user_id = sqlc.arg(user_id) AND kind = 'signup_exists' AND holder = sqlc.arg(request_id);
+
+-- name: SignupConsume :one
+-- verify-email's first statement: marks a usable token used, atomically,
+-- and returns what the account is made of. Of two concurrent verifies with
+-- one token, exactly one gets a row back.
+UPDATE pending_signups
+SET verified_at = now()
+WHERE token_hash = sqlc.arg(token_hash)
+  AND verified_at IS NULL
+  AND expires_at > now()
+RETURNING email, name, password_hash, locale;
+
+-- name: SignupCreateUser :one
+-- The account, unless the address has one already: the first sign-up
+-- verified wins, and a later one gets no row back. locale is the sign-up
+-- request's language preference, as UserInsert stores it.
+INSERT INTO users (email, name, password_hash, locale)
+VALUES (sqlc.arg(email), sqlc.arg(name), sqlc.arg(password_hash), sqlc.narg(locale))
+ON CONFLICT (lower(email)) DO NOTHING
+RETURNING id, email, name, created_at, token_version;
+
+-- name: SignupDeleteExpired :execrows
+-- Deletes sign-up requests that expired more than retention_secs seconds
+-- ago, with the password hashes they hold.
+DELETE FROM pending_signups
+WHERE expires_at < now() - make_interval(secs => sqlc.arg(retention_secs)::float8);

@@ -59,16 +59,17 @@ func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (
 	return mail.NewSMTPProvider(sender), func() { _ = sender.Close() }, nil
 }
 
-// newGateway wraps the provider in what every provider shares: the pause
-// while it is down or refusing our configuration, and the problem /readyz
-// reports. Its metrics are labelled with the provider's name.
-func newGateway(ctx context.Context, cfg *config.Worker, logger *slog.Logger, reg prometheus.Registerer) (*mail.Gateway, func(), error) {
+// newGateway wraps the provider in what every provider shares: the send-rate
+// cap and 429 hold shared by all workers (limiter), the pause while it is
+// down or refusing our configuration, and the problem /readyz reports. Its metrics are labelled with the provider's name.
+func newGateway(ctx context.Context, cfg *config.Worker, logger *slog.Logger, reg prometheus.Registerer, limiter mail.Limiter) (*mail.Gateway, func(), error) {
 	p, closeProvider, err := newProvider(ctx, cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
 	g, err := mail.NewGateway(mail.GatewayConfig{
 		Provider: p,
+		Limiter:  limiter,
 		Observer: metrics.NewMailProblems(reg),
 		Logger:   logger,
 	})

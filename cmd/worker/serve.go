@@ -19,6 +19,7 @@ import (
 	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/health"
+	"github.com/todoapp/resetmail/internal/mailrate"
 	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/reset"
 )
@@ -46,7 +47,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	outcomes := prometheus.NewRegistry()
 	// The provider's problem counters move only when a mail is sent, so
 	// they are outcomes too.
-	gateway, closeMail, err := newGateway(ctx, cfg, logger, outcomes)
+	limiter, err := mailrate.New(mailrate.Config{Pool: pool, Queries: queries, Rate: cfg.MailRateLimit, Burst: cfg.MailRateBurst})
+	if err != nil {
+		return err
+	}
+	gateway, closeMail, err := newGateway(ctx, cfg, logger, outcomes, limiter)
 	if err != nil {
 		return err
 	}

@@ -135,7 +135,14 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 	if g.limiter != nil {
 		if err := g.limiter.Wait(ctx); err != nil {
 			g.gate.released(ticket)
-			return &SendError{Provider: g.p.Name(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + describe(err), Err: err, Recipient: redact.Email(m.To)}
+			var se *SendError
+			if errors.As(err, &se) {
+				held := *se
+				held.Provider = g.providerLabel()
+				held.Recipient = redact.Email(m.To)
+				return &held
+			}
+			return &SendError{Provider: g.providerLabel(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + describe(err), Err: err, Recipient: redact.Email(m.To)}
 		}
 	}
 	g.calls.Add(1)
@@ -179,6 +186,14 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 		g.gate.succeeded(ticket)
 	}
 	return se
+}
+
+// providerLabel is the name errors start with ("" means smtp).
+func (g *Gateway) providerLabel() string {
+	if g.p.Name() == ProviderSMTP {
+		return ""
+	}
+	return g.p.Name()
 }
 
 // Problem is the configuration or account problem the provider last

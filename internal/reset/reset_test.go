@@ -93,6 +93,7 @@ func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, o
 	}
 	gateway, err := mail.NewGateway(mail.GatewayConfig{
 		Provider:       p,
+		Limiter:        o.limiter,
 		OutagePauseMin: o.pauseMin, OutagePauseMax: o.pauseMax,
 	})
 	require.NoError(t, err)
@@ -137,6 +138,7 @@ func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, o
 type workerOpts struct {
 	pauseMin, pauseMax time.Duration
 	retry              reset.RetryPolicy
+	limiter            mail.Limiter
 }
 
 // productionTimings are the worker's defaults: the Gateway's pause, the

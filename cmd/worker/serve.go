@@ -45,12 +45,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	reg := metrics.NewRegistry()
 	reg.MustRegister(metrics.NewQueueDepth(pool, logger))
 	outcomes := prometheus.NewRegistry()
-	// The provider's problem counters move only when a mail is sent, so
-	// they are outcomes too.
-	limiter, err := mailrate.New(mailrate.Config{Pool: pool, Queries: queries, Rate: cfg.MailRateLimit, Burst: cfg.MailRateBurst})
+	limiter, err := mailrate.New(mailrate.Config{Pool: pool, Rate: cfg.MailRateLimit, Burst: cfg.MailRateBurst})
 	if err != nil {
 		return err
 	}
+	// The provider's problem counters move only when a mail is sent, so
+	// they are outcomes too.
 	gateway, closeMail, err := newGateway(ctx, cfg, logger, outcomes, limiter)
 	if err != nil {
 		return err

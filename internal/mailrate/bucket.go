@@ -16,15 +16,13 @@ import (
 
 	"github.com/todoapp/resetmail/internal/mail"
 
-	appsql "github.com/todoapp/resetmail/sql"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // Config configures New.
 type Config struct {
 	// Pool is the database every worker shares. Required.
 	Pool *pgxpool.Pool
-	// Queries are the named statements. Required.
-	Queries *appsql.Queries
 	// Rate is MAIL_RATE_LIMIT, messages per second across all workers.
 	// Default 0 means no cap: only a provider's 429 holds sends.
 	Rate float64
@@ -39,9 +37,7 @@ type Config struct {
 // Bucket is the shared cap. Safe for concurrent use.
 type Bucket struct {
 	pool      *pgxpool.Pool
-	take      string
-	hold      string
-	holdLeft  string
+	queries   *dbsqlc.Queries
 	rate      float64
 	burst     float64
 	holdCheck time.Duration
@@ -53,8 +49,8 @@ type Bucket struct {
 
 // New validates cfg.
 func New(cfg Config) (*Bucket, error) {
-	if cfg.Pool == nil || cfg.Queries == nil {
-		return nil, errors.New("mailrate: Pool and Queries are required")
+	if cfg.Pool == nil {
+		return nil, errors.New("mailrate: Pool is required")
 	}
 	if cfg.Rate < 0 || math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) || cfg.Burst < 0 {
 		return nil, errors.New("mailrate: Rate and Burst must be zero or positive")
@@ -67,10 +63,7 @@ func New(cfg Config) (*Bucket, error) {
 		cfg.HoldCheckEvery = 250 * time.Millisecond
 	}
 	return &Bucket{
-		pool: cfg.Pool, rate: cfg.Rate, burst: burst, holdCheck: cfg.HoldCheckEvery,
-		take:     cfg.Queries.Get("mail_rate_take"),
-		hold:     cfg.Queries.Get("mail_rate_hold"),
-		holdLeft: cfg.Queries.Get("mail_rate_hold_left"),
+		pool: cfg.Pool, queries: dbsqlc.New(), rate: cfg.Rate, burst: burst, holdCheck: cfg.HoldCheckEvery,
 	}, nil
 }
 
@@ -116,12 +109,11 @@ func (b *Bucket) next(ctx context.Context) (time.Duration, bool, error) {
 		}
 		return d, false, err
 	}
-	var secs float64
-	var reserved bool
-	if err := b.pool.QueryRow(ctx, b.take, b.rate, b.burst, maxWait.Seconds()).Scan(&secs, &reserved); err != nil {
+	r, err := b.queries.MailRateTake(ctx, b.pool, dbsqlc.MailRateTakeParams{Rate: b.rate, Burst: b.burst, MaxWait: maxWait.Seconds()})
+	if err != nil {
 		return 0, false, err
 	}
-	return time.Duration(secs * float64(time.Second)), reserved, nil
+	return time.Duration(r.WaitSeconds * float64(time.Second)), r.Reserved, nil
 }
 
 // holdRemaining reads the shared hold at most every holdCheck, so that a
@@ -136,8 +128,8 @@ func (b *Bucket) holdRemaining(ctx context.Context) (time.Duration, error) {
 	}
 	b.checked = now
 	b.mu.Unlock()
-	var secs float64
-	if err := b.pool.QueryRow(ctx, b.holdLeft).Scan(&secs); err != nil {
+	secs, err := b.queries.MailRateHoldLeft(ctx, b.pool)
+	if err != nil {
 		return 0, err
 	}
 	until := now.Add(time.Duration(secs * float64(time.Second)))
@@ -157,5 +149,5 @@ func (b *Bucket) Slow(ctx context.Context, d time.Duration) {
 	b.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	_, _ = b.pool.Exec(ctx, b.hold, d.Seconds())
+	_ = b.queries.MailRateHold(ctx, b.pool, d.Seconds())
 }

@@ -32,7 +32,7 @@ func TestThreeWorkersShareOneSendRateCap(t *testing.T) {
 	for i := range 3 {
 		p, err := mail.NewPostmark(mail.APIConfig{APIKey: providerKey, BaseURL: srv.URL})
 		require.NoError(t, err)
-		bucket, err := mailrate.New(mailrate.Config{Pool: db.Pool, Queries: db.Queries, Rate: rate, Burst: burst})
+		bucket, err := mailrate.New(mailrate.Config{Pool: db.Pool, Rate: rate, Burst: burst})
 		require.NoError(t, err)
 		o := productionTimings
 		o.limiter = bucket
@@ -42,7 +42,7 @@ func TestThreeWorkersShareOneSendRateCap(t *testing.T) {
 		}
 	}
 	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Queries: db.Queries, Jobs: client,
+		Pool: db.Pool, Jobs: client,
 		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
 		TokenTTL:     time.Hour,
 	})

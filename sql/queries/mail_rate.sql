@@ -1,12 +1,12 @@
 -- The shared send-rate cap (MAIL_RATE_LIMIT, MAIL_RATE_BURST).
 
--- name: mail_rate_take
--- Refills the bucket for the time since it was last touched ($1 tokens per
--- second, at most $2) and reserves the next send slot, like a reservation
+-- name: MailRateTake :one
+-- Refills the bucket for the time since it was last touched (rate tokens
+-- per second, at most burst) and reserves the next send slot, like a reservation
 -- of golang.org/x/time/rate: the balance may go negative, and the caller
--- sleeps until its slot. Slots are therefore handed out exactly 1/$1 s apart
+-- sleeps until its slot. Slots are therefore handed out exactly 1/rate s apart
 -- after the burst, with one round trip per mail and no herd of workers
--- polling the row. A slot further away than $3 seconds, or any slot during
+-- polling the row. A slot further away than max_wait seconds, or any slot during
 -- a hold (a provider's 429), is not reserved: the caller snoozes instead.
 -- Returns the seconds to wait and whether a slot was reserved.
 WITH cur AS (
@@ -16,11 +16,11 @@ WITH cur AS (
     FOR UPDATE
 ), calc AS (
     SELECT now, hold_until,
-           LEAST($2::float8, tokens + GREATEST(EXTRACT(EPOCH FROM now - updated_at)::float8, 0) * $1::float8) AS avail
+           LEAST(sqlc.arg(burst)::float8, tokens + GREATEST(EXTRACT(EPOCH FROM now - updated_at)::float8, 0) * sqlc.arg(rate)::float8) AS avail
     FROM cur
 ), decide AS (
     SELECT now, hold_until, avail,
-           now >= hold_until AND (avail >= 1 OR (1 - avail) / $1::float8 <= $3::float8) AS take
+           now >= hold_until AND (avail >= 1 OR (1 - avail) / sqlc.arg(rate)::float8 <= sqlc.arg(max_wait)::float8) AS take
     FROM calc
 )
 UPDATE mail_rate_bucket b
@@ -31,19 +31,19 @@ WHERE b.id
 RETURNING CASE
     WHEN d.now < d.hold_until THEN EXTRACT(EPOCH FROM d.hold_until - d.now)::float8
     WHEN d.avail >= 1 THEN 0::float8
-    ELSE (1 - d.avail) / $1::float8
-END AS wait_seconds, d.take AS reserved;
+    ELSE ((1 - d.avail) / sqlc.arg(rate)::float8)::float8
+END AS wait_seconds, COALESCE(d.take, false)::bool AS reserved;
 
--- name: mail_rate_hold
--- A provider answered 429: every worker waits $1 seconds from now (or
+-- name: MailRateHold :exec
+-- A provider answered 429: every worker waits secs seconds from now (or
 -- longer, if another hold already runs later).
 UPDATE mail_rate_bucket
-SET hold_until = GREATEST(hold_until, clock_timestamp() + make_interval(secs => $1::float8))
+SET hold_until = GREATEST(hold_until, clock_timestamp() + make_interval(secs => sqlc.arg(secs)::float8))
 WHERE id;
 
--- name: mail_rate_hold_left
+-- name: MailRateHoldLeft :one
 -- Seconds left of the current hold, or 0. Read by workers without a cap, so
 -- that a 429 still slows them all.
-SELECT GREATEST(EXTRACT(EPOCH FROM hold_until - clock_timestamp())::float8, 0)
+SELECT GREATEST(EXTRACT(EPOCH FROM hold_until - clock_timestamp())::float8, 0)::float8 AS secs
 FROM mail_rate_bucket
 WHERE id;

@@ -67,6 +67,13 @@ type AppSchemaMigration struct {
 	AppliedAt time.Time
 }
 
+type MailRateBucket struct {
+	ID        bool
+	Tokens    float64
+	UpdatedAt time.Time
+	HoldUntil time.Time
+}
+
 type MailSlot struct {
 	UserID     int64
 	Kind       string

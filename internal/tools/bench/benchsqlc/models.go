@@ -61,6 +61,13 @@ func (ns NullRiverJobState) Value() (driver.Value, error) {
 	return string(ns.RiverJobState), nil
 }
 
+type MailRateBucket struct {
+	ID        bool
+	Tokens    float64
+	UpdatedAt time.Time
+	HoldUntil time.Time
+}
+
 type MailSlot struct {
 	UserID     int64
 	Kind       string

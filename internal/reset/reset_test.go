@@ -1,6 +1,7 @@
 package reset_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"strings"
@@ -82,7 +83,7 @@ func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, 
 
 // startWorkerWith starts a River client that works the email queue through
 // p behind the product's Gateway.
-func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, obs reset.Observer, throttle time.Duration, opts ...workerOpts) *river.Client[pgx.Tx] {
+func startWorkerWith(t testing.TB, db *testdb.DB, p mail.Provider, key []byte, obs reset.Observer, throttle time.Duration, opts ...workerOpts) *river.Client[pgx.Tx] {
 	t.Helper()
 	o := workerOpts{
 		pauseMin: 10 * time.Millisecond, pauseMax: 50 * time.Millisecond,
@@ -109,7 +110,7 @@ func startWorkerWith(t *testing.T, db *testdb.DB, p mail.Provider, key []byte, o
 		"SMTP_HOST":                  "127.0.0.1",
 		"MAIL_FROM":                  "Todo <no-reply@example.com>",
 		"RESET_EMAIL_INTERVAL":       throttle.String(),
-		"WORKER_CONCURRENCY":         "20",
+		"WORKER_CONCURRENCY":         cmp.Or(o.concurrency, "20"),
 		"WORKER_FETCH_POLL_INTERVAL": "50ms",
 		"SMTP_DIAL_TIMEOUT":          "2s",
 		"SMTP_COMMAND_TIMEOUT":       "5s",
@@ -139,6 +140,8 @@ type workerOpts struct {
 	pauseMin, pauseMax time.Duration
 	retry              reset.RetryPolicy
 	limiter            mail.Limiter
+	// concurrency is WORKER_CONCURRENCY; default "20".
+	concurrency string
 }
 
 // productionTimings are the worker's defaults: the Gateway's pause, the

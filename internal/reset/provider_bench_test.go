@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/mail"
@@ -45,16 +47,17 @@ func BenchmarkHTTPSProviderAt200ms(b *testing.B) {
 			_, err := db.Fixtures.InsertUser(ctx, db.Pool, testdbsqlc.InsertUserParams{Email: emails[i], Name: "User", PasswordHash: "x"})
 			require.NoError(b, err)
 		}
-		client := startWorkerWith(b, db, p, key, reset.NopObserver{}, 0, o)
+		// Everything is enqueued first, through an insert-only client, so
+		// that the figure is the worker's and not the enqueue rate's.
+		inserter, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{})
+		require.NoError(b, err)
 		svc, err := reset.NewService(reset.ServiceConfig{
-			Pool: db.Pool, Jobs: client,
+			Pool: db.Pool, Jobs: inserter,
 			HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
 			TokenTTL:     time.Hour,
 		})
 		require.NoError(b, err)
-		b.ResetTimer()
-		// Requests come from 16 goroutines, as from many API handlers, so
-		// that enqueueing is not what limits the figure.
+		// Requests come from 16 goroutines, as from many API handlers.
 		var wg sync.WaitGroup
 		next := make(chan string)
 		for range 16 {
@@ -71,6 +74,8 @@ func BenchmarkHTTPSProviderAt200ms(b *testing.B) {
 		}
 		close(next)
 		wg.Wait()
+		b.ResetTimer()
+		startWorkerWith(b, db, p, key, reset.NopObserver{}, 0, o)
 		waitCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		require.NoError(b, srv.WaitForCount(waitCtx, n))
 		cancel()

@@ -130,7 +130,9 @@ func (b *Bucket) holdRemaining(ctx context.Context) (time.Duration, error) {
 	b.mu.Unlock()
 	secs, err := b.queries.MailRateHoldLeft(ctx, b.pool)
 	if err != nil {
-		return 0, err
+		// Without a cap the hold is only a courtesy to the provider: a
+		// database hiccup must not stop mail.
+		return 0, nil
 	}
 	until := now.Add(time.Duration(secs * float64(time.Second)))
 	b.mu.Lock()

@@ -44,6 +44,8 @@ WHERE id;
 -- name: MailRateHoldLeft :one
 -- Seconds left of the current hold, or 0. Read by workers without a cap, so
 -- that a 429 still slows them all.
-SELECT GREATEST(EXTRACT(EPOCH FROM hold_until - clock_timestamp())::float8, 0)::float8 AS secs
+SELECT (CASE WHEN hold_until > clock_timestamp()
+             THEN EXTRACT(EPOCH FROM hold_until - clock_timestamp())
+             ELSE 0 END)::float8 AS secs
 FROM mail_rate_bucket
 WHERE id;

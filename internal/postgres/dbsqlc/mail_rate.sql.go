@@ -23,7 +23,9 @@ func (q *Queries) MailRateHold(ctx context.Context, db DBTX, secs float64) error
 }
 
 const mailRateHoldLeft = `-- name: MailRateHoldLeft :one
-SELECT GREATEST(EXTRACT(EPOCH FROM hold_until - clock_timestamp())::float8, 0)::float8 AS secs
+SELECT (CASE WHEN hold_until > clock_timestamp()
+             THEN EXTRACT(EPOCH FROM hold_until - clock_timestamp())
+             ELSE 0 END)::float8 AS secs
 FROM mail_rate_bucket
 WHERE id
 `

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -171,4 +172,43 @@ func (b *testBundle) jobsIn(t *testing.T, states ...string) int {
 	require.NoError(t, b.db.Pool.QueryRow(context.Background(),
 		`SELECT count(*) FROM river_job WHERE queue = 'email' AND state::text = ANY($1)`, states).Scan(&n))
 	return n
+}
+
+// TestResendSIGKILLMidBurstLosesNothingAndDuplicatesNothing kills a worker
+// while it sends a burst through Resend, then starts another: every mail
+// arrives, and Resend's idempotency key turns every repeat of a mail the
+// dead worker had sent (but not recorded) into no second delivery.
+func TestResendSIGKILLMidBurstLosesNothingAndDuplicatesNothing(t *testing.T) {
+	t.Parallel()
+	key := providerKey(providertest.Resend)
+	srv := providertest.New(t, providertest.Options{Kind: providertest.Resend, Key: key, Latency: 20 * time.Millisecond})
+	b := setup(t, bundleOpts{extra: append(providerEnv(srv, providertest.Resend, key),
+		"JOB_TIMEOUT", "3s", "RESCUE_STUCK_JOBS_AFTER", "4s")})
+	const n = 150
+	for i := range n {
+		b.register(t, fmt.Sprintf("kill%03d@example.com", i), "a fine password", "User")
+	}
+	for i := range n {
+		r := b.do(t, http.MethodPost, "/api/auth/forgot-password", "", map[string]string{"email": fmt.Sprintf("kill%03d@example.com", i)})
+		require.Equal(t, http.StatusAccepted, r.status)
+	}
+	require.Eventually(t, func() bool { return srv.Count() >= n/5 }, 30*time.Second, 5*time.Millisecond)
+	require.NoError(t, b.worker.Kill())
+	killedAt := srv.Count()
+	worker, err := startWorkerProcess(t, b, "worker-after-kill")
+	require.NoError(t, err)
+	b.worker = worker
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	require.NoError(t, srv.WaitForCount(ctx, n))
+	time.Sleep(2 * time.Second)
+	per := map[string]int{}
+	for _, m := range srv.Mails() {
+		per[m.To]++
+	}
+	require.Len(t, per, n, "nothing lost")
+	for to, c := range per {
+		require.Equal(t, 1, c, "%s delivered %d times", to, c)
+	}
+	t.Logf("killed after %d of %d deliveries; %d calls reached Resend for %d deliveries (repeats deduplicated by Idempotency-Key)", killedAt, n, srv.Calls(), srv.Count())
 }

@@ -16,16 +16,18 @@ import (
 // to something else, so they need not exist in our config structs.
 func notOurVariables() map[string]string {
 	return map[string]string{
-		"POSTGRES_USER":       "the postgres image's",
-		"POSTGRES_PASSWORD":   "the postgres image's",
-		"POSTGRES_DB":         "the postgres image's",
-		"NEXT_PUBLIC_API_URL": "the Next.js web app's",
-		"VITE_API_URL":        "the Vite web app's",
-		"NEXT_PUBLIC_":        "Next.js's prefix for public variables",
-		"VITE_":               "Vite's prefix for public variables",
-		"API_URL":             "a constant in the web app sketch",
-		"SPACE_GIT_URL":       "a shell variable in the Spaces guide",
-		"SPACE_URL":           "a shell variable in the Spaces guide",
+		"POSTGRES_USER":         "the postgres image's",
+		"POSTGRES_PASSWORD":     "the postgres image's",
+		"POSTGRES_DB":           "the postgres image's",
+		"NEXT_PUBLIC_API_URL":   "the Next.js web app's",
+		"VITE_API_URL":          "the Vite web app's",
+		"NEXT_PUBLIC_":          "Next.js's prefix for public variables",
+		"VITE_":                 "Vite's prefix for public variables",
+		"API_URL":               "a constant in the web app sketch",
+		"SPACE_GIT_URL":         "a shell variable in the Spaces guide",
+		"SPACE_URL":             "a shell variable in the Spaces guide",
+		"AWS_SECRET_ACCESS_KEY": "the AWS SDK's own",
+		"AWS_ACCESS_KEY_ID":     "the AWS SDK's own",
 	}
 }
 

@@ -78,6 +78,13 @@ func (s *Server) handleRegister(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	s.writeNewSession(c, u)
+}
+
+// writeNewSession signs in an account just created, by sign-up with
+// verification off or by verify-email: 201 with the user and an access
+// token, never cached.
+func (s *Server) writeNewSession(c *gin.Context, u auth.User) {
 	tok, err := s.auth.NewAccessToken(u)
 	if err != nil {
 		s.writeError(c, err)
@@ -109,13 +116,7 @@ func (s *Server) handleVerifyEmail(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	tok, err := s.auth.NewAccessToken(u)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, newSessionResponse(u, tok))
+	s.writeNewSession(c, u)
 }
 
 type loginRequest struct {

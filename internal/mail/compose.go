@@ -125,7 +125,7 @@ func Compose(m Message) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mail: compose: %w", err)
 	}
-	return stableHeader(stableBoundary(out, m)), nil
+	return stabilize(out, m), nil
 }
 
 // NewMessage is the message that carries a rendered mail from from to to.
@@ -166,70 +166,114 @@ func headerOrder(name string) int {
 	return 8
 }
 
-// stableHeader writes the header fields in a fixed order. jordan-wright/email
-// writes them in map order, which differs from one call to the next, and a
-// preview must be the same bytes as the mail.
-func stableHeader(out []byte) []byte {
+// stabilize makes the bytes jordan-wright/email wrote the same for the same
+// mail, apart from Date and Message-ID, so that a preview can be compared
+// with what a server received. It does two things in one copy of the
+// message, since Compose runs once per mail on the worker's hot path:
+//
+//   - It writes the header fields in a fixed order (headerOrder, then by
+//     name). The library writes them in map order, which differs from one
+//     call to the next.
+//   - It replaces the random MIME boundary the library picks with one
+//     derived from the content. The random boundary is 60 hex digits, so it
+//     occurs nowhere but in its own lines and header; the new one is 64 hex
+//     digits of a SHA-256 of the parts, which cannot occur in them either
+//     without a hash collision.
+func stabilize(out []byte, m Message) []byte {
 	end := bytes.Index(out, []byte("\r\n\r\n"))
 	if end < 0 {
 		return out
 	}
-	var fields [][]byte
-	for line := range bytes.SplitSeq(out[:end], []byte("\r\n")) {
+	oldBoundary := findBoundary(out[:end])
+	var newBoundary []byte
+	if len(oldBoundary) > 0 {
+		h := sha256.New()
+		for _, part := range []string{m.Subject, m.Text, m.HTML, m.Language} {
+			h.Write([]byte(part))
+			h.Write([]byte{0})
+		}
+		newBoundary = hex.AppendEncode(make([]byte, 0, hex.EncodedLen(sha256.Size)), h.Sum(nil))
+	}
+
+	// Each field is a slice of out: its first line and any folded lines
+	// after it, which follow it directly.
+	type field struct {
+		order int
+		name  string
+		text  []byte
+	}
+	fields := make([]field, 0, 16)
+	header := out[:end]
+	for pos := 0; pos < len(header); {
+		next := bytes.Index(header[pos:], []byte("\r\n"))
+		if next < 0 {
+			next = len(header)
+		} else {
+			next += pos
+		}
+		line := header[pos:next]
 		if len(fields) > 0 && len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
-			fields[len(fields)-1] = append(append(fields[len(fields)-1], '\r', '\n'), line...)
-			continue
+			f := &fields[len(fields)-1]
+			f.text = header[next-len(line)-len(f.text)-2 : next]
+		} else {
+			name := string(line)
+			if i := bytes.IndexByte(line, ':'); i >= 0 {
+				name = string(line[:i])
+			}
+			fields = append(fields, field{order: headerOrder(name), name: name, text: line})
 		}
-		fields = append(fields, append([]byte(nil), line...))
+		pos = next + 2
 	}
-	name := func(f []byte) string {
-		if i := bytes.IndexByte(f, ':'); i >= 0 {
-			return string(f[:i])
-		}
-		return string(f)
-	}
-	slices.SortStableFunc(fields, func(a, b []byte) int {
-		na, nb := name(a), name(b)
-		if c := cmp.Compare(headerOrder(na), headerOrder(nb)); c != 0 {
+	slices.SortStableFunc(fields, func(a, b field) int {
+		if c := cmp.Compare(a.order, b.order); c != 0 {
 			return c
 		}
-		return strings.Compare(na, nb)
+		return strings.Compare(a.name, b.name)
 	})
-	sorted := make([]byte, 0, len(out))
-	for _, f := range fields {
-		sorted = append(append(sorted, f...), '\r', '\n')
+
+	body := out[end+2:]
+	grow := 0
+	if len(oldBoundary) > 0 {
+		grow = (bytes.Count(out, oldBoundary)) * (len(newBoundary) - len(oldBoundary))
 	}
-	return append(sorted, out[end+2:]...)
+	stable := make([]byte, 0, len(out)+grow)
+	for _, f := range fields {
+		stable = appendReplacing(stable, f.text, oldBoundary, newBoundary)
+		stable = append(stable, '\r', '\n')
+	}
+	return appendReplacing(stable, body, oldBoundary, newBoundary)
 }
 
-// stableBoundary replaces the random MIME boundary that
-// jordan-wright/email picks with one derived from the content, so that the
-// same mail composes to the same bytes apart from Date and Message-ID: a
-// preview can then be compared with what a server received. The random
-// boundary is 60 hex digits, so it occurs nowhere but in its own lines and
-// header; the new one is 64 hex digits of a SHA-256 of the parts, which
-// cannot occur in them either without a hash collision.
-func stableBoundary(out []byte, m Message) []byte {
+// findBoundary returns the value of the boundary parameter in header, or
+// nil when the message is not multipart.
+func findBoundary(header []byte) []byte {
 	const marker = "boundary="
-	i := bytes.Index(out, []byte(marker))
+	i := bytes.Index(header, []byte(marker))
 	if i < 0 {
-		return out
+		return nil
 	}
 	start := i + len(marker)
 	end := start
-	for end < len(out) && out[end] != '\r' && out[end] != '\n' && out[end] != ';' {
+	for end < len(header) && header[end] != '\r' && header[end] != '\n' && header[end] != ';' {
 		end++
 	}
-	old := out[start:end]
+	return header[start:end]
+}
+
+// appendReplacing appends src to dst with every old replaced by new; an
+// empty old appends src as it is.
+func appendReplacing(dst, src, old, new []byte) []byte {
 	if len(old) == 0 {
-		return out
+		return append(dst, src...)
 	}
-	h := sha256.New()
-	for _, part := range []string{m.Subject, m.Text, m.HTML, m.Language} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+	for {
+		i := bytes.Index(src, old)
+		if i < 0 {
+			return append(dst, src...)
+		}
+		dst = append(append(dst, src[:i]...), new...)
+		src = src[i+len(old):]
 	}
-	return bytes.ReplaceAll(out, old, []byte(hex.EncodeToString(h.Sum(nil))))
 }
 
 // headerKey validates an extra header name and returns its canonical form.

@@ -282,7 +282,7 @@ func parseKind(lang string, kind Kind, src *source) (*emailTemplates, []string) 
 			where, kind, strings.Join(absent, " and "))}
 	}
 
-	t := &emailTemplates{lang: lang}
+	t := &emailTemplates{lang: lang, format: formatterFor(lang)}
 	var err error
 	if t.subject, err = texttemplate.New(files[0].name).Option("missingkey=error").Parse(files[0].text); err != nil {
 		problems = append(problems, err.Error())

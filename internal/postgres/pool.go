@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 )
 
 // PoolConfig sizes a connection pool.
@@ -61,6 +62,14 @@ func Open(ctx context.Context, url string, cfg PoolConfig) (*pgxpool.Pool, error
 		pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 		pc.ConnConfig.StatementCacheCapacity = 0
 		pc.ConnConfig.DescriptionCacheCapacity = 0
+	}
+	// google/uuid's UUID, the type the generated queries take, reaches pgx
+	// as a driver.Valuer: a 36-character string per value, parsed again to
+	// encode it. The wrapper encodes its 16 bytes as they are; on the
+	// worker's hot path that was 4 % of its CPU.
+	pc.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		pgxuuid.Register(conn.TypeMap())
+		return nil
 	}
 	// Idle connections are dropped after a while so that a pooler or a
 	// scale-to-zero database does not keep them open forever.

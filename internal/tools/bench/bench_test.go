@@ -47,7 +47,7 @@ func TestHarnessSmoke(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	h, err := newHarness(ctx, t.TempDir(), smokeSizes(), io.Discard)
+	h, err := newHarness(ctx, t.TempDir(), smokeSizes(), nil, io.Discard)
 	require.NoError(t, err)
 	h.profileDir = t.TempDir()
 
@@ -85,7 +85,7 @@ func TestPgbenchScriptIsTheForgotPasswordTransaction(t *testing.T) {
 	defer cancel()
 	h := &harness{sizes: smokeSizes(), progress: io.Discard}
 	var err error
-	h.workerDefaults, h.apiDefaults, err = loadSettings()
+	h.workerDefaults, h.apiDefaults, err = loadSettings(nil)
 	require.NoError(t, err)
 	s, err := h.newScenario(ctx, nil)
 	require.NoError(t, err)

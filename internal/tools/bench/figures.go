@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +90,13 @@ func (h *harness) settingsLine(extra ...string) string {
 		c.WorkerConcurrency, c.WorkerFetchCooldown, c.WorkerFetchPollInterval, c.DatabaseMaxConns, c.SMTPMaxConnections)
 	for i := 0; i+1 < len(extra); i += 2 {
 		s += fmt.Sprintf(", **%s=%s**", extra[i], extra[i+1])
+	}
+	if len(h.workerEnv) > 0 {
+		set := make([]string, 0, len(h.workerEnv))
+		for _, k := range slices.Sorted(maps.Keys(h.workerEnv)) {
+			set = append(set, k+"="+h.workerEnv[k])
+		}
+		s += fmt.Sprintf(", **not the defaults: -worker-env '%s'**", strings.Join(set, " "))
 	}
 	return s
 }
@@ -247,7 +256,7 @@ func (h *harness) figBurstDrain(ctx context.Context) (string, error) {
 		b.WriteString(" The profile below says what the worker does with its share.\n")
 	}
 	fmt.Fprintf(&b, "\nEach row: a fresh database, the workers started and idle, then %d resets committed in one transaction; timed from the commit to the sink's acceptance of the last mail, and checked (one mail per recipient, every request recorded as sent, every job completed). Worker settings: %s.\n\n", sz.DrainJobs, h.settingsLine())
-	fmt.Fprintf(&b, "With the 200 ms sink, one worker at the default SMTP_MAX_CONNECTIONS=%d delivers %.0f mails/s at best, so 20,000 mails would take %.0f s with one worker and the run could not fit its 10-minute budget. That table therefore runs with **SMTP_MAX_CONNECTIONS=%d** (one connection per job slot, WORKER_CONCURRENCY=%d): each worker's ceiling is then %.0f mails/s, and delivery scales with workers until the two cores run out.\n\n",
+	fmt.Fprintf(&b, "With the 200 ms sink, one worker at the default SMTP_MAX_CONNECTIONS=%d delivers %.0f mails/s at best, so 20,000 mails would take %.0f s with one worker and the run could not fit its 10-minute budget. That table therefore runs with **SMTP_MAX_CONNECTIONS=%d** (WORKER_CONCURRENCY=%d): each worker's ceiling is then %.0f mails/s, and delivery scales with workers until the two cores run out.\n\n",
 		h.workerDefaults.SMTPMaxConnections, float64(h.workerDefaults.SMTPMaxConnections)/sz.SlowLatency.Seconds(),
 		float64(sz.SlowDrainJobs)/(float64(h.workerDefaults.SMTPMaxConnections)/sz.SlowLatency.Seconds()),
 		sz.SlowDrainConns, h.workerDefaults.WorkerConcurrency, float64(min(sz.SlowDrainConns, h.workerDefaults.WorkerConcurrency))/sz.SlowLatency.Seconds())

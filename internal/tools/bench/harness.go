@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,14 +40,17 @@ type harness struct {
 	workerDefaults *config.Worker
 	// apiDefaults likewise for the API.
 	apiDefaults *config.API
+	// workerEnv is -worker-env: variables set on every worker process,
+	// and in workerDefaults, to measure settings other than the defaults.
+	workerEnv stack.Env
 	// profileDir keeps the worker's CPU profile.
 	profileDir string
 	// progress receives a line per step, so that a long run shows where it is.
 	progress io.Writer
 }
 
-func newHarness(ctx context.Context, binDir string, sz sizes, progress io.Writer) (*harness, error) {
-	wcfg, acfg, err := loadSettings()
+func newHarness(ctx context.Context, binDir string, sz sizes, workerEnv stack.Env, progress io.Writer) (*harness, error) {
+	wcfg, acfg, err := loadSettings(workerEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +59,7 @@ func newHarness(ctx context.Context, binDir string, sz sizes, progress io.Writer
 	if err != nil {
 		return nil, err
 	}
-	return &harness{bins: bins, sizes: sz, workerDefaults: wcfg, apiDefaults: acfg, progress: progress}, nil
+	return &harness{bins: bins, sizes: sz, workerDefaults: wcfg, apiDefaults: acfg, workerEnv: workerEnv, progress: progress}, nil
 }
 
 func (h *harness) logf(format string, args ...any) {
@@ -63,8 +67,8 @@ func (h *harness) logf(format string, args ...any) {
 }
 
 // loadSettings reads both binaries' default settings, given only the
-// variables they require.
-func loadSettings() (*config.Worker, *config.API, error) {
+// variables they require, and the worker's with workerEnv on top.
+func loadSettings(workerEnv stack.Env) (*config.Worker, *config.API, error) {
 	required := map[string]string{
 		"DATABASE_URL":    "postgres://bench@127.0.0.1:5432/bench",
 		"RESET_TOKEN_KEY": benchResetKey,
@@ -72,7 +76,9 @@ func loadSettings() (*config.Worker, *config.API, error) {
 		"SMTP_HOST":       "127.0.0.1",
 		"SMTP_FROM":       benchFrom,
 	}
-	wcfg, err := config.LoadWorker(required)
+	worker := maps.Clone(required)
+	maps.Copy(worker, workerEnv)
+	wcfg, err := config.LoadWorker(worker)
 	if err != nil {
 		return nil, nil, fmt.Errorf("worker defaults: %w", err)
 	}
@@ -140,8 +146,13 @@ func (h *harness) newScenario(ctx context.Context, sinkOpts *smtptest.Options) (
 // plus extra (key, value, …) and waits until each one works.
 func (s *scenario) startWorkers(ctx context.Context, n int, extra ...string) ([]*stack.Process, error) {
 	var out []*stack.Process
+	env := s.env
+	for k, v := range s.h.workerEnv {
+		env = env.With(k, v)
+	}
+	env = env.With(extra...)
 	for i := range n {
-		p, err := stack.StartWorker(ctx, fmt.Sprintf("worker-%d", i+1), s.h.bins.Worker, s.env.With(extra...))
+		p, err := stack.StartWorker(ctx, fmt.Sprintf("worker-%d", i+1), s.h.bins.Worker, env)
 		if err != nil {
 			return nil, err
 		}

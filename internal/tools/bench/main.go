@@ -8,6 +8,8 @@
 //	bin/bench                 # the same, once built
 //	bin/bench -only 1,4       # some figures
 //	bin/bench -out ''         # print, do not touch the docs
+//	bin/bench -only 1 -out '' -worker-env 'WORKER_CONCURRENCY=100 GOGC=100'
+//	                          # other worker settings; the report says which
 //
 // It builds the real api and worker binaries and runs them as processes
 // against the local Postgres (TEST_DATABASE_URL, as the tests use) and an
@@ -23,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/todoapp/resetmail/internal/stack"
 )
 
 func main() {
@@ -36,6 +40,7 @@ func run() error {
 	only := flag.String("only", "", "comma-separated figure numbers to run (default all)")
 	out := flag.String("out", "docs/benchmarks.md", "report to update between the bench markers; empty prints only")
 	profileDir := flag.String("profile-dir", "", "keep the worker's CPU profile here (default: a temporary directory)")
+	workerEnv := flag.String("worker-env", "", "space-separated KEY=VALUE pairs set on every worker process, to measure settings other than the defaults (e.g. 'WORKER_CONCURRENCY=100 GOGC=100')")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -56,7 +61,11 @@ func run() error {
 		*profileDir = binDir
 	}
 	started := time.Now()
-	h, err := newHarness(ctx, binDir, fullSizes(), os.Stderr)
+	wenv, err := parseEnv(*workerEnv)
+	if err != nil {
+		return err
+	}
+	h, err := newHarness(ctx, binDir, fullSizes(), wenv, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -85,4 +94,17 @@ func run() error {
 		return nil
 	}
 	return updateReport(*out, sections)
+}
+
+// parseEnv reads -worker-env's "KEY=VALUE KEY=VALUE".
+func parseEnv(s string) (stack.Env, error) {
+	env := stack.Env{}
+	for _, kv := range strings.Fields(s) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("-worker-env: %q is not KEY=VALUE", kv)
+		}
+		env[k] = v
+	}
+	return env, nil
 }

@@ -48,9 +48,10 @@ type Worker struct {
 	// SMTPCommandTimeout bounds each SMTP command and the message body.
 	// Defaults to 30s.
 	SMTPCommandTimeout time.Duration `env:"SMTP_COMMAND_TIMEOUT" envDefault:"30s"`
-	// WorkerConcurrency is how many jobs one worker process works at once.
-	// Defaults to 100.
-	WorkerConcurrency int `env:"WORKER_CONCURRENCY" envDefault:"100"`
+	// WorkerConcurrency is how many jobs one worker process works at once,
+	// and the connections an HTTPS provider gets. Defaults to 200:
+	// docs/scaling.md says why, and what it costs with a slow SMTP server.
+	WorkerConcurrency int `env:"WORKER_CONCURRENCY" envDefault:"200"`
 	// WorkerHTTPAddr serves /healthz, /readyz and /metrics. Defaults to ":9090".
 	WorkerHTTPAddr string `env:"WORKER_HTTP_ADDR" envDefault:":9090"`
 	// WorkerPollOnly makes the worker poll for jobs instead of using

@@ -13,7 +13,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/todoapp/resetmail/internal/mail"
-	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -37,34 +36,16 @@ type SendResetConfig struct {
 // SendResetWorker delivers reset mails.
 type SendResetWorker struct {
 	river.WorkerDefaults[SendResetArgs]
-
-	d                *delivery
-	key              []byte
-	frontendURL      string
-	throttleInterval time.Duration
-	// prepare and markSent share round trips and commits between
-	// concurrent jobs; see postgres.Coalescer.
-	prepare  *postgres.Coalescer
-	markSent *postgres.Coalescer
+	linkMail
 }
 
 // NewSendResetWorker validates cfg.
 func NewSendResetWorker(cfg SendResetConfig) (*SendResetWorker, error) {
-	d, err := newDelivery(cfg.DeliveryConfig)
+	l, err := newLinkMail(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if len(cfg.Key) < 32 {
-		return nil, errors.New("reset: Key must be at least 32 bytes")
-	}
-	if cfg.FrontendURL == "" {
-		return nil, errors.New("reset: FrontendURL is required")
-	}
-	return &SendResetWorker{
-		d: d, key: cfg.Key, frontendURL: cfg.FrontendURL, throttleInterval: cfg.ThrottleInterval,
-		prepare:  postgres.NewCoalescer(d.Pool),
-		markSent: postgres.NewCoalescer(d.Pool),
-	}, nil
+	return &SendResetWorker{linkMail: l}, nil
 }
 
 // Work implements river.Worker. One statement loads and prepares the
@@ -123,19 +104,10 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
 	defer cancel()
 	if err := w.d.send(sendCtx, kind, job.JobRow, idempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered); err != nil {
-		if errors.Is(sendCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			w.d.Observer.EmailFailed(kind, ClassExpired)
+		return w.sendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
 			w.releaseSlot(ctx, *p.UserID, id)
-			_ = w.mark(ctx, id, "expired")
-			return river.JobCancel(ErrExpired)
-		}
-		// A snoozed job will run again without using an attempt, even on
-		// its last one, so it has not failed.
-		if isFinal(err) || (job.Attempt >= job.MaxAttempts && !isSnooze(err)) {
-			w.releaseSlot(ctx, *p.UserID, id)
-			_ = w.mark(ctx, id, "failed")
-		}
-		return err
+			_ = w.mark(ctx, id, outcome)
+		})
 	}
 	// The mail is out. Recording it must not be lost to the job's own
 	// context running out just after the 250.

@@ -13,7 +13,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/todoapp/resetmail/internal/mail"
-	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -36,33 +35,17 @@ const (
 // shares the reset mails' queue, transport and key.
 type SendSignupWorker struct {
 	river.WorkerDefaults[SendSignupArgs]
-
-	d                *delivery
-	key              []byte
-	frontendURL      string
-	throttleInterval time.Duration
-	prepare          *postgres.Coalescer
-	markSent         *postgres.Coalescer
+	linkMail
 }
 
 // NewSendSignupWorker validates cfg; it takes the reset worker's
 // configuration because every field means the same.
 func NewSendSignupWorker(cfg SendResetConfig) (*SendSignupWorker, error) {
-	d, err := newDelivery(cfg.DeliveryConfig)
+	l, err := newLinkMail(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if len(cfg.Key) < 32 {
-		return nil, errors.New("reset: Key must be at least 32 bytes")
-	}
-	if cfg.FrontendURL == "" {
-		return nil, errors.New("reset: FrontendURL is required")
-	}
-	return &SendSignupWorker{
-		d: d, key: cfg.Key, frontendURL: cfg.FrontendURL, throttleInterval: cfg.ThrottleInterval,
-		prepare:  postgres.NewCoalescer(d.Pool),
-		markSent: postgres.NewCoalescer(d.Pool),
-	}, nil
+	return &SendSignupWorker{linkMail: l}, nil
 }
 
 // Work implements river.Worker. Like SendResetWorker: one statement
@@ -125,17 +108,10 @@ func (w *SendSignupWorker) Work(ctx context.Context, job *river.Job[SendSignupAr
 	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
 	defer cancel()
 	if err := w.d.send(sendCtx, kind, job.JobRow, idempotencyKey("signup", id.String()), to, rendered); err != nil {
-		if errors.Is(sendCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			w.d.Observer.EmailFailed(kind, ClassExpired)
+		return w.sendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrSignupExpired, func(outcome string) {
 			w.releaseSlot(ctx, p.UserID, id)
-			_ = w.mark(ctx, id, "expired")
-			return river.JobCancel(ErrSignupExpired)
-		}
-		if isFinal(err) || (job.Attempt >= job.MaxAttempts && !isSnooze(err)) {
-			w.releaseSlot(ctx, p.UserID, id)
-			_ = w.mark(ctx, id, "failed")
-		}
-		return err
+			_ = w.mark(ctx, id, outcome)
+		})
 	}
 	if err := w.d.queries.SignupMarkSent(context.WithoutCancel(ctx), w.markSent, dbsqlc.SignupMarkSentParams{ID: id, Outcome: outcome}); err != nil {
 		return fmt.Errorf("record sign-up mail as sent: %w", err)

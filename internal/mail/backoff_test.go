@@ -9,7 +9,7 @@ import (
 
 func TestDialBackoff(t *testing.T) {
 	t.Parallel()
-	b := &dialBackoff{min: 100 * time.Millisecond, max: 800 * time.Millisecond}
+	b := &backoff{min: 100 * time.Millisecond, max: 800 * time.Millisecond}
 	now := time.Unix(1000, 0)
 	boom := &SendError{Temporary: true, Stage: StageDial, Text: "connection refused"}
 
@@ -20,17 +20,17 @@ func TestDialBackoff(t *testing.T) {
 	require.True(t, ok)
 
 	// Both fail: the outage counts once.
-	pause := b.failed(t1, boom, now)
+	pause := b.failed(t1, boom, now, 0)
 	require.GreaterOrEqual(t, pause, 50*time.Millisecond)
 	require.LessOrEqual(t, pause, 100*time.Millisecond)
-	require.Zero(t, b.failed(t2, boom, now))
+	require.Zero(t, b.failed(t2, boom, now, 0))
 	require.Equal(t, 1, b.failures)
 
 	// Within the pause nothing dials, and the caller learns why.
 	_, wait, last, ok := b.allow(now.Add(pause / 2))
 	require.False(t, ok)
 	require.Positive(t, wait)
-	require.Same(t, boom, last)
+	require.Equal(t, *boom, *last)
 
 	// After it, exactly one probe goes out.
 	later := now.Add(pause)
@@ -43,7 +43,7 @@ func TestDialBackoff(t *testing.T) {
 	// Failures double the pause up to max.
 	var last2 time.Duration
 	for range 6 {
-		last2 = b.failed(probe, boom, later)
+		last2 = b.failed(probe, boom, later, 0)
 		later = later.Add(last2)
 		probe, _, _, ok = b.allow(later)
 		require.True(t, ok)
@@ -59,7 +59,7 @@ func TestDialBackoff(t *testing.T) {
 
 	// An attempt cut short by its caller frees the probe slot without
 	// counting.
-	b.failed(dialTicket{gen: b.gen}, boom, later)
+	b.failed(ticket{gen: b.gen}, boom, later, 0)
 	later = later.Add(time.Second)
 	probe, _, _, ok = b.allow(later)
 	require.True(t, ok)

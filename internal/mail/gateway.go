@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,7 +73,12 @@ type Gateway struct {
 	limiter  Limiter
 	observer ProblemObserver
 	log      *slog.Logger
-	gate     *gate
+	// gate is the shared pause after an outage or a configuration failure,
+	// and the hold after a 429.
+	gate *backoff
+	// configPause is the pause after a configuration failure, which does
+	// not double: fixing the configuration does not take longer each time.
+	configPause time.Duration
 
 	mu          sync.Mutex
 	problem     *SendError
@@ -106,8 +110,9 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 	}
 	return &Gateway{
 		p: cfg.Provider, limiter: cfg.Limiter, observer: cfg.Observer,
-		log:  cfg.Logger.With(slog.String("mail_provider", cfg.Provider.Name())),
-		gate: &gate{min: cfg.OutagePauseMin, max: cfg.OutagePauseMax, configPause: cfg.ConfigPause},
+		log:         cfg.Logger.With(slog.String("mail_provider", cfg.Provider.Name())),
+		gate:        &backoff{min: cfg.OutagePauseMin, max: cfg.OutagePauseMax},
+		configPause: cfg.ConfigPause,
 	}, nil
 }
 
@@ -162,7 +167,7 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 	}
 	switch class := Classify(se); class {
 	case ClassConfig:
-		g.gate.failed(ticket, se, now, class)
+		g.gate.failed(ticket, se, now, g.configPause)
 		g.setProblem(se, now)
 		g.countProblem(class)
 	case ClassOutage:
@@ -170,7 +175,7 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 			g.gate.released(ticket)
 			break
 		}
-		if pause := g.gate.failed(ticket, se, now, class); pause > 0 {
+		if pause := g.gate.failed(ticket, se, now, 0); pause > 0 {
 			g.log.Warn("mail provider unavailable; pausing sends", slog.String("error", se.Error()), slog.Duration("pause", pause))
 		}
 		g.countProblem(class)
@@ -207,9 +212,7 @@ func (g *Gateway) Problem() *SendError {
 func (g *Gateway) setProblem(se *SendError, now time.Time) {
 	text := se.Error()
 	g.mu.Lock()
-	copied := *se
-	copied.Recipient = ""
-	g.problem = &copied
+	g.problem = withoutRecipient(se)
 	logIt := text != g.problemText || now.Sub(g.problemLog) >= problemLogEvery
 	if logIt {
 		g.problemLog, g.problemText = now, text
@@ -235,106 +238,4 @@ func (g *Gateway) countProblem(class string) {
 	if g.observer != nil {
 		g.observer.ProviderProblem(g.p.Name(), class)
 	}
-}
-
-// gate is the shared pause. After an outage or configuration failure no
-// call starts until the pause has passed, then one probe at a time until
-// one succeeds; outage pauses double from min to max with jitter. A
-// throttle (429) holds every call until the provider's reset without
-// counting as a failure.
-type gate struct {
-	min, max, configPause time.Duration
-
-	mu       sync.Mutex
-	failures int
-	until    time.Time
-	probing  bool
-	last     *SendError
-	gen      uint64
-}
-
-type gateTicket struct {
-	gen   uint64
-	probe bool
-}
-
-func (b *gate) allow(now time.Time) (gateTicket, time.Duration, *SendError, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if now.Before(b.until) {
-		return gateTicket{}, b.until.Sub(now), b.last, false
-	}
-	if b.failures == 0 {
-		return gateTicket{gen: b.gen}, 0, nil, true
-	}
-	if b.probing {
-		return gateTicket{}, 0, b.last, false
-	}
-	b.probing = true
-	return gateTicket{gen: b.gen, probe: true}, 0, nil, true
-}
-
-func (b *gate) failed(t gateTicket, se *SendError, now time.Time, class string) time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if t.probe {
-		b.probing = false
-	}
-	last := *se
-	last.Recipient = ""
-	b.last = &last
-	if t.gen != b.gen {
-		return 0
-	}
-	b.gen++
-	b.failures++
-	pause := b.min
-	for i := 1; i < b.failures && pause < b.max; i++ {
-		pause *= 2
-	}
-	pause = min(pause, b.max)
-	if class == ClassConfig {
-		pause = b.configPause
-	}
-	if half := pause / 2; half > 0 {
-		pause = half + rand.N(half+1)
-	}
-	b.until = now.Add(pause)
-	return pause
-}
-
-func (b *gate) hold(t gateTicket, se *SendError, until time.Time) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if t.probe {
-		b.probing = false
-	}
-	last := *se
-	last.Recipient = ""
-	b.last = &last
-	if until.After(b.until) {
-		b.until = until
-	}
-}
-
-func (b *gate) succeeded(t gateTicket) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if t.probe {
-		b.probing = false
-	}
-	if b.failures > 0 {
-		b.failures = 0
-		b.gen++
-		b.until = time.Time{}
-	}
-}
-
-func (b *gate) released(t gateTicket) {
-	if !t.probe {
-		return
-	}
-	b.mu.Lock()
-	b.probing = false
-	b.mu.Unlock()
 }

@@ -22,7 +22,7 @@ type Sender struct {
 	log     *slog.Logger
 	sem     chan struct{}
 	limiter *rate.Limiter
-	backoff *dialBackoff
+	backoff *backoff
 	stats   senderCounters
 
 	mu     sync.Mutex
@@ -66,7 +66,7 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 		t:       newTransport(cfg),
 		log:     cfg.Logger.With(slog.String("smtp_server", cfg.addr())),
 		sem:     make(chan struct{}, cfg.MaxConnections),
-		backoff: &dialBackoff{min: cfg.DialBackoffMin, max: cfg.DialBackoffMax},
+		backoff: &backoff{min: cfg.DialBackoffMin, max: cfg.DialBackoffMax},
 	}
 	if cfg.RateLimit > 0 {
 		// A burst of one second's worth lets a quiet Sender start at full
@@ -242,8 +242,7 @@ func (s *Sender) dial(ctx context.Context) (*conn, *SendError) {
 	default:
 		// The backoff keeps its own copy: Send adds the recipient to se,
 		// and other goroutines read the backoff's error concurrently.
-		last := *se
-		if pause := s.backoff.failed(ticket, &last, time.Now()); pause > 0 {
+		if pause := s.backoff.failed(ticket, se, time.Now(), 0); pause > 0 {
 			s.log.Warn("smtp connection failed; pausing new connections",
 				slog.String("error", se.Error()), slog.Duration("pause", pause))
 		}

@@ -112,3 +112,12 @@ func TestPgbenchScriptIsTheForgotPasswordTransaction(t *testing.T) {
 	// Two traced requests plus every pgbench transaction, each one job.
 	require.Equal(t, res.Requests+2, st["available"])
 }
+
+func TestShellQuoteRepeatsTheArguments(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "-only", shellQuote("-only"))
+	require.Equal(t, "1,4", shellQuote("1,4"))
+	require.Equal(t, "''", shellQuote(""))
+	require.Equal(t, "'WORKER_CONCURRENCY=100 GOGC=100'", shellQuote("WORKER_CONCURRENCY=100 GOGC=100"))
+	require.Equal(t, `'it'\''s'`, shellQuote("it's"))
+}

@@ -77,7 +77,11 @@ func runMeta(args []string) (meta, error) {
 	// that repeats it.
 	cmd := os.Getenv("BENCH_COMMAND")
 	if cmd == "" {
-		cmd = strings.TrimSpace("bin/bench " + strings.Join(args[1:], " "))
+		quoted := make([]string, 0, len(args)-1)
+		for _, a := range args[1:] {
+			quoted = append(quoted, shellQuote(a))
+		}
+		cmd = strings.TrimSpace("bin/bench " + strings.Join(quoted, " "))
 	}
 	return meta{
 		date:    time.Now().UTC().Format("2006-01-02 15:04 UTC"),
@@ -98,4 +102,14 @@ func (m meta) stamp() string {
 	}
 	return fmt.Sprintf("Measured %s on commit `%s` with `%s` (%s, load average %s as the figure started).\n",
 		m.date, m.commit, m.command, m.machine, loadStr)
+}
+
+// shellQuote writes a as a shell would need it to repeat the command: as it
+// is when it is a plain word, else in single quotes, so that an empty -out
+// or a -worker-env with several variables reads as one argument.
+func shellQuote(a string) string {
+	if a != "" && !strings.ContainsAny(a, " \t\n'\"\\$`*?;&|<>()[]{}#~") {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 }

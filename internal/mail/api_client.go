@@ -57,7 +57,7 @@ func CheckAPIURL(raw string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) && !isLoopbackIP(u.Hostname()) {
+		if !isLoopback(u.Hostname()) {
 			return errors.New("must use https (http is allowed only to a loopback host)")
 		}
 	default:
@@ -67,11 +67,6 @@ func CheckAPIURL(raw string) error {
 		return errors.New("must not carry credentials, a query or a fragment")
 	}
 	return nil
-}
-
-func isLoopbackIP(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (c APIConfig) withDefaults(defaultURL string) APIConfig {
@@ -264,17 +259,16 @@ func StatusError(provider string, status int, header http.Header, code, text str
 	}
 	switch {
 	case status == http.StatusTooManyRequests:
-		se.Class = ClassThrottled
+		se.SetClass(ClassThrottled)
 	case status == http.StatusServiceUnavailable:
-		se.Class = ClassOutage
+		se.SetClass(ClassOutage)
 	case status >= 500, status == http.StatusRequestTimeout:
-		se.Class = ClassTransient
+		se.SetClass(ClassTransient)
 	case status == http.StatusUnauthorized, status == http.StatusForbidden:
-		se.Class = ClassConfig
+		se.SetClass(ClassConfig)
 	default:
-		se.Class = ClassRejected
+		se.SetClass(ClassRejected)
 	}
-	se.SetClass(se.Class)
 	if se.Text == "" {
 		se.Text = http.StatusText(status)
 	}

@@ -162,8 +162,8 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 	if !errors.As(err, &se) {
 		se = &SendError{Temporary: true, Stage: StageAPI, Err: err}
 	}
-	if se.Provider == "" && g.p.Name() != ProviderSMTP {
-		se.Provider = g.p.Name()
+	if se.Provider == "" {
+		se.Provider = g.providerLabel()
 	}
 	switch class := Classify(se); class {
 	case ClassConfig:

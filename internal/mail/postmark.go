@@ -97,13 +97,13 @@ func (p *Postmark) error(resp *apiResponse, res postmarkResult) *SendError {
 	se := p.c.statusError(resp, code, res.Message)
 	switch res.ErrorCode {
 	case 10, 400, 401, 405, 412, 413, 1235:
-		se.Class, se.Temporary = ClassConfig, false
+		se.SetClass(ClassConfig)
 	case 300, 406:
-		se.Class, se.Temporary = ClassRejected, false
+		se.SetClass(ClassRejected)
 	case 100:
-		se.Class, se.Temporary = ClassOutage, true
+		se.SetClass(ClassOutage)
 	case 429:
-		se.Class, se.Temporary = ClassThrottled, true
+		se.SetClass(ClassThrottled)
 	}
 	return se
 }

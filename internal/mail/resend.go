@@ -92,10 +92,10 @@ func (r *Resend) error(resp *apiResponse) *SendError {
 	se := r.c.statusError(resp, e.Name, e.Message)
 	switch e.Name {
 	case "daily_quota_exceeded", "monthly_quota_exceeded", "invalid_from_address", "invalid_idempotency_key":
-		se.Class, se.Temporary = ClassConfig, false
+		se.SetClass(ClassConfig)
 	case "concurrent_idempotent_requests":
 		// Another worker is sending this very mail right now.
-		se.Class, se.Temporary = ClassTransient, true
+		se.SetClass(ClassTransient)
 	}
 	return se
 }

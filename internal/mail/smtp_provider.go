@@ -32,9 +32,6 @@ func isResendSMTPHost(host string) bool {
 // Name implements Provider.
 func (p *SMTPProvider) Name() string { return ProviderSMTP }
 
-// Sender is the wrapped Sender, for its statistics.
-func (p *SMTPProvider) Sender() *Sender { return p.s }
-
 // Send implements Provider: Compose, then Sender.Send.
 func (p *SMTPProvider) Send(ctx context.Context, m Outgoing) error {
 	msg := m.Message
@@ -47,9 +44,7 @@ func (p *SMTPProvider) Send(ctx context.Context, m Outgoing) error {
 	}
 	data, err := Compose(msg)
 	if err != nil {
-		se := ComposeError("", err)
-		se.Provider = ""
-		return se
+		return ComposeError("", err)
 	}
 	from, err := EnvelopeAddress(msg.From)
 	if err != nil {

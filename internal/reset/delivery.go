@@ -50,20 +50,20 @@ type DeliveryConfig struct {
 	ConfigRetry time.Duration
 }
 
-// delivery is the validated DeliveryConfig plus what is derived from it
-// once, such as the envelope sender.
+// delivery is the validated DeliveryConfig, with its defaults filled in,
+// and the typed queries.
 type delivery struct {
 	DeliveryConfig
-	envelopeFrom string
-	queries      *dbsqlc.Queries
+	queries *dbsqlc.Queries
 }
 
 func newDelivery(cfg DeliveryConfig) (*delivery, error) {
 	if cfg.Pool == nil || cfg.Mailer == nil || cfg.Renderer == nil {
 		return nil, errors.New("reset: Pool, Mailer and Renderer are required")
 	}
-	envelopeFrom, err := mail.EnvelopeAddress(cfg.From)
-	if err != nil {
+	// Checked here so that a bad MAIL_FROM stops the worker at start; the
+	// provider derives the envelope sender from each message's From.
+	if _, err := mail.EnvelopeAddress(cfg.From); err != nil {
 		return nil, fmt.Errorf("reset: MAIL_FROM: %w", err)
 	}
 	if cfg.AppName == "" {
@@ -81,7 +81,7 @@ func newDelivery(cfg DeliveryConfig) (*delivery, error) {
 	if cfg.ConfigRetry <= 0 {
 		cfg.ConfigRetry = defaultConfigRetry
 	}
-	return &delivery{DeliveryConfig: cfg, envelopeFrom: envelopeFrom, queries: dbsqlc.New()}, nil
+	return &delivery{DeliveryConfig: cfg, queries: dbsqlc.New()}, nil
 }
 
 // send sends one rendered mail and turns a failure into what River should

@@ -86,12 +86,12 @@ func validateRegistration(r Registration) (email, name, pref string, err error) 
 	if msg != "" {
 		fields["name"] = msg
 	}
-	tag, locErr := locale.Explicit(r.Locale)
+	pref, locErr := locale.Request{Explicit: r.Locale, AcceptLanguage: r.AcceptLanguage}.Preference()
 	if locErr != nil {
 		fields["locale"] = locErr.Error()
 	}
 	if len(fields) > 0 {
 		return "", "", "", apperr.Validation(fields)
 	}
-	return email, name, locale.FromRequest(tag, r.AcceptLanguage), nil
+	return email, name, pref, nil
 }

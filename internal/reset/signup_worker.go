@@ -84,20 +84,20 @@ func (w *SendSignupWorker) Work(ctx context.Context, job *river.Job[SendSignupAr
 
 	// A new address gets the language it asked for; an account's owner
 	// gets theirs first, not the one a stranger's request named.
-	lang := w.d.Renderer.Pick(deref(p.Locale))
 	to, outcome := p.Email, SignupSent
 	var rendered mail.Rendered
 	if exists {
-		lang = w.d.Renderer.Pick(deref(p.UserLocale), deref(p.Locale))
 		to, outcome = *p.UserEmail, SignupAccountExists
 		rendered, err = w.d.Renderer.SignupExists(mail.SignupExistsData{
-			Lang: lang, AppName: w.d.AppName,
+			Lang:       w.d.Renderer.Pick(deref(p.UserLocale), deref(p.Locale)),
+			AppName:    w.d.AppName,
 			SignInLink: w.frontendURL + "/sign-in",
 			ResetLink:  w.frontendURL + "/forgot-password",
 		})
 	} else {
 		rendered, err = w.d.Renderer.SignupVerify(mail.SignupVerifyData{
-			Lang: lang, AppName: w.d.AppName,
+			Lang:      w.d.Renderer.Pick(deref(p.Locale)),
+			AppName:   w.d.AppName,
 			Link:      w.frontendURL + "/verify-email?token=" + url.QueryEscape(token),
 			ExpiresAt: p.ExpiresAt,
 		})

@@ -103,11 +103,8 @@ func (b *Bucket) Wait(ctx context.Context) error {
 // next reserves a slot, or says how long until one (or the hold) allows.
 func (b *Bucket) next(ctx context.Context) (time.Duration, bool, error) {
 	if b.rate <= 0 {
-		d, err := b.holdRemaining(ctx)
-		if d > 0 && d <= maxWait {
-			return d, true, err
-		}
-		return d, false, err
+		d := b.holdRemaining(ctx)
+		return d, d > 0 && d <= maxWait, nil
 	}
 	r, err := b.queries.MailRateTake(ctx, b.pool, dbsqlc.MailRateTakeParams{Rate: b.rate, Burst: b.burst, MaxWait: maxWait.Seconds()})
 	if err != nil {
@@ -117,14 +114,15 @@ func (b *Bucket) next(ctx context.Context) (time.Duration, bool, error) {
 }
 
 // holdRemaining reads the shared hold at most every holdCheck, so that a
-// worker without a cap pays no round trip per mail.
-func (b *Bucket) holdRemaining(ctx context.Context) (time.Duration, error) {
+// worker without a cap pays no round trip per mail. It never fails: see
+// below.
+func (b *Bucket) holdRemaining(ctx context.Context) time.Duration {
 	now := time.Now()
 	b.mu.Lock()
 	if now.Sub(b.checked) < b.holdCheck {
 		until := b.holdUntil
 		b.mu.Unlock()
-		return until.Sub(now), nil
+		return until.Sub(now)
 	}
 	b.checked = now
 	b.mu.Unlock()
@@ -132,13 +130,13 @@ func (b *Bucket) holdRemaining(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		// Without a cap the hold is only a courtesy to the provider: a
 		// database hiccup must not stop mail.
-		return 0, nil
+		return 0
 	}
 	until := now.Add(time.Duration(secs * float64(time.Second)))
 	b.mu.Lock()
 	b.holdUntil = until
 	b.mu.Unlock()
-	return until.Sub(now), nil
+	return until.Sub(now)
 }
 
 // Slow records that the provider asked to wait d: every worker's next Wait

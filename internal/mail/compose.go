@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jordan-wright/email"
-	"golang.org/x/text/language"
 )
 
 // Message is one email before composition. Compose cleans every field that
@@ -76,43 +75,22 @@ func isReservedHeader(key string) bool {
 // become a Bcc header. Compose therefore cleans and formats every header
 // value before the library sees it.
 func Compose(m Message) ([]byte, error) {
-	from, err := ParseFrom(m.From)
+	f, err := messageFields(m)
 	if err != nil {
 		return nil, err
 	}
-	to, err := parseRecipient(m.To)
-	if err != nil {
-		return nil, err
-	}
-	if m.Text == "" && m.HTML == "" {
-		return nil, errors.New("mail: message has neither a text nor an HTML part")
-	}
-
 	e := email.NewEmail()
-	e.From = formatAddress(displayName(from.Name), from.Address)
-	e.To = []string{formatAddress(displayName(m.ToName), to)}
-	e.Subject = cleanHeaderValue(m.Subject)
-	e.Text = []byte(m.Text)
-	e.HTML = []byte(m.HTML)
-
-	for name, value := range m.Headers {
-		key, err := headerKey(name)
-		if err != nil {
-			return nil, err
-		}
-		e.Headers.Set(key, cleanHeaderValue(value))
+	e.From = f.From
+	e.To = []string{f.To}
+	e.Subject = f.Subject
+	e.Text = []byte(f.Text)
+	e.HTML = []byte(f.HTML)
+	for _, h := range f.Headers {
+		e.Headers.Set(h.Name, h.Value)
 	}
-
-	id, err := messageID(m.MessageID, from.Address)
+	id, err := messageID(m.MessageID, f.FromBare)
 	if err != nil {
 		return nil, err
-	}
-	if m.Language != "" {
-		tag, err := language.Parse(m.Language)
-		if err != nil {
-			return nil, fmt.Errorf("mail: language %q is not a BCP 47 tag", m.Language)
-		}
-		e.Headers.Set("Content-Language", tag.String())
 	}
 	e.Headers.Set("Message-Id", id)
 	date := m.Date

@@ -9,10 +9,11 @@ import (
 	"golang.org/x/text/language"
 )
 
-// fields is a Message cleaned the way Compose cleans it, for the HTTPS
-// providers, which take the parts as JSON rather than as RFC 5322 bytes.
-// Header injection through a name or subject is as impossible there as
-// over SMTP, and the same display names come out.
+// fields is a Message validated and cleaned: what Compose hands to
+// jordan-wright/email, and what the HTTPS providers send as JSON rather than
+// as RFC 5322 bytes. One cleaning for both keeps header injection through a
+// name or subject as impossible there as over SMTP, with the same display
+// names.
 type fields struct {
 	From     string // formatted, "Todo <no-reply@example.com>"
 	FromBare string

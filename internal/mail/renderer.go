@@ -239,29 +239,34 @@ func (r *Renderer) Pick(prefs ...string) string {
 
 // Reset renders the password-reset email.
 func (r *Renderer) Reset(d ResetData) (Rendered, error) {
+	return r.linkMail(KindReset, "reset", d)
+}
+
+// linkMail renders a kind whose view is a link and its expiry (reset,
+// signup_verify); noun names the mail in errors.
+func (r *Renderer) linkMail(kind Kind, noun string, d ResetData) (Rendered, error) {
 	if strings.TrimSpace(d.AppName) == "" {
-		return Rendered{}, errors.New("mail: reset email needs an app name")
+		return Rendered{}, errors.New("mail: " + noun + " email needs an app name")
 	}
 	if err := checkLink(d.Link); err != nil {
 		return Rendered{}, err
 	}
 	if d.ExpiresAt.IsZero() {
-		return Rendered{}, errors.New("mail: reset email needs an expiry time")
+		return Rendered{}, errors.New("mail: " + noun + " email needs an expiry time")
 	}
 	ttl := d.TTL
 	if ttl <= 0 {
 		ttl = time.Until(d.ExpiresAt)
 	}
-	t := r.set.lookup(d.Lang, KindReset)
+	t := r.set.lookup(d.Lang, kind)
 	f := t.format
-	v := resetView{
+	return r.render(t, resetView{
 		Lang:      t.lang,
 		AppName:   cleanText(d.AppName, 0),
 		Link:      d.Link,
 		ExpiresAt: f.expiry(d.ExpiresAt, ttl),
 		ExpiresIn: f.duration(ttl),
-	}
-	return r.render(t, v)
+	})
 }
 
 // PasswordChanged renders the notice sent after a password change.
@@ -286,28 +291,7 @@ func (r *Renderer) PasswordChanged(d PasswordChangedData) (Rendered, error) {
 // SignupVerify renders the mail with a sign-up verification link. Its view
 // is the reset mail's: an app name, a link and its expiry.
 func (r *Renderer) SignupVerify(d SignupVerifyData) (Rendered, error) {
-	if strings.TrimSpace(d.AppName) == "" {
-		return Rendered{}, errors.New("mail: signup email needs an app name")
-	}
-	if err := checkLink(d.Link); err != nil {
-		return Rendered{}, err
-	}
-	if d.ExpiresAt.IsZero() {
-		return Rendered{}, errors.New("mail: signup email needs an expiry time")
-	}
-	ttl := d.TTL
-	if ttl <= 0 {
-		ttl = time.Until(d.ExpiresAt)
-	}
-	t := r.set.lookup(d.Lang, KindSignupVerify)
-	f := t.format
-	return r.render(t, resetView{
-		Lang:      t.lang,
-		AppName:   cleanText(d.AppName, 0),
-		Link:      d.Link,
-		ExpiresAt: f.expiry(d.ExpiresAt, ttl),
-		ExpiresIn: f.duration(ttl),
-	})
+	return r.linkMail(KindSignupVerify, "signup", ResetData(d))
 }
 
 // SignupExists renders the notice to an address that already has an

@@ -37,13 +37,10 @@ func newRenderer(cfg *config.Worker, loadErr error) (*mail.Renderer, error) {
 	var terr *mail.TemplateError
 	if errors.As(err, &terr) {
 		for _, p := range terr.Problems {
-			switch {
-			case strings.HasPrefix(p, "DEFAULT_LOCALE"):
-				cfgErr.Add("DEFAULT_LOCALE", p)
-			case strings.HasPrefix(p, "TEMPLATE_DIR"):
-				cfgErr.Add("TEMPLATE_DIR", p)
-			default:
-				cfgErr.Add("TEMPLATE_DIR", "email template "+p)
+			if p.Var != "" {
+				cfgErr.Add(p.Var, p.Text)
+			} else {
+				cfgErr.Add("TEMPLATE_DIR", "email template "+p.Text)
 			}
 		}
 	} else {

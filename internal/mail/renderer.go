@@ -201,7 +201,7 @@ func NewRenderer(cfg RendererConfig) (*Renderer, error) {
 				continue
 			}
 			if _, err := r.Sample(kind, lang); err != nil {
-				terr.Problems = append(terr.Problems, templateProblem(err))
+				terr.Problems = append(terr.Problems, TemplateProblem{Text: templateProblem(err)})
 			}
 		}
 	}

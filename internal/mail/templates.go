@@ -33,11 +33,34 @@ const (
 // TemplateError lists every template problem found at start: each names
 // the file, the line when there is one, and what is wrong.
 type TemplateError struct {
-	Problems []string
+	Problems []TemplateProblem
+}
+
+// TemplateProblem is one problem, and the variable to fix when it is a
+// setting rather than a template file.
+type TemplateProblem struct {
+	// Var is DEFAULT_LOCALE or TEMPLATE_DIR when that setting is wrong as a
+	// whole, and "" for a problem in or among the template files.
+	Var string
+	// Text says what is wrong, naming the file and line when there is one.
+	Text string
 }
 
 func (e *TemplateError) Error() string {
-	return "email templates: " + strings.Join(e.Problems, "; ")
+	texts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		texts[i] = p.Text
+	}
+	return "email templates: " + strings.Join(texts, "; ")
+}
+
+// fileProblems are problems in or among the template files.
+func fileProblems(texts []string) []TemplateProblem {
+	out := make([]TemplateProblem, len(texts))
+	for i, t := range texts {
+		out[i] = TemplateProblem{Text: t}
+	}
+	return out
 }
 
 // templateSet is every language's templates, after overrides.
@@ -80,7 +103,7 @@ func loadTemplates(dir, def string) (*templateSet, error) {
 	terr := &TemplateError{}
 	defTag, err := language.Parse(def)
 	if err != nil {
-		return nil, &TemplateError{Problems: []string{fmt.Sprintf("DEFAULT_LOCALE %q is not a BCP 47 language tag", def)}}
+		return nil, &TemplateError{Problems: []TemplateProblem{{Var: "DEFAULT_LOCALE", Text: fmt.Sprintf("DEFAULT_LOCALE %q is not a BCP 47 language tag", def)}}}
 	}
 	def = defTag.String()
 
@@ -102,7 +125,7 @@ func loadTemplates(dir, def string) (*templateSet, error) {
 	for lang, src := range sources {
 		for _, kind := range Kinds() {
 			t, problems := parseKind(lang, kind, src)
-			terr.Problems = append(terr.Problems, problems...)
+			terr.Problems = append(terr.Problems, fileProblems(problems)...)
 			if t == nil {
 				continue
 			}
@@ -130,14 +153,14 @@ func loadTemplates(dir, def string) (*templateSet, error) {
 		switch {
 		case len(lacks) == 0:
 		case lang == def:
-			terr.Problems = append(terr.Problems, fmt.Sprintf(
-				"DEFAULT_LOCALE %s must have every kind of email, but has no templates for %s", def, strings.Join(lacks, ", ")))
+			terr.Problems = append(terr.Problems, TemplateProblem{Var: "DEFAULT_LOCALE", Text: fmt.Sprintf(
+				"DEFAULT_LOCALE %s must have every kind of email, but has no templates for %s", def, strings.Join(lacks, ", "))})
 		default:
 			set.missing = append(set.missing, fmt.Sprintf("%s has no %s templates", lang, strings.Join(lacks, ", ")))
 		}
 	}
 	if len(terr.Problems) > 0 {
-		slices.Sort(terr.Problems)
+		slices.SortFunc(terr.Problems, func(a, b TemplateProblem) int { return strings.Compare(a.Text, b.Text) })
 		return nil, terr
 	}
 	return set, nil
@@ -146,17 +169,20 @@ func loadTemplates(dir, def string) (*templateSet, error) {
 // overrideSources adds TEMPLATE_DIR's language directories to sources. A
 // file or directory it cannot place is a problem rather than something to
 // skip, because a misspelt name would otherwise be ignored in silence.
-func overrideSources(dir string, sources map[string]*source) []string {
+func overrideSources(dir string, sources map[string]*source) []TemplateProblem {
+	setting := func(format string, args ...any) []TemplateProblem {
+		return []TemplateProblem{{Var: "TEMPLATE_DIR", Text: fmt.Sprintf(format, args...)}}
+	}
 	info, err := os.Stat(dir)
 	if err != nil {
-		return []string{fmt.Sprintf("TEMPLATE_DIR: %v", err)}
+		return setting("TEMPLATE_DIR: %v", err)
 	}
 	if !info.IsDir() {
-		return []string{fmt.Sprintf("TEMPLATE_DIR %s is not a directory", dir)}
+		return setting("TEMPLATE_DIR %s is not a directory", dir)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return []string{fmt.Sprintf("TEMPLATE_DIR: %v", err)}
+		return setting("TEMPLATE_DIR: %v", err)
 	}
 	var problems []string
 	for _, e := range entries {
@@ -187,7 +213,7 @@ func overrideSources(dir string, sources map[string]*source) []string {
 		sources[lang].dir = full
 		problems = append(problems, unknownFiles(full)...)
 	}
-	return problems
+	return fileProblems(problems)
 }
 
 // unknownFiles names the .tmpl files in a language directory that are not

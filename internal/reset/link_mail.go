@@ -3,12 +3,16 @@ package reset
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/todoapp/resetmail/internal/postgres"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // linkMail is what the two workers that mail a link (SendResetWorker and
@@ -62,4 +66,24 @@ func (l *linkMail) sendFailed(ctx, sendCtx context.Context, kind string, job *ri
 		settle("failed")
 	}
 	return err
+}
+
+// The kinds of mail_slots, one per kind of mail the flood limit covers.
+const (
+	slotReset        = "reset"
+	slotSignupExists = "signup_exists"
+)
+
+// releaseSlot frees the send slot of kind that request id reserved for a
+// mail that will never go out, so that the account's next request is not
+// throttled by it. A request without an account (userID nil) holds none.
+// On error the slot simply lapses after the throttle interval.
+func (l *linkMail) releaseSlot(ctx context.Context, kind string, userID *int64, id uuid.UUID) {
+	if userID == nil {
+		return
+	}
+	err := l.d.queries.MailSlotRelease(context.WithoutCancel(ctx), l.d.Pool, dbsqlc.MailSlotReleaseParams{UserID: *userID, Kind: kind, Holder: id})
+	if err != nil {
+		l.d.Logger.WarnContext(ctx, "could not release the mail slot", slog.String("kind", kind), slog.String("request_id", id.String()), slog.Any("error", err))
+	}
 }

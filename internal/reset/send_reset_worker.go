@@ -79,7 +79,7 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 		return w.finish(ctx, id, SkipSuperseded)
 	case !time.Now().Before(p.ExpiresAt):
 		w.d.Observer.EmailFailed(kind, ClassExpired)
-		w.releaseSlot(ctx, *p.UserID, id)
+		w.releaseSlot(ctx, slotReset, p.UserID, id)
 		if err := w.mark(ctx, id, "expired"); err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	defer cancel()
 	if err := w.d.send(sendCtx, kind, job.JobRow, idempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered); err != nil {
 		return w.sendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
-			w.releaseSlot(ctx, *p.UserID, id)
+			w.releaseSlot(ctx, slotReset, p.UserID, id)
 			_ = w.mark(ctx, id, outcome)
 		})
 	}
@@ -128,15 +128,6 @@ func (w *SendResetWorker) mark(ctx context.Context, id uuid.UUID, outcome string
 		return fmt.Errorf("record reset outcome %s: %w", outcome, err)
 	}
 	return nil
-}
-
-// releaseSlot frees the send slot of a request that will never send, so
-// that the user's next request is not throttled by a mail that never went
-// out. On error the slot simply lapses after the throttle interval.
-func (w *SendResetWorker) releaseSlot(ctx context.Context, userID int64, id uuid.UUID) {
-	if err := w.d.queries.ResetReleaseSlot(context.WithoutCancel(ctx), w.d.Pool, dbsqlc.ResetReleaseSlotParams{UserID: userID, RequestID: id}); err != nil {
-		w.d.Logger.WarnContext(ctx, "could not release the reset mail slot", slog.String("request_id", id.String()), slog.Any("error", err))
-	}
 }
 
 func (w *SendResetWorker) link(token string) string {

@@ -73,7 +73,7 @@ func (w *SendSignupWorker) Work(ctx context.Context, job *river.Job[SendSignupAr
 		return nil
 	case !time.Now().Before(p.ExpiresAt):
 		w.d.Observer.EmailFailed(kind, ClassExpired)
-		w.releaseSlot(ctx, p.UserID, id)
+		w.releaseSlot(ctx, slotSignupExists, p.UserID, id)
 		if err := w.mark(ctx, id, "expired"); err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (w *SendSignupWorker) Work(ctx context.Context, job *river.Job[SendSignupAr
 	defer cancel()
 	if err := w.d.send(sendCtx, kind, job.JobRow, idempotencyKey("signup", id.String()), to, rendered); err != nil {
 		return w.sendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrSignupExpired, func(outcome string) {
-			w.releaseSlot(ctx, p.UserID, id)
+			w.releaseSlot(ctx, slotSignupExists, p.UserID, id)
 			_ = w.mark(ctx, id, outcome)
 		})
 	}
@@ -124,14 +124,4 @@ func (w *SendSignupWorker) mark(ctx context.Context, id uuid.UUID, outcome strin
 		return fmt.Errorf("record sign-up outcome %s: %w", outcome, err)
 	}
 	return nil
-}
-
-// releaseSlot frees the notice slot of a request that will never send.
-func (w *SendSignupWorker) releaseSlot(ctx context.Context, userID *int64, id uuid.UUID) {
-	if userID == nil {
-		return
-	}
-	if err := w.d.queries.SignupReleaseSlot(context.WithoutCancel(ctx), w.d.Pool, dbsqlc.SignupReleaseSlotParams{UserID: *userID, RequestID: id}); err != nil {
-		w.d.Logger.WarnContext(ctx, "could not release the sign-up notice slot", slog.String("request_id", id.String()), slog.Any("error", err))
-	}
 }

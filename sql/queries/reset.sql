@@ -60,12 +60,6 @@ SELECT req.outcome, req.expires_at, req.sent_at,
 FROM req
 LEFT JOIN usr ON true;
 
--- name: ResetReleaseSlot :exec
--- Frees the slot a request reserved but will never use (it expired or
--- failed for good), so that the next request may send at once.
-DELETE FROM mail_slots
-WHERE user_id = sqlc.arg(user_id) AND kind = 'reset' AND holder = sqlc.arg(request_id);
-
 -- name: ResetMarkOutcome :exec
 -- Records why a request ended without a mail. Only a pending request
 -- changes, so a late retry never overwrites "sent".

@@ -59,11 +59,6 @@ UPDATE pending_signups
 SET outcome = sqlc.arg(outcome), sent_at = now()
 WHERE id = sqlc.arg(id);
 
--- name: SignupReleaseSlot :exec
--- Frees the notice slot of a request that will never send.
-DELETE FROM mail_slots
-WHERE user_id = sqlc.arg(user_id) AND kind = 'signup_exists' AND holder = sqlc.arg(request_id);
-
 -- name: SignupConsume :one
 -- verify-email's first statement: marks a usable token used, atomically,
 -- and returns what the account is made of. Of two concurrent verifies with

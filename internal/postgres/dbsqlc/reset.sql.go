@@ -209,23 +209,6 @@ func (q *Queries) ResetPrepare(ctx context.Context, db DBTX, arg ResetPreparePar
 	return i, err
 }
 
-const resetReleaseSlot = `-- name: ResetReleaseSlot :exec
-DELETE FROM mail_slots
-WHERE user_id = $1 AND kind = 'reset' AND holder = $2
-`
-
-type ResetReleaseSlotParams struct {
-	UserID    int64
-	RequestID uuid.UUID
-}
-
-// Frees the slot a request reserved but will never use (it expired or
-// failed for good), so that the next request may send at once.
-func (q *Queries) ResetReleaseSlot(ctx context.Context, db DBTX, arg ResetReleaseSlotParams) error {
-	_, err := db.Exec(ctx, resetReleaseSlot, arg.UserID, arg.RequestID)
-	return err
-}
-
 const resetVerify = `-- name: ResetVerify :one
 SELECT r.expires_at
 FROM password_reset_requests r

@@ -241,19 +241,3 @@ func (q *Queries) SignupPrepare(ctx context.Context, db DBTX, arg SignupPrepareP
 	)
 	return i, err
 }
-
-const signupReleaseSlot = `-- name: SignupReleaseSlot :exec
-DELETE FROM mail_slots
-WHERE user_id = $1 AND kind = 'signup_exists' AND holder = $2
-`
-
-type SignupReleaseSlotParams struct {
-	UserID    int64
-	RequestID uuid.UUID
-}
-
-// Frees the notice slot of a request that will never send.
-func (q *Queries) SignupReleaseSlot(ctx context.Context, db DBTX, arg SignupReleaseSlotParams) error {
-	_, err := db.Exec(ctx, signupReleaseSlot, arg.UserID, arg.RequestID)
-	return err
-}

@@ -127,29 +127,16 @@ func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow,
 		d.Observer.EmailFailed(kind, ClassPermanent)
 		return river.JobCancel(fmt.Errorf("provider rejected the message, not retrying: %w", err))
 	case class == mail.ClassConfig && waiting:
-		d.Observer.EmailFailed(kind, ClassConfig)
-		_ = river.RecordOutput(ctx, waitingOutput{
-			Status:    "mail configuration problem, held until fixed (no attempt used); check with `worker check-mail`",
-			LastError: err.Error(),
-			At:        time.Now().UTC(),
-		})
-		return river.JobSnooze(jitter(d.ConfigRetry))
-	case (class == mail.ClassOutage || class == mail.ClassThrottled) && waiting:
-		d.Observer.EmailFailed(kind, ClassTransient)
-		// A snooze records no error, so say why in the job's output, which
-		// the dashboard shows under Metadata: on-call must be able to tell
-		// "provider down, still retrying" from a healthy scheduled job.
-		status := "provider down, still retrying (no attempt used)"
-		if class == mail.ClassThrottled {
-			status = "provider rate limit, waiting (no attempt used)"
-		}
-		_ = river.RecordOutput(ctx, waitingOutput{Status: status, LastError: err.Error(), At: time.Now().UTC()})
-		wait := max(d.UnreachableRetry, mail.RetryAfter(err))
-		if class == mail.ClassThrottled {
-			// The provider said when; the Gateway holds every send till then.
-			wait = max(mail.RetryAfter(err), 500*time.Millisecond)
-		}
-		return river.JobSnooze(jitter(wait))
+		return d.snooze(ctx, kind, ClassConfig, err,
+			"mail configuration problem, held until fixed (no attempt used); check with `worker check-mail`",
+			d.ConfigRetry)
+	case class == mail.ClassOutage && waiting:
+		return d.snooze(ctx, kind, ClassTransient, err, "provider down, still retrying (no attempt used)",
+			max(d.UnreachableRetry, mail.RetryAfter(err)))
+	case class == mail.ClassThrottled && waiting:
+		// The provider said when; the Gateway holds every send till then.
+		return d.snooze(ctx, kind, ClassTransient, err, "provider rate limit, waiting (no attempt used)",
+			max(mail.RetryAfter(err), 500*time.Millisecond))
 	case row.Attempt >= row.MaxAttempts:
 		d.Observer.EmailFailed(kind, ClassExhausted)
 		return fmt.Errorf("gave up after %d attempts: %w", row.Attempt, err)
@@ -157,6 +144,17 @@ func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow,
 		d.Observer.EmailFailed(kind, ClassTransient)
 		return fmt.Errorf("provider unavailable, will retry (attempt %d of %d): %w", row.Attempt, row.MaxAttempts, err)
 	}
+}
+
+// snooze counts the failure as class and runs the job again after about
+// wait without using an attempt. A snooze records no error, so it says why
+// in the job's output, which the dashboard shows under Metadata: on-call
+// must be able to tell "provider down, still retrying" from a healthy
+// scheduled job.
+func (d *delivery) snooze(ctx context.Context, kind, class string, err error, status string, wait time.Duration) error {
+	d.Observer.EmailFailed(kind, class)
+	_ = river.RecordOutput(ctx, waitingOutput{Status: status, LastError: err.Error(), At: time.Now().UTC()})
+	return river.JobSnooze(jitter(wait))
 }
 
 const (

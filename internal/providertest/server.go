@@ -338,10 +338,7 @@ func (s *Server) resendSend(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	id := fmt.Sprintf("re_%d", s.calls.Load())
-	to := b.To[0]
-	if i := strings.LastIndexByte(to, '<'); i >= 0 {
-		to = strings.TrimSuffix(to[i+1:], ">")
-	}
+	to := bareAddress(b.To[0])
 	s.deliver(Mail{From: b.From, To: to, Subject: b.Subject, Text: b.Text, HTML: b.HTML, Headers: b.Headers, IdempotencyKey: key})
 	if key != "" {
 		s.mu.Lock()
@@ -400,10 +397,7 @@ func (s *Server) postmarkSend(w http.ResponseWriter, r *http.Request) {
 		s.postmarkError(w, Reply{Status: 422, Code: "1235", Message: "The message stream for the provided 'ID' was not found."})
 		return
 	}
-	to := b.To
-	if i := strings.LastIndexByte(to, '<'); i >= 0 {
-		to = strings.TrimSuffix(to[i+1:], ">")
-	}
+	to := bareAddress(b.To)
 	headers := map[string]string{}
 	for _, h := range b.Headers {
 		headers[h.Name] = h.Value
@@ -492,4 +486,12 @@ func (s *Server) sesAccount(w http.ResponseWriter, r *http.Request) {
 		"EnforcementStatus":       "HEALTHY",
 		"SendQuota":               map[string]float64{"Max24HourSend": 200, "MaxSendRate": 1, "SentLast24Hours": 3},
 	})
+}
+
+// bareAddress is the address in "Name <addr>", or the value as it is.
+func bareAddress(to string) string {
+	if i := strings.LastIndexByte(to, '<'); i >= 0 {
+		return strings.TrimSuffix(to[i+1:], ">")
+	}
+	return to
 }

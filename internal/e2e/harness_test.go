@@ -148,17 +148,26 @@ type response struct {
 
 func (b *testBundle) do(t testing.TB, method, path, bearer string, body any) response {
 	t.Helper()
-	return b.doWith(t, method, path, bearer, "", body)
+	h := http.Header{}
+	if bearer != "" {
+		h.Set("Authorization", "Bearer "+bearer)
+	}
+	return b.doWith(t, method, path, h, body)
 }
 
 // doFrom sends a request as if from clientIP, behind a proxy on 127.0.0.1
 // (set TRUSTED_PROXIES=127.0.0.1 for the API to believe it).
 func (b *testBundle) doFrom(t testing.TB, clientIP, method, path string, body any) response {
 	t.Helper()
-	return b.doWith(t, method, path, "", clientIP, body)
+	h := http.Header{}
+	if clientIP != "" {
+		h.Set("X-Forwarded-For", clientIP)
+	}
+	return b.doWith(t, method, path, h, body)
 }
 
-func (b *testBundle) doWith(t testing.TB, method, path, bearer, clientIP string, body any) response {
+// doWith sends body as JSON with the extra header and decodes the answer.
+func (b *testBundle) doWith(t testing.TB, method, path string, header http.Header, body any) response {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -171,11 +180,8 @@ func (b *testBundle) doWith(t testing.TB, method, path, bearer, clientIP string,
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	if clientIP != "" {
-		req.Header.Set("X-Forwarded-For", clientIP)
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := b.client.Do(req)
 	require.NoError(t, err)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,23 +22,11 @@ import (
 // doLang is do with an Accept-Language header.
 func (b *testBundle) doLang(t *testing.T, path, acceptLanguage string, body any) response {
 	t.Helper()
-	buf, err := json.Marshal(body)
-	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, "http://"+b.api.Addr+path, bytes.NewReader(buf))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
+	h := http.Header{}
 	if acceptLanguage != "" {
-		req.Header.Set("Accept-Language", acceptLanguage)
+		h.Set("Accept-Language", acceptLanguage)
 	}
-	resp, err := b.client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var raw bytes.Buffer
-	_, err = raw.ReadFrom(resp.Body)
-	require.NoError(t, err)
-	r := response{status: resp.StatusCode, header: resp.Header, raw: raw.Bytes()}
-	_ = json.Unmarshal(r.raw, &r.body)
-	return r
+	return b.doWith(t, http.MethodPost, path, h, body)
 }
 
 // forgot asks for a reset mail and returns the n-th mail, parsed.
@@ -88,15 +75,15 @@ func TestResetMailLanguage(t *testing.T) {
 	// The language the request asked for is in the job args, where the
 	// dashboard shows it.
 	var locales []string
-	rows, err := b.db.Pool.Query(context.Background(),
-		`SELECT coalesce(args->>'locale', '') FROM river_job WHERE kind = 'password_reset_email' ORDER BY id`)
+	jobs, err := b.db.Fixtures.JobArgs(context.Background(), b.db.Pool, "password_reset_email")
 	require.NoError(t, err)
-	for rows.Next() {
-		var l string
-		require.NoError(t, rows.Scan(&l))
-		locales = append(locales, l)
+	for _, j := range jobs {
+		var args struct {
+			Locale string `json:"locale"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(j.Args), &args))
+		locales = append(locales, args.Locale)
 	}
-	require.NoError(t, rows.Err())
 	require.Equal(t, []string{"de-DE,de", "", "es,de-DE,de"}, locales)
 }
 

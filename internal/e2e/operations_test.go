@@ -122,10 +122,16 @@ func TestWorkerMetricsRevealNoAccountsWithoutToken(t *testing.T) {
 		b.do(t, http.MethodPost, "/api/auth/forgot-password", "", map[string]string{"email": "ghost@example.com"})
 		b.waitMail(t, 1)
 		require.Eventually(t, func() bool {
-			var open int
-			err := b.db.Pool.QueryRow(context.Background(),
-				"SELECT count(*) FROM river_job WHERE kind = 'password_reset_email' AND state <> 'completed'").Scan(&open)
-			return err == nil && open == 0
+			jobs, err := b.db.Fixtures.JobArgs(context.Background(), b.db.Pool, "password_reset_email")
+			if err != nil {
+				return false
+			}
+			for _, j := range jobs {
+				if j.State != "completed" {
+					return false
+				}
+			}
+			return true
 		}, 20*time.Second, 50*time.Millisecond, "both reset jobs complete")
 	}
 

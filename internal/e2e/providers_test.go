@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/providertest"
+	"github.com/todoapp/resetmail/internal/testdb/testdbsqlc"
 )
 
 const sesAccessKey = "AKIDE2EPROVIDERS"
@@ -168,10 +169,9 @@ func get(t *testing.T, url string) (int, string) {
 // jobsIn counts the email jobs in any of states.
 func (b *testBundle) jobsIn(t *testing.T, states ...string) int {
 	t.Helper()
-	var n int
-	require.NoError(t, b.db.Pool.QueryRow(context.Background(),
-		`SELECT count(*) FROM river_job WHERE queue = 'email' AND state::text = ANY($1)`, states).Scan(&n))
-	return n
+	n, err := b.db.Fixtures.JobsInStates(context.Background(), b.db.Pool, testdbsqlc.JobsInStatesParams{Queue: "email", States: states})
+	require.NoError(t, err)
+	return int(n)
 }
 
 // TestResendSIGKILLMidBurstLosesNothingAndDuplicatesNothing kills a worker

@@ -27,6 +27,12 @@ FROM river_job
 WHERE kind = $1
 ORDER BY id;
 
+-- name: JobsInStates :one
+-- Counts a queue's jobs in any of states.
+SELECT count(*)::int AS jobs
+FROM river_job
+WHERE queue = sqlc.arg(queue) AND state::text = ANY(sqlc.arg(states)::text[]);
+
 -- name: ResetUnsend :exec
 -- Simulates a crash after the server's 250 but before "sent" was recorded.
 UPDATE password_reset_requests SET outcome = 'pending', sent_at = NULL WHERE id = $1;

@@ -81,6 +81,25 @@ func (q *Queries) JobMetadata(ctx context.Context, db DBTX, kind string) (string
 	return column_1, err
 }
 
+const jobsInStates = `-- name: JobsInStates :one
+SELECT count(*)::int AS jobs
+FROM river_job
+WHERE queue = $1 AND state::text = ANY($2::text[])
+`
+
+type JobsInStatesParams struct {
+	Queue  string
+	States []string
+}
+
+// Counts a queue's jobs in any of states.
+func (q *Queries) JobsInStates(ctx context.Context, db DBTX, arg JobsInStatesParams) (int32, error) {
+	row := db.QueryRow(ctx, jobsInStates, arg.Queue, arg.States)
+	var jobs int32
+	err := row.Scan(&jobs)
+	return jobs, err
+}
+
 const latestResetRequest = `-- name: LatestResetRequest :one
 SELECT id
 FROM password_reset_requests

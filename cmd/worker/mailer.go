@@ -67,6 +67,7 @@ func newGateway(ctx context.Context, cfg *config.Worker, logger *slog.Logger, re
 	if err != nil {
 		return nil, nil, err
 	}
+	reg = metrics.WithProvider(reg, p.Name())
 	g, err := mail.NewGateway(mail.GatewayConfig{
 		Provider: p,
 		Limiter:  limiter,
@@ -77,7 +78,7 @@ func newGateway(ctx context.Context, cfg *config.Worker, logger *slog.Logger, re
 		closeProvider()
 		return nil, nil, err
 	}
-	metrics.RegisterMailReady(reg, g.Provider(), func() bool { return g.Problem() == nil })
+	metrics.RegisterMailReady(reg, func() bool { return g.Problem() == nil })
 	return g, closeProvider, nil
 }
 

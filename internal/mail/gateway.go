@@ -40,8 +40,9 @@ type Limiter interface {
 // for metrics; internal/metrics implements it.
 type ProblemObserver interface {
 	// ProviderProblem counts one failed call of class ClassConfig,
-	// ClassOutage or ClassThrottled.
-	ProviderProblem(provider, class string)
+	// ClassOutage or ClassThrottled. A Gateway has one provider, so the
+	// observer knows it already (metrics label it through the registry).
+	ProviderProblem(class string)
 }
 
 // GatewayConfig configures NewGateway.
@@ -236,6 +237,6 @@ func (g *Gateway) clearProblem() {
 
 func (g *Gateway) countProblem(class string) {
 	if g.observer != nil {
-		g.observer.ProviderProblem(g.p.Name(), class)
+		g.observer.ProviderProblem(class)
 	}
 }

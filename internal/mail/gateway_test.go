@@ -15,7 +15,7 @@ import (
 
 type countingObserver struct{ byClass map[string]int }
 
-func (o *countingObserver) ProviderProblem(_, class string) { o.byClass[class]++ }
+func (o *countingObserver) ProviderProblem(class string) { o.byClass[class]++ }
 
 func newGateway(t *testing.T, p mail.Provider, obs mail.ProblemObserver) *mail.Gateway {
 	t.Helper()

@@ -17,28 +17,28 @@ type MailProblems struct {
 	problems *prometheus.CounterVec
 }
 
-// NewMailProblems registers the counter on reg.
+// NewMailProblems registers the counter on reg, which WithProvider labels.
 func NewMailProblems(reg prometheus.Registerer) *MailProblems {
 	m := &MailProblems{problems: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "resetmail_mail_provider_problems_total",
 		Help: "Provider calls that failed for a reason that is not one message's, by provider and class: config (bad key, AUTH refused, unverified sender; mail is held and /readyz fails), outage (unreachable, SMTP 421, HTTP 503), throttled (HTTP 429).",
-	}, []string{"provider", "class"})}
+	}, []string{"class"})}
 	reg.MustRegister(m.problems)
 	return m
 }
 
 // ProviderProblem implements mail.ProblemObserver.
-func (m *MailProblems) ProviderProblem(provider, class string) {
-	m.problems.WithLabelValues(provider, class).Inc()
+func (m *MailProblems) ProviderProblem(class string) {
+	m.problems.WithLabelValues(class).Inc()
 }
 
 // RegisterMailReady registers a gauge that is 1 while the provider accepts
-// our configuration and 0 while it refuses it.
-func RegisterMailReady(reg prometheus.Registerer, provider string, ok func() bool) {
+// our configuration and 0 while it refuses it, on reg, which WithProvider
+// labels.
+func RegisterMailReady(reg prometheus.Registerer, ok func() bool) {
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name:        "resetmail_mail_config_ok",
-		Help:        "1 while the mail provider accepts our configuration, 0 while it refuses it (see /readyz for the problem).",
-		ConstLabels: prometheus.Labels{"provider": provider},
+		Name: "resetmail_mail_config_ok",
+		Help: "1 while the mail provider accepts our configuration, 0 while it refuses it (see /readyz for the problem).",
 	}, func() float64 {
 		if ok() {
 			return 1

@@ -2,14 +2,8 @@ package auth
 
 import (
 	"context"
-	"errors"
-	"fmt"
-
-	"github.com/jackc/pgerrcode"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/todoapp/resetmail/internal/apperr"
-	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // Registration is what a new user submits.
@@ -29,10 +23,6 @@ type Registration struct {
 	AcceptLanguage string
 }
 
-// emailIndex is the unique index that makes addresses case-insensitively
-// unique (sql/migrations/0001_users.sql).
-const emailIndex = "users_email_lower_key"
-
 // Register validates r, hashes the password and creates the account at
 // once (SIGNUP_VERIFICATION=off; RequestSignup is the default). Invalid
 // input is a validation_failed error naming each bad field; an address
@@ -47,17 +37,20 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	row, err := s.queries.UserInsert(ctx, s.pool, dbsqlc.UserInsertParams{Email: email, Name: name, PasswordHash: hash, Locale: pref})
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation && pgErr.ConstraintName == emailIndex {
+	var locale *string
+	if pref != "" {
+		locale = &pref
+	}
+	u, ok, err := createUser(ctx, s.pool, email, name, hash, locale)
+	if err != nil {
+		return User{}, err
+	}
+	if !ok {
 		return User{}, &apperr.Error{
 			Code:    apperr.CodeConflict,
 			Message: "An account with this email address already exists.",
 			Details: map[string]any{"fields": map[string]string{"email": "is already registered"}},
 		}
 	}
-	if err != nil {
-		return User{}, fmt.Errorf("insert user: %w", err)
-	}
-	return User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt, TokenVersion: int(row.TokenVersion)}, nil
+	return u, nil
 }

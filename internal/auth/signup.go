@@ -60,7 +60,13 @@ func (s *Service) RequestSignup(ctx context.Context, queue SignupQueue, r Regist
 // validated and hashed everything at request time (RequestSignup); locale
 // is the request's language preference, nil for none.
 func CreateVerifiedUser(ctx context.Context, db dbsqlc.DBTX, email, name, hash string, locale *string) (u User, ok bool, err error) {
-	row, err := dbsqlc.New().SignupCreateUser(ctx, db, dbsqlc.SignupCreateUserParams{Email: email, Name: name, PasswordHash: hash, Locale: locale})
+	return createUser(ctx, db, email, name, hash, locale)
+}
+
+// createUser creates the account unless the address has one already, in
+// any letter case: then ok is false.
+func createUser(ctx context.Context, db dbsqlc.DBTX, email, name, hash string, locale *string) (u User, ok bool, err error) {
+	row, err := dbsqlc.New().UserCreate(ctx, db, dbsqlc.UserCreateParams{Email: email, Name: name, PasswordHash: hash, Locale: locale})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, false, nil
 	}

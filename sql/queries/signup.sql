@@ -70,15 +70,6 @@ WHERE token_hash = sqlc.arg(token_hash)
   AND expires_at > now()
 RETURNING email, name, password_hash, locale;
 
--- name: SignupCreateUser :one
--- The account, unless the address has one already: the first sign-up
--- verified wins, and a later one gets no row back. locale is the sign-up
--- request's language preference, as UserInsert stores it.
-INSERT INTO users (email, name, password_hash, locale)
-VALUES (sqlc.arg(email), sqlc.arg(name), sqlc.arg(password_hash), sqlc.narg(locale))
-ON CONFLICT (lower(email)) DO NOTHING
-RETURNING id, email, name, created_at, token_version;
-
 -- name: SignupDeleteExpired :execrows
 -- Deletes sign-up requests that expired more than retention_secs seconds
 -- ago, with the password hashes they hold.

@@ -2,12 +2,14 @@
 -- through lower(email) so that it uses the unique index users_email_lower_key
 -- and treats "Ada@Example.com" and "ada@example.com" as one account.
 
--- name: UserInsert :one
--- A duplicate address fails on users_email_lower_key; the caller turns that
--- into 409 conflict. locale is the sign-up request's language preference;
--- "" stores NULL.
+-- name: UserCreate :one
+-- The account, unless the address has one already in any letter case: then
+-- no row comes back, which register answers with 409 conflict and
+-- verify-email with "the first sign-up verified wins". locale is the
+-- sign-up request's language preference, NULL for none.
 INSERT INTO users (email, name, password_hash, locale)
-VALUES (sqlc.arg(email), sqlc.arg(name), sqlc.arg(password_hash), nullif(sqlc.arg(locale)::text, ''))
+VALUES (sqlc.arg(email), sqlc.arg(name), sqlc.arg(password_hash), sqlc.narg(locale))
+ON CONFLICT (lower(email)) DO NOTHING
 RETURNING id, email, name, created_at, token_version;
 
 -- name: UserCredentialsByEmail :one

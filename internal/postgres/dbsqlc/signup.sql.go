@@ -43,49 +43,6 @@ func (q *Queries) SignupConsume(ctx context.Context, db DBTX, tokenHash []byte) 
 	return i, err
 }
 
-const signupCreateUser = `-- name: SignupCreateUser :one
-INSERT INTO users (email, name, password_hash, locale)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (lower(email)) DO NOTHING
-RETURNING id, email, name, created_at, token_version
-`
-
-type SignupCreateUserParams struct {
-	Email        string
-	Name         string
-	PasswordHash string
-	Locale       *string
-}
-
-type SignupCreateUserRow struct {
-	ID           int64
-	Email        string
-	Name         string
-	CreatedAt    time.Time
-	TokenVersion int32
-}
-
-// The account, unless the address has one already: the first sign-up
-// verified wins, and a later one gets no row back. locale is the sign-up
-// request's language preference, as UserInsert stores it.
-func (q *Queries) SignupCreateUser(ctx context.Context, db DBTX, arg SignupCreateUserParams) (SignupCreateUserRow, error) {
-	row := db.QueryRow(ctx, signupCreateUser,
-		arg.Email,
-		arg.Name,
-		arg.PasswordHash,
-		arg.Locale,
-	)
-	var i SignupCreateUserRow
-	err := row.Scan(
-		&i.ID,
-		&i.Email,
-		&i.Name,
-		&i.CreatedAt,
-		&i.TokenVersion,
-	)
-	return i, err
-}
-
 const signupDeleteExpired = `-- name: SignupDeleteExpired :execrows
 DELETE FROM pending_signups
 WHERE expires_at < now() - make_interval(secs => $1::float8)

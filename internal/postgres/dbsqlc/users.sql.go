@@ -51,6 +51,54 @@ func (q *Queries) UserByID(ctx context.Context, db DBTX, id int64) (UserByIDRow,
 	return i, err
 }
 
+const userCreate = `-- name: UserCreate :one
+
+INSERT INTO users (email, name, password_hash, locale)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (lower(email)) DO NOTHING
+RETURNING id, email, name, created_at, token_version
+`
+
+type UserCreateParams struct {
+	Email        string
+	Name         string
+	PasswordHash string
+	Locale       *string
+}
+
+type UserCreateRow struct {
+	ID           int64
+	Email        string
+	Name         string
+	CreatedAt    time.Time
+	TokenVersion int32
+}
+
+// Accounts. Emails are stored as the API normalized them; every lookup goes
+// through lower(email) so that it uses the unique index users_email_lower_key
+// and treats "Ada@Example.com" and "ada@example.com" as one account.
+// The account, unless the address has one already in any letter case: then
+// no row comes back, which register answers with 409 conflict and
+// verify-email with "the first sign-up verified wins". locale is the
+// sign-up request's language preference, NULL for none.
+func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams) (UserCreateRow, error) {
+	row := db.QueryRow(ctx, userCreate,
+		arg.Email,
+		arg.Name,
+		arg.PasswordHash,
+		arg.Locale,
+	)
+	var i UserCreateRow
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.CreatedAt,
+		&i.TokenVersion,
+	)
+	return i, err
+}
+
 const userCredentialsByEmail = `-- name: UserCredentialsByEmail :one
 SELECT id, password_hash, token_version
 FROM users
@@ -68,52 +116,6 @@ func (q *Queries) UserCredentialsByEmail(ctx context.Context, db DBTX, email str
 	row := db.QueryRow(ctx, userCredentialsByEmail, email)
 	var i UserCredentialsByEmailRow
 	err := row.Scan(&i.ID, &i.PasswordHash, &i.TokenVersion)
-	return i, err
-}
-
-const userInsert = `-- name: UserInsert :one
-
-INSERT INTO users (email, name, password_hash, locale)
-VALUES ($1, $2, $3, nullif($4::text, ''))
-RETURNING id, email, name, created_at, token_version
-`
-
-type UserInsertParams struct {
-	Email        string
-	Name         string
-	PasswordHash string
-	Locale       string
-}
-
-type UserInsertRow struct {
-	ID           int64
-	Email        string
-	Name         string
-	CreatedAt    time.Time
-	TokenVersion int32
-}
-
-// Accounts. Emails are stored as the API normalized them; every lookup goes
-// through lower(email) so that it uses the unique index users_email_lower_key
-// and treats "Ada@Example.com" and "ada@example.com" as one account.
-// A duplicate address fails on users_email_lower_key; the caller turns that
-// into 409 conflict. locale is the sign-up request's language preference;
-// "" stores NULL.
-func (q *Queries) UserInsert(ctx context.Context, db DBTX, arg UserInsertParams) (UserInsertRow, error) {
-	row := db.QueryRow(ctx, userInsert,
-		arg.Email,
-		arg.Name,
-		arg.PasswordHash,
-		arg.Locale,
-	)
-	var i UserInsertRow
-	err := row.Scan(
-		&i.ID,
-		&i.Email,
-		&i.Name,
-		&i.CreatedAt,
-		&i.TokenVersion,
-	)
 	return i, err
 }
 

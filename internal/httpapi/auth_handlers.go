@@ -107,10 +107,6 @@ func (s *Server) handleVerifyEmail(c *gin.Context) {
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	if req.Token == "" {
-		s.writeError(c, apperr.Validation(map[string]string{"token": "is required"}))
-		return
-	}
 	u, err := s.resets.VerifyEmail(c.Request.Context(), req.Token)
 	if err != nil {
 		s.writeError(c, err)

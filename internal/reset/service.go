@@ -239,6 +239,9 @@ func errInvalidSignupToken() error {
 // then the first sign-up verified has won, and this token is invalid like
 // any used one.
 func (s *Service) VerifyEmail(ctx context.Context, token string) (auth.User, error) {
+	if token == "" {
+		return auth.User{}, apperr.Validation(map[string]string{"token": "is required"})
+	}
 	if !wellFormed(token) {
 		return auth.User{}, errInvalidSignupToken()
 	}

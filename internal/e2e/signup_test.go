@@ -115,6 +115,11 @@ func TestVerifyEmailCreatesTheAccountAndSignsIn(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, r.status, bad)
 		require.Equal(t, "invalid_token", errorCode(r), bad)
 	}
+	// No token at all is a field error, not a bad link.
+	missing := b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": ""})
+	require.Equal(t, http.StatusBadRequest, missing.status)
+	require.Equal(t, "validation_failed", errorCode(missing))
+	require.Contains(t, string(missing.raw), `"token":"is required"`)
 }
 
 // TestPendingSignupIsNoAccount: until the link is verified, login answers

@@ -16,6 +16,8 @@ const (
 	ProviderPostmark = "postmark"
 	// ProviderSES calls Amazon SES (API v2) through the AWS SDK.
 	ProviderSES = "ses"
+	// ProviderGraph calls Microsoft Graph's sendMail with an OAuth token.
+	ProviderGraph = "graph"
 )
 
 // Outgoing is one rendered mail, ready for any provider. Every provider

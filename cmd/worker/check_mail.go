@@ -11,6 +11,7 @@ import (
 	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/smtp"
 	"github.com/todoapp/resetmail/internal/redact"
 )
 
@@ -84,7 +85,7 @@ func checkMessage(cfg *config.Worker, f mailFlags, to string) (mail.Message, err
 }
 
 func checkSMTP(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mail.Message) error {
-	var msg *mail.CheckMessage
+	var msg *smtp.CheckMessage
 	if m != nil {
 		from, err := mail.EnvelopeAddress(m.From)
 		if err != nil {
@@ -94,11 +95,11 @@ func checkSMTP(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mai
 		if err != nil {
 			return boot.UsageError{Msg: fmt.Sprintf("--send-to: %v", err)}
 		}
-		msg = &mail.CheckMessage{From: from, To: m.To, Data: data}
+		msg = &smtp.CheckMessage{From: from, To: m.To, Data: data}
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.SMTPDialTimeout+4*cfg.SMTPCommandTimeout)
 	defer cancel()
-	return mail.Check(ctx, senderConfig(cfg, slog.New(slog.DiscardHandler)), stdout, msg)
+	return smtp.Check(ctx, senderConfig(cfg, slog.New(slog.DiscardHandler)), stdout, msg)
 }
 
 // keyChecker is what the HTTPS providers offer to prove their credentials

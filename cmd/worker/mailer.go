@@ -11,6 +11,7 @@ import (
 	"github.com/todoapp/resetmail/internal/health"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/ses"
+	"github.com/todoapp/resetmail/internal/mail/smtp"
 	"github.com/todoapp/resetmail/internal/metrics"
 )
 
@@ -50,13 +51,13 @@ func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (
 		}
 		return p, nothing, nil
 	}
-	sender, err := mail.NewSender(senderConfig(cfg, logger))
+	sender, err := smtp.NewSender(senderConfig(cfg, logger))
 	if err != nil {
 		// config.LoadWorker applies mail's rules already; whatever the
 		// transport still refuses is a configuration problem too (exit 2).
 		return nil, nil, &config.Error{Problems: []config.Problem{{Var: "SMTP_HOST", Problem: "SMTP settings: " + err.Error()}}}
 	}
-	return mail.NewSMTPProvider(sender), func() { _ = sender.Close() }, nil
+	return smtp.NewProvider(sender), func() { _ = sender.Close() }, nil
 }
 
 // newGateway wraps the provider in what every provider shares: the send-rate

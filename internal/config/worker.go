@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/text/language"
 
-	mailer "github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/smtp"
 )
 
 // Worker is the configuration of cmd/worker.
@@ -107,7 +107,7 @@ func LoadWorker(environ map[string]string) (*Worker, error) {
 	cfg.fillDefaults(10)
 	if cfg.SMTPPort == 0 {
 		// mail owns the port each TLS mode defaults to.
-		cfg.SMTPPort = mailer.DefaultPort(mailer.TLSMode(cfg.SMTPTLS))
+		cfg.SMTPPort = smtp.DefaultPort(smtp.TLSMode(cfg.SMTPTLS))
 	}
 	cfg.validate(p)
 	return cfg, finish(p)
@@ -137,14 +137,14 @@ func (c *Worker) validateSMTP(p *problems) {
 	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
 		p.addf("SMTP_PORT", "SMTP_PORT must be between 1 and 65535, not %d", c.SMTPPort)
 	}
-	mode, err := mailer.ParseTLSMode(c.SMTPTLS)
+	mode, err := smtp.ParseTLSMode(c.SMTPTLS)
 	if err != nil {
 		p.addf("SMTP_TLS", "SMTP_TLS %v", err)
 	}
 	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
 		p.add("SMTP_USERNAME", "SMTP_USERNAME and SMTP_PASSWORD must be set together")
 	}
-	if mailer.CleartextCredentials(c.SMTPHost, mode, c.SMTPUsername) {
+	if smtp.CleartextCredentials(c.SMTPHost, mode, c.SMTPUsername) {
 		p.add("SMTP_TLS", "SMTP_TLS=none would send SMTP_PASSWORD in clear text to a host that is not loopback; use starttls or tls")
 	}
 	if c.SMTPMaxConnections < 1 || c.SMTPMaxConnections > 1000 {

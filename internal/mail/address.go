@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/todoapp/resetmail/internal/mail/addr"
 	"github.com/todoapp/resetmail/internal/redact"
 )
 
@@ -21,27 +22,27 @@ func ParseFrom(from string) (*mail.Address, error) {
 	if from == "" {
 		return nil, errors.New("mail: from address is empty")
 	}
-	if hasControl(from) {
+	if addr.HasControl(from) {
 		return nil, errors.New("mail: from address contains control characters")
 	}
-	addr, err := mail.ParseAddress(from)
+	a, err := mail.ParseAddress(from)
 	if err != nil {
 		return nil, fmt.Errorf("mail: from address %s is not valid: %w", redact.Email(from), stripInput(err))
 	}
-	if err := checkAddress(addr.Address); err != nil {
-		return nil, fmt.Errorf("mail: from address %s: %w", redact.Email(addr.Address), err)
+	if err := addr.Check(a.Address); err != nil {
+		return nil, fmt.Errorf("mail: from address %s: %w", redact.Email(a.Address), err)
 	}
-	return addr, nil
+	return a, nil
 }
 
 // EnvelopeAddress returns the bare address of SMTP_FROM for MAIL FROM, with
 // any display name removed.
 func EnvelopeAddress(from string) (string, error) {
-	addr, err := ParseFrom(from)
+	a, err := ParseFrom(from)
 	if err != nil {
 		return "", err
 	}
-	return addr.Address, nil
+	return a.Address, nil
 }
 
 // parseRecipient validates a bare recipient address.
@@ -50,33 +51,17 @@ func parseRecipient(to string) (string, error) {
 	if to == "" {
 		return "", errors.New("mail: recipient address is empty")
 	}
-	if hasControl(to) {
+	if addr.HasControl(to) {
 		return "", errors.New("mail: recipient address contains control characters")
 	}
-	addr, err := mail.ParseAddress(to)
+	a, err := mail.ParseAddress(to)
 	if err != nil {
 		return "", fmt.Errorf("mail: recipient address %s is not valid: %w", redact.Email(to), stripInput(err))
 	}
-	if err := checkAddress(addr.Address); err != nil {
-		return "", fmt.Errorf("mail: recipient address %s: %w", redact.Email(addr.Address), err)
+	if err := addr.Check(a.Address); err != nil {
+		return "", fmt.Errorf("mail: recipient address %s: %w", redact.Email(a.Address), err)
 	}
-	return addr.Address, nil
-}
-
-// checkAddress rejects bare addresses that are legal in RFC 5322 but unsafe
-// in this pipeline. Quoted local parts with commas or spaces would be split
-// by jordan-wright/email's header writer, and angle brackets or line breaks
-// could break out of "MAIL FROM:<...>" in the SMTP envelope. A reset service
-// never needs such addresses.
-func checkAddress(addr string) error {
-	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 || at == len(addr)-1 {
-		return errors.New("address needs a local part and a domain")
-	}
-	if strings.ContainsAny(addr, " ,;<>\"\\") || hasControl(addr) {
-		return errors.New("address contains characters that are not allowed here")
-	}
-	return nil
+	return a.Address, nil
 }
 
 // stripInput keeps net/mail's reason but not the input it sometimes quotes
@@ -99,7 +84,7 @@ func stripInput(err error) error {
 func displayName(name string) string {
 	name = cleanHeaderValue(name)
 	// An ASCII name is written as a quoted string, which always reads back.
-	if isASCII(name) || roundTrips(name) {
+	if addr.IsASCII(name) || roundTrips(name) {
 		return name
 	}
 	name = strings.ReplaceAll(name, `\`, "/")
@@ -125,13 +110,13 @@ func roundTrips(name string) bool {
 // so "Eve <x@evil.com>, Bob" would come out as two addresses, one of them
 // the attacker's. Such a name is sent to the library as RFC 2047 encoded
 // words, which contain no comma; the library decodes and re-quotes it.
-func formatAddress(name, addr string) string {
+func formatAddress(name, address string) string {
 	if name == "" {
-		return addr
+		return address
 	}
-	formatted := (&mail.Address{Name: name, Address: addr}).String()
+	formatted := (&mail.Address{Name: name, Address: address}).String()
 	if strings.Contains(formatted, ",") {
-		return encodeWords(name) + " <" + addr + ">"
+		return encodeWords(name) + " <" + address + ">"
 	}
 	return formatted
 }
@@ -160,40 +145,14 @@ func cleanHeaderValue(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	if !hasControl(s) && !strings.Contains(s, "  ") && strings.TrimSpace(s) == s {
+	if !addr.HasControl(s) && !strings.Contains(s, "  ") && strings.TrimSpace(s) == s {
 		return s
 	}
 	s = strings.Map(func(r rune) rune {
-		if isControl(r) {
+		if addr.IsControl(r) {
 			return ' '
 		}
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
-}
-
-// hasControl reports whether s contains a control character.
-func hasControl(s string) bool {
-	for _, r := range s {
-		if isControl(r) {
-			return true
-		}
-	}
-	return false
-}
-
-// isControl covers C0, DEL, C1 and the Unicode line and paragraph
-// separators, all of which some mail client may treat as a line break.
-func isControl(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
-}
-
-// isASCII reports whether s is pure ASCII.
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/todoapp/resetmail/internal/mail/addr"
 )
 
 // Defaults for APIConfig fields left at their zero value.
@@ -57,7 +59,7 @@ func CheckAPIURL(raw string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
+		if !IsLoopbackHost(u.Hostname()) {
 			return errors.New("must use https (http is allowed only to a loopback host)")
 		}
 	default:
@@ -90,7 +92,7 @@ func (c APIConfig) validate(provider string) error {
 	var problems []string
 	if strings.TrimSpace(c.APIKey) == "" {
 		problems = append(problems, "API key is empty")
-	} else if hasControl(c.APIKey) {
+	} else if addr.HasControl(c.APIKey) {
 		problems = append(problems, "API key contains control characters")
 	}
 	if err := CheckAPIURL(c.BaseURL); err != nil {
@@ -171,7 +173,7 @@ func (c *apiClient) call(ctx context.Context, method, path string, header http.H
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
-		return nil, &SendError{Provider: c.provider, Class: ClassConfig, Stage: StageAPI, Text: "cannot build the request: " + describe(err), Err: err}
+		return nil, &SendError{Provider: c.provider, Class: ClassConfig, Stage: StageAPI, Text: "cannot build the request: " + Describe(err), Err: err}
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -211,8 +213,8 @@ func TransportError(ctx context.Context, provider string, err error) *SendError 
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
 	switch {
-	case ctxErr(ctx) != nil:
-		se.Err = ctxErr(ctx)
+	case ContextErr(ctx) != nil:
+		se.Err = ContextErr(ctx)
 		se.Class = ClassTransient
 	case errors.As(err, &certErr), errors.As(err, new(tls.RecordHeaderError)), errors.As(err, new(tls.AlertError)):
 		// Not network weather: the certificate or TLS setup is wrong.

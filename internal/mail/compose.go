@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jordan-wright/email"
+
+	"github.com/todoapp/resetmail/internal/mail/addr"
 )
 
 // Message is one email before composition. Compose cleans every field that
@@ -280,7 +282,7 @@ func headerKey(name string) (string, error) {
 func messageID(given, from string) (string, error) {
 	if given != "" {
 		id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(given), "<"), ">")
-		if id == "" || strings.ContainsAny(id, " <>") || hasControl(id) || !strings.Contains(id, "@") {
+		if id == "" || strings.ContainsAny(id, " <>") || addr.HasControl(id) || !strings.Contains(id, "@") {
 			return "", errors.New("mail: message ID must look like <left@right> without spaces")
 		}
 		return "<" + id + ">", nil

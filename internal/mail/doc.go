@@ -1,6 +1,6 @@
-// Package mail renders and sends the password-reset emails.
-//
-// It has three parts that the reset job worker wires together:
+// Package mail renders and sends the password-reset emails; it is the
+// provider-neutral core that the providers (smtp, ses and the HTTPS
+// clients) plug into.
 //
 //   - Renderer turns ResetData or PasswordChangedData into a subject, a text
 //     part and an HTML part in one language, from templates embedded in the
@@ -13,12 +13,12 @@
 //     github.com/jordan-wright/email, after stripping anything that could
 //     inject a header. The same mail composes to the same bytes apart from
 //     Date and Message-ID, which is what makes `worker preview` the mail.
-//   - Sender delivers those bytes over a small pool of SMTP connections of its
-//     own, with deadlines, STARTTLS or implicit TLS, AUTH, PIPELINING, dial
-//     backoff and an optional rate limit. Its errors are *SendError values
-//     that say whether a retry can help (IsPermanent).
-//
-// Check runs the same connection steps one by one for `worker check-smtp`.
+//   - Gateway is what the jobs send through, whatever the Provider: the
+//     shared send-rate cap, the one backoff (a shared pause while the
+//     provider is down or refuses our configuration) and the problem
+//     /readyz reports. Its errors are *SendError values; Classify names
+//     their class, which decides whether the job is retried, snoozed or
+//     cancelled.
 //
 // Nothing in this package logs or returns a password, a reset link or a full
 // recipient address: addresses are masked with redact.Email.

@@ -70,5 +70,5 @@ func messageFields(m Message) (*fields, error) {
 // ComposeError is the error for a message that cannot be built: the same
 // message would fail on every attempt, so it is rejected.
 func ComposeError(provider string, err error) *SendError {
-	return &SendError{Provider: provider, Class: ClassRejected, Stage: StageBody, Text: "cannot build the message: " + describe(err), Err: err}
+	return &SendError{Provider: provider, Class: ClassRejected, Stage: StageBody, Text: "cannot build the message: " + Describe(err), Err: err}
 }

@@ -148,7 +148,7 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 				held.Recipient = redact.Email(m.To)
 				return &held
 			}
-			return &SendError{Provider: g.providerLabel(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + describe(err), Err: err, Recipient: redact.Email(m.To)}
+			return &SendError{Provider: g.providerLabel(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + Describe(err), Err: err, Recipient: redact.Email(m.To)}
 		}
 	}
 	g.calls.Add(1)
@@ -172,7 +172,7 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 		g.setProblem(se, now)
 		g.countProblem(class)
 	case ClassOutage:
-		if ctxErr(ctx) != nil {
+		if ContextErr(ctx) != nil {
 			g.gate.released(ticket)
 			break
 		}
@@ -239,4 +239,19 @@ func (g *Gateway) countProblem(class string) {
 	if g.observer != nil {
 		g.observer.ProviderProblem(class)
 	}
+}
+
+// shortText is the reason part of an error, without the "smtp dial host:"
+// prefix, for nesting inside another message.
+func shortText(se *SendError) string {
+	if se == nil {
+		return "an earlier failure"
+	}
+	if se.Text != "" {
+		return se.Text
+	}
+	if se.Err != nil {
+		return Describe(se.Err)
+	}
+	return "an earlier failure"
 }

@@ -2,7 +2,6 @@ package mail_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -99,24 +98,4 @@ func TestGatewayHonoursRetryAfterForEveryCaller(t *testing.T) {
 	require.Equal(t, mail.ClassThrottled, mail.Classify(err), "held until the reset")
 	require.Greater(t, mail.RetryAfter(err), 500*time.Millisecond)
 	require.Equal(t, int64(1), srv.Calls())
-}
-
-func TestClassifySMTPReplies(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		err   error
-		class string
-	}{
-		{&mail.SendError{Temporary: true, Stage: mail.StageDial}, mail.ClassOutage},
-		{&mail.SendError{Temporary: true, Code: 421, Stage: mail.StageDial}, mail.ClassOutage},
-		{&mail.SendError{Temporary: true, Code: 421, Stage: mail.StageMail}, mail.ClassOutage},
-		{&mail.SendError{Temporary: true, Code: 451, Stage: mail.StageBody}, mail.ClassTransient},
-		{&mail.SendError{Code: 535, Stage: mail.StageAuth}, mail.ClassConfig},
-		{&mail.SendError{Stage: mail.StageTLS, Err: mail.ErrStartTLSNotOffered}, mail.ClassConfig},
-		{&mail.SendError{Code: 530, Stage: mail.StageMail}, mail.ClassConfig},
-		{&mail.SendError{Code: 550, Stage: mail.StageRcpt}, mail.ClassRejected},
-		{errors.New("something else"), mail.ClassTransient},
-	} {
-		require.Equal(t, c.class, mail.Classify(c.err), "%v", c.err)
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/todoapp/resetmail/internal/locale"
+	"github.com/todoapp/resetmail/internal/mail/addr"
 )
 
 // Kind names one kind of email. Its templates are <kind>.subject.tmpl,
@@ -372,7 +373,7 @@ func checkLink(link string) error {
 		return errors.New("mail: reset email needs a link")
 	}
 	u, err := url.Parse(link)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || hasControl(link) {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || addr.HasControl(link) {
 		return errors.New("mail: reset link must be an absolute http(s) URL")
 	}
 	return nil

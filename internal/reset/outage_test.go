@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/smtp"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/testdb"
@@ -25,14 +25,14 @@ func setupTimed(t *testing.T, fault smtptest.FaultFunc) *testBundle {
 	t.Helper()
 	db := testdb.New(t)
 	srv := smtptest.NewT(t, smtptest.Options{Fault: fault})
-	sender, err := mail.NewSender(mail.SenderConfig{
-		Host: srv.Host(), Port: srv.Port(), TLS: mail.TLSNone, DialBackoffMax: 2 * time.Second,
+	sender, err := smtp.NewSender(smtp.SenderConfig{
+		Host: srv.Host(), Port: srv.Port(), TLS: smtp.TLSNone,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sender.Close() })
 	key := []byte(testutil.Secret("reset-key", 40))
 	obs := &recordingObserver{}
-	client := startWorkerWith(t, db, mail.NewSMTPProvider(sender), key, obs, 0, productionTimings)
+	client := startWorkerWith(t, db, smtp.NewProvider(sender), key, obs, 0, productionTimings)
 	svc, err := reset.NewService(reset.ServiceConfig{
 		Pool: db.Pool, Jobs: client,
 		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },

@@ -19,6 +19,7 @@ import (
 	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/smtp"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/testdb"
@@ -72,13 +73,12 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 // two workers.
 func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, obs reset.Observer, throttle time.Duration) *river.Client[pgx.Tx] {
 	t.Helper()
-	sender, err := mail.NewSender(mail.SenderConfig{
-		Host: srv.Host(), Port: srv.Port(), TLS: mail.TLSNone,
-		DialBackoffMin: 10 * time.Millisecond, DialBackoffMax: 50 * time.Millisecond,
+	sender, err := smtp.NewSender(smtp.SenderConfig{
+		Host: srv.Host(), Port: srv.Port(), TLS: smtp.TLSNone,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sender.Close() })
-	return startWorkerWith(t, db, mail.NewSMTPProvider(sender), key, obs, throttle)
+	return startWorkerWith(t, db, smtp.NewProvider(sender), key, obs, throttle)
 }
 
 // startWorkerWith starts a River client that works the email queue through

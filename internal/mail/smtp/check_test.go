@@ -1,4 +1,4 @@
-package mail
+package smtp
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/smtptest"
 )
 
@@ -49,9 +50,9 @@ func TestCheckNamesFailingStep(t *testing.T) {
 	cfg := SenderConfig{Host: srv.Host(), Port: srv.Port(), RootCAs: srv.RootCAs(), Username: "mailer", Password: "wrong-secret"}
 	var out bytes.Buffer
 	err := Check(testCtx(t), cfg, &out, nil)
-	require.ErrorContains(t, err, "check-smtp: auth as ***")
+	require.ErrorContains(t, err, "check-mail: auth as ***")
 	require.ErrorContains(t, err, "535")
-	require.True(t, IsPermanent(err))
+	require.True(t, mail.IsPermanent(err))
 	require.Contains(t, out.String(), "auth as *** ... FAILED (")
 	require.NotContains(t, out.String(), "wrong-secret")
 	require.NotContains(t, out.String(), "quit")
@@ -61,7 +62,7 @@ func TestCheckNamesFailingStep(t *testing.T) {
 	t.Cleanup(func() { _ = hole.Close() })
 	out.Reset()
 	err = Check(testCtx(t), SenderConfig{Host: hole.Host(), Port: hole.Port(), TLS: TLSNone, CommandTimeout: 100 * time.Millisecond}, &out, nil)
-	require.ErrorContains(t, err, "check-smtp: greeting")
+	require.ErrorContains(t, err, "check-mail: greeting")
 	require.True(t, strings.HasPrefix(out.String(), "config "))
 	require.Contains(t, out.String(), "greeting ... FAILED (")
 

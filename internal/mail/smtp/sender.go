@@ -1,4 +1,4 @@
-package mail
+package smtp
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/addr"
 	"github.com/todoapp/resetmail/internal/redact"
 )
 
@@ -22,7 +24,6 @@ type Sender struct {
 	log     *slog.Logger
 	sem     chan struct{}
 	limiter *rate.Limiter
-	backoff *backoff
 	stats   senderCounters
 
 	mu     sync.Mutex
@@ -30,29 +31,13 @@ type Sender struct {
 	closed bool
 }
 
-// SenderStats are counters since NewSender, for metrics and tests.
-type SenderStats struct {
-	// Sent counts messages the server accepted.
-	Sent uint64
-	// Failed counts Sends that returned an error.
-	Failed uint64
-	// Dials counts connection attempts that reached the network.
-	Dials uint64
-	// DialsSuppressed counts connection attempts skipped because of the
-	// dial backoff.
-	DialsSuppressed uint64
-	// StaleRetries counts pooled connections found closed by the server and
-	// replaced within the same Send.
-	StaleRetries uint64
-	// Pipelined counts transactions that sent MAIL, RCPT and DATA in one
-	// write.
-	Pipelined uint64
-}
-
-// senderCounters backs SenderStats with atomics so that counting never
-// takes a lock on the hot path.
+// senderCounters count, since NewSender, what the tests of this package
+// check: messages accepted and failed, connection attempts, pooled
+// connections found closed and replaced within a Send, and pipelined
+// transactions. Atomics, so that counting never takes a lock on the hot
+// path.
 type senderCounters struct {
-	sent, failed, dials, suppressed, stale, pipelined atomic.Uint64
+	sent, failed, dials, stale, pipelined atomic.Uint64
 }
 
 // NewSender fills defaults, validates cfg (listing every problem in one
@@ -63,10 +48,9 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 		return nil, err
 	}
 	s := &Sender{
-		t:       newTransport(cfg),
-		log:     cfg.Logger.With(slog.String("smtp_server", cfg.addr())),
-		sem:     make(chan struct{}, cfg.MaxConnections),
-		backoff: &backoff{min: cfg.DialBackoffMin, max: cfg.DialBackoffMax},
+		t:   newTransport(cfg),
+		log: cfg.Logger.With(slog.String("smtp_server", cfg.addr())),
+		sem: make(chan struct{}, cfg.MaxConnections),
 	}
 	if cfg.RateLimit > 0 {
 		// A burst of one second's worth lets a quiet Sender start at full
@@ -76,9 +60,9 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 	return s, nil
 }
 
-// Send delivers msg (as built by Compose) from envelopeFrom to one
+// Send delivers msg (as built by mail.Compose) from envelopeFrom to one
 // recipient. It returns nil once the server accepted the message, or a
-// *SendError; IsPermanent tells whether a retry can help. It never outlives
+// *mail.SendError; mail.IsPermanent tells whether a retry can help. It never outlives
 // ctx: a cancelled or expired context closes the connection in use.
 //
 // A pooled connection that the server closed while idle is replaced within
@@ -99,25 +83,25 @@ func (s *Sender) Send(ctx context.Context, envelopeFrom, to string, msg []byte) 
 }
 
 // send does the work of Send; Send adds the recipient to the error.
-func (s *Sender) send(ctx context.Context, from, to string, msg []byte) *SendError {
-	if err := checkAddress(from); err != nil {
-		return &SendError{Stage: StageMail, Text: "envelope sender: " + err.Error()}
+func (s *Sender) send(ctx context.Context, from, to string, msg []byte) *mail.SendError {
+	if err := addr.Check(from); err != nil {
+		return &mail.SendError{Stage: mail.StageMail, Text: "envelope sender: " + err.Error()}
 	}
-	if err := checkAddress(to); err != nil {
-		return &SendError{Stage: StageRcpt, Text: "recipient: " + err.Error()}
+	if err := addr.Check(to); err != nil {
+		return &mail.SendError{Stage: mail.StageRcpt, Text: "recipient: " + err.Error()}
 	}
 	if len(msg) == 0 {
-		return &SendError{Stage: StageBody, Text: "message is empty"}
+		return &mail.SendError{Stage: mail.StageBody, Text: "message is empty"}
 	}
 	if s.limiter != nil {
 		if err := s.limiter.Wait(ctx); err != nil {
-			return &SendError{Temporary: true, Stage: StageWait, Text: "rate limit: " + describe(err), Err: err}
+			return &mail.SendError{Temporary: true, Stage: mail.StageWait, Text: "rate limit: " + mail.Describe(err), Err: err}
 		}
 	}
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
-		return &SendError{Temporary: true, Stage: StageWait, Text: "no free connection: " + describe(ctx.Err()), Err: ctx.Err()}
+		return &mail.SendError{Temporary: true, Stage: mail.StageWait, Text: "no free connection: " + mail.Describe(ctx.Err()), Err: ctx.Err()}
 	}
 	defer func() { <-s.sem }()
 
@@ -126,7 +110,7 @@ func (s *Sender) send(ctx context.Context, from, to string, msg []byte) *SendErr
 		return err
 	}
 	res := s.transact(ctx, c, reused, from, to, msg)
-	if res.stale && ctxErr(ctx) == nil {
+	if res.stale && mail.ContextErr(ctx) == nil {
 		s.stats.stale.Add(1)
 		s.log.Debug("pooled smtp connection was closed by the server; redialling", slog.String("error", res.err.Error()))
 		c.close()
@@ -171,13 +155,13 @@ func (s *Sender) transact(ctx context.Context, c *conn, reused bool, from, to st
 // get returns a pooled connection (reused is true) or a new one. Idle
 // connections past IdleTimeout are closed rather than reused: the server has
 // probably dropped them, and finding out costs a round trip.
-func (s *Sender) get(ctx context.Context) (c *conn, reused bool, err *SendError) {
+func (s *Sender) get(ctx context.Context) (c *conn, reused bool, err *mail.SendError) {
 	now := time.Now()
 	var expired []*conn
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return nil, false, &SendError{Temporary: true, Stage: StageWait, Err: ErrSenderClosed}
+		return nil, false, &mail.SendError{Temporary: true, Stage: mail.StageWait, Err: ErrSenderClosed}
 	}
 	kept := s.idle[:0]
 	for _, ic := range s.idle {
@@ -208,44 +192,22 @@ func (s *Sender) get(ctx context.Context) (c *conn, reused bool, err *SendError)
 	return c, false, err
 }
 
-// dial opens a new connection unless the dial backoff says to wait, in
-// which case it fails at once with a transient error wrapping the failure
-// that started the pause.
-func (s *Sender) dial(ctx context.Context) (*conn, *SendError) {
-	ticket, wait, last, ok := s.backoff.allow(time.Now())
-	if !ok {
-		s.stats.suppressed.Add(1)
-		text := "another connection attempt is in progress after: " + shortText(last)
-		if wait > 0 {
-			text = "backing off " + wait.Round(time.Millisecond).String() + " after: " + shortText(last)
-		}
-		return nil, &SendError{Temporary: true, Stage: StageDial, Server: s.t.addr, Text: text, Err: last}
-	}
+// dial opens a new connection. It does not pause after failures: the
+// Gateway in front of every provider owns the one backoff (a shared pause
+// while the server is down, one probe at a time), so a second one here
+// would only stack pauses.
+func (s *Sender) dial(ctx context.Context) (*conn, *mail.SendError) {
 	s.stats.dials.Add(1)
 	c, err := s.t.open(ctx, nil)
 	if err == nil {
-		s.backoff.succeeded(ticket)
 		return c, nil
 	}
-	var se *SendError
+	var se *mail.SendError
 	if !errors.As(err, &se) {
-		se = netError(StageDial, err)
+		se = netError(mail.StageDial, err)
 	}
-	switch {
-	case ctxErr(ctx) != nil:
-		// The caller gave up; that says nothing about the server.
-		s.backoff.released(ticket)
-	case !se.Temporary:
-		// A permanent failure (bad password, no STARTTLS) proves the
-		// server is up; pausing would only hide the real error.
-		s.backoff.succeeded(ticket)
-	default:
-		// The backoff keeps its own copy: Send adds the recipient to se,
-		// and other goroutines read the backoff's error concurrently.
-		if pause := s.backoff.failed(ticket, se, time.Now(), 0); pause > 0 {
-			s.log.Warn("smtp connection failed; pausing new connections",
-				slog.String("error", se.Error()), slog.Duration("pause", pause))
-		}
+	if se.Temporary && mail.ContextErr(ctx) == nil {
+		s.log.Debug("smtp connection failed", slog.String("error", se.Error()))
 	}
 	return nil, se
 }
@@ -280,31 +242,4 @@ func (s *Sender) Close() error {
 		_ = c.quit(false, time.Second)
 	}
 	return nil
-}
-
-// Stats returns the counters since NewSender.
-func (s *Sender) Stats() SenderStats {
-	return SenderStats{
-		Sent:            s.stats.sent.Load(),
-		Failed:          s.stats.failed.Load(),
-		Dials:           s.stats.dials.Load(),
-		DialsSuppressed: s.stats.suppressed.Load(),
-		StaleRetries:    s.stats.stale.Load(),
-		Pipelined:       s.stats.pipelined.Load(),
-	}
-}
-
-// shortText is the reason part of an error, without the "smtp dial host:"
-// prefix, for nesting inside another message.
-func shortText(se *SendError) string {
-	if se == nil {
-		return "an earlier failure"
-	}
-	if se.Text != "" {
-		return se.Text
-	}
-	if se.Err != nil {
-		return describe(se.Err)
-	}
-	return "an earlier failure"
 }

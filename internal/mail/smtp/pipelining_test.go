@@ -1,4 +1,4 @@
-package mail
+package smtp
 
 import (
 	"bufio"
@@ -167,7 +167,7 @@ func TestSendPipelinesWhenAdvertised(t *testing.T) {
 		want = append(want, "MAIL", "RCPT", "DATA")
 	}
 	require.Equal(t, want, p.commands[:len(want)])
-	require.Equal(t, uint64(3), s.Stats().Pipelined)
+	require.Equal(t, uint64(3), s.stats.pipelined.Load())
 }
 
 func TestSendLockStepWithoutPipelining(t *testing.T) {
@@ -182,5 +182,5 @@ func TestSendLockStepWithoutPipelining(t *testing.T) {
 	defer p.mu.Unlock()
 	require.Equal(t, 3, p.messages)
 	require.Zero(t, p.early, "no command may be sent before the previous reply")
-	require.Zero(t, s.Stats().Pipelined)
+	require.Zero(t, s.stats.pipelined.Load())
 }

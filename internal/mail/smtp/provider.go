@@ -1,26 +1,28 @@
-package mail
+package smtp
 
 import (
 	"context"
 	"maps"
 	"strings"
+
+	"github.com/todoapp/resetmail/internal/mail"
 )
 
 // ResendIdempotencyHeader is the mail header through which Resend's SMTP
 // relay deduplicates, like the Idempotency-Key header of its API.
 const ResendIdempotencyHeader = "Resend-Idempotency-Key"
 
-// SMTPProvider sends through a Sender.
-type SMTPProvider struct {
+// Provider sends through a Sender.
+type Provider struct {
 	s *Sender
 	// resend is true when the SMTP host is Resend's relay, which honours
 	// ResendIdempotencyHeader.
 	resend bool
 }
 
-// NewSMTPProvider wraps s.
-func NewSMTPProvider(s *Sender) *SMTPProvider {
-	return &SMTPProvider{s: s, resend: isResendSMTPHost(s.t.cfg.Host)}
+// NewProvider wraps s.
+func NewProvider(s *Sender) *Provider {
+	return &Provider{s: s, resend: isResendSMTPHost(s.t.cfg.Host)}
 }
 
 // isResendSMTPHost reports Resend's SMTP relay (smtp.resend.com).
@@ -30,10 +32,10 @@ func isResendSMTPHost(host string) bool {
 }
 
 // Name implements Provider.
-func (p *SMTPProvider) Name() string { return ProviderSMTP }
+func (p *Provider) Name() string { return mail.ProviderSMTP }
 
-// Send implements Provider: Compose, then Sender.Send.
-func (p *SMTPProvider) Send(ctx context.Context, m Outgoing) error {
+// Send implements Provider: mail.Compose, then Sender.Send.
+func (p *Provider) Send(ctx context.Context, m mail.Outgoing) error {
 	msg := m.Message
 	if p.resend && m.IdempotencyKey != "" {
 		msg.Headers = maps.Clone(msg.Headers)
@@ -42,13 +44,13 @@ func (p *SMTPProvider) Send(ctx context.Context, m Outgoing) error {
 		}
 		msg.Headers[ResendIdempotencyHeader] = m.IdempotencyKey
 	}
-	data, err := Compose(msg)
+	data, err := mail.Compose(msg)
 	if err != nil {
-		return ComposeError("", err)
+		return mail.ComposeError("", err)
 	}
-	from, err := EnvelopeAddress(msg.From)
+	from, err := mail.EnvelopeAddress(msg.From)
 	if err != nil {
-		return ComposeError("", err)
+		return mail.ComposeError("", err)
 	}
 	return p.s.Send(ctx, from, msg.To, data)
 }

@@ -1,4 +1,4 @@
-package mail
+package smtp
 
 import (
 	"context"
@@ -10,28 +10,30 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/mail"
 )
 
 func TestSendErrorFormat(t *testing.T) {
 	t.Parallel()
-	rcpt := replyError(StageRcpt, 550, "5.1.1 user unknown")
+	rcpt := replyError(mail.StageRcpt, 550, "5.1.1 user unknown")
 	rcpt.Recipient = "j***@example.com"
 	rcpt.Server = "127.0.0.1:2525"
 	require.Equal(t, "smtp 550 5.1.1 at rcpt for j***@example.com: user unknown", rcpt.Error())
-	require.True(t, IsPermanent(rcpt))
+	require.True(t, mail.IsPermanent(rcpt))
 
-	dial := netError(StageDial, fmt.Errorf("dial tcp 127.0.0.1:2525: connect: %w", syscall.ECONNREFUSED))
+	dial := netError(mail.StageDial, fmt.Errorf("dial tcp 127.0.0.1:2525: connect: %w", syscall.ECONNREFUSED))
 	dial.Server = "127.0.0.1:2525"
 	dial.Recipient = "j***@example.com"
 	require.Equal(t, "smtp dial 127.0.0.1:2525: connection refused (transient)", dial.Error())
-	require.False(t, IsPermanent(dial))
+	require.False(t, mail.IsPermanent(dial))
 	require.ErrorIs(t, dial, syscall.ECONNREFUSED)
 
-	auth := replyError(StageAuth, 535, "5.7.8 Authentication failed")
+	auth := replyError(mail.StageAuth, 535, "5.7.8 Authentication failed")
 	auth.Server = "smtp.example.com:587"
 	require.Equal(t, "smtp 535 5.7.8 at auth on smtp.example.com:587: Authentication failed", auth.Error())
 
-	noEnhanced := replyError(StageMail, 451, "Requested action aborted")
+	noEnhanced := replyError(mail.StageMail, 451, "Requested action aborted")
 	noEnhanced.Recipient = "j***@example.com"
 	require.Equal(t, "smtp 451 at mail for j***@example.com: Requested action aborted (transient)", noEnhanced.Error())
 }
@@ -39,21 +41,21 @@ func TestSendErrorFormat(t *testing.T) {
 func TestClassification(t *testing.T) {
 	t.Parallel()
 	for code, permanent := range map[int]bool{421: false, 450: false, 451: false, 452: false, 454: false, 535: true, 550: true, 552: true, 553: true, 554: true, 334: false, 220: false} {
-		require.Equal(t, permanent, IsPermanent(replyError(StageRcpt, code, "x")), "code %d", code)
+		require.Equal(t, permanent, mail.IsPermanent(replyError(mail.StageRcpt, code, "x")), "code %d", code)
 	}
-	require.False(t, IsPermanent(netError(StageBody, io.EOF)))
-	require.False(t, IsPermanent(netError(StageBody, context.DeadlineExceeded)))
-	require.True(t, IsPermanent(netError(StageTLS, &tls.CertificateVerificationError{Err: errors.New("unknown authority")})))
-	require.True(t, IsPermanent(netError(StageTLS, tls.RecordHeaderError{Msg: "not TLS"})))
-	require.True(t, IsPermanent(configError(StageTLS, ErrStartTLSNotOffered)))
-	require.False(t, IsPermanent(nil))
-	require.False(t, IsPermanent(errors.New("something else")))
-	require.True(t, IsPermanent(fmt.Errorf("job: %w", replyError(StageRcpt, 550, "x"))), "wrapped errors are classified")
+	require.False(t, mail.IsPermanent(netError(mail.StageBody, io.EOF)))
+	require.False(t, mail.IsPermanent(netError(mail.StageBody, context.DeadlineExceeded)))
+	require.True(t, mail.IsPermanent(netError(mail.StageTLS, &tls.CertificateVerificationError{Err: errors.New("unknown authority")})))
+	require.True(t, mail.IsPermanent(netError(mail.StageTLS, tls.RecordHeaderError{Msg: "not TLS"})))
+	require.True(t, mail.IsPermanent(configError(mail.StageTLS, ErrStartTLSNotOffered)))
+	require.False(t, mail.IsPermanent(nil))
+	require.False(t, mail.IsPermanent(errors.New("something else")))
+	require.True(t, mail.IsPermanent(fmt.Errorf("job: %w", replyError(mail.StageRcpt, 550, "x"))), "wrapped errors are classified")
 }
 
 func TestReplyTextIsMasked(t *testing.T) {
 	t.Parallel()
-	se := replyError(StageRcpt, 550, "5.1.1 <john.smith@example.com>: Recipient address rejected\n5.1.1 see https://help.example.com/x?u=mary@corp.example.")
+	se := replyError(mail.StageRcpt, 550, "5.1.1 <john.smith@example.com>: Recipient address rejected\n5.1.1 see https://help.example.com/x?u=mary@corp.example.")
 	require.Equal(t, "5.1.1", se.EnhancedCode)
 	require.Equal(t, "<j***@example.com>: Recipient address rejected see https://help.example.com/x?u=m***@corp.example.", se.Text)
 	require.NotContains(t, se.Error(), "john.smith")
@@ -83,7 +85,27 @@ func TestCutEnhancedCode(t *testing.T) {
 // same function as the log redactor's.
 func TestReplyTextMasksInternationalAddresses(t *testing.T) {
 	t.Parallel()
-	se := replyError(StageRcpt, 550, "5.1.1 <jürgen@bücher.de>: Recipient address rejected; also 用户@例子.广告")
+	se := replyError(mail.StageRcpt, 550, "5.1.1 <jürgen@bücher.de>: Recipient address rejected; also 用户@例子.广告")
 	require.Equal(t, "<j***@bücher.de>: Recipient address rejected; also 用***@例子.广告", se.Text)
 	require.NotContains(t, se.Error(), "jürgen")
+}
+
+func TestClassifySMTPReplies(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		err   error
+		class string
+	}{
+		{&mail.SendError{Temporary: true, Stage: mail.StageDial}, mail.ClassOutage},
+		{&mail.SendError{Temporary: true, Code: 421, Stage: mail.StageDial}, mail.ClassOutage},
+		{&mail.SendError{Temporary: true, Code: 421, Stage: mail.StageMail}, mail.ClassOutage},
+		{&mail.SendError{Temporary: true, Code: 451, Stage: mail.StageBody}, mail.ClassTransient},
+		{&mail.SendError{Code: 535, Stage: mail.StageAuth}, mail.ClassConfig},
+		{&mail.SendError{Stage: mail.StageTLS, Err: ErrStartTLSNotOffered}, mail.ClassConfig},
+		{&mail.SendError{Code: 530, Stage: mail.StageMail}, mail.ClassConfig},
+		{&mail.SendError{Code: 550, Stage: mail.StageRcpt}, mail.ClassRejected},
+		{errors.New("something else"), mail.ClassTransient},
+	} {
+		require.Equal(t, c.class, mail.Classify(c.err), "%v", c.err)
+	}
 }

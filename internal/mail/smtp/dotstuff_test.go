@@ -1,4 +1,4 @@
-package mail
+package smtp
 
 import (
 	"bufio"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/mail"
 )
 
 // dotWriterBytes is what textproto's DotWriter writes for msg, the
@@ -61,7 +63,7 @@ func TestWriteDotStuffedMatchesDotWriter(t *testing.T) {
 		}
 		require.Equal(t, string(dotWriterBytes(t, msg)), string(dotStuffedBytes(t, msg)), "%q", msg)
 	}
-	// And messages as Compose writes them: CRLF everywhere.
+	// And messages as mail.Compose writes them: CRLF everywhere.
 	for range 2000 {
 		var b bytes.Buffer
 		for range rng.IntN(6) {
@@ -84,11 +86,11 @@ func TestWriteDotStuffedMatchesDotWriter(t *testing.T) {
 // composedReset is a reset mail as the worker sends it, for the benchmarks.
 func composedReset(b *testing.B) []byte {
 	b.Helper()
-	r, err := NewRenderer(RendererConfig{})
+	r, err := mail.NewRenderer(mail.RendererConfig{})
 	require.NoError(b, err)
-	out, err := r.Reset(ResetData{AppName: "Todo", Link: "https://app.example.com/reset-password?token=abc", ExpiresAt: time.Now().Add(time.Hour)})
+	out, err := r.Reset(mail.ResetData{AppName: "Todo", Link: "https://app.example.com/reset-password?token=abc", ExpiresAt: time.Now().Add(time.Hour)})
 	require.NoError(b, err)
-	msg, err := Compose(NewMessage("Todo <no-reply@example.com>", "ada@example.com", out))
+	msg, err := mail.Compose(mail.NewMessage("Todo <no-reply@example.com>", "ada@example.com", out))
 	require.NoError(b, err)
 	return msg
 }

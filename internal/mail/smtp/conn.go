@@ -1,4 +1,4 @@
-package mail
+package smtp
 
 import (
 	"bufio"
@@ -14,6 +14,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/addr"
 )
 
 // conn is one SMTP client connection, ready for transactions once
@@ -103,27 +106,27 @@ func (c *conn) reply() (int, string, error) {
 // and records the extensions.
 func (c *conn) hello(name string) error {
 	if err := c.cmd("EHLO " + name); err != nil {
-		return netError(StageEHLO, err)
+		return netError(mail.StageEHLO, err)
 	}
 	code, msg, err := c.reply()
 	if err != nil {
-		return netError(StageEHLO, err)
+		return netError(mail.StageEHLO, err)
 	}
 	if code == 250 {
 		c.ext = parseExtensions(msg)
 		return nil
 	}
 	if code != 500 && code != 502 {
-		return replyError(StageEHLO, code, msg)
+		return replyError(mail.StageEHLO, code, msg)
 	}
 	if err := c.cmd("HELO " + name); err != nil {
-		return netError(StageEHLO, err)
+		return netError(mail.StageEHLO, err)
 	}
 	if code, msg, err = c.reply(); err != nil {
-		return netError(StageEHLO, err)
+		return netError(mail.StageEHLO, err)
 	}
 	if code != 250 {
-		return replyError(StageEHLO, code, msg)
+		return replyError(mail.StageEHLO, code, msg)
 	}
 	c.ext = map[string]string{}
 	return nil
@@ -152,24 +155,24 @@ func (c *conn) has(keyword string) bool {
 // startTLS upgrades the connection with STARTTLS.
 func (c *conn) startTLS(ctx context.Context, cfg *tls.Config) error {
 	if err := c.cmd("STARTTLS"); err != nil {
-		return netError(StageTLS, err)
+		return netError(mail.StageTLS, err)
 	}
 	code, msg, err := c.reply()
 	if err != nil {
-		return netError(StageTLS, err)
+		return netError(mail.StageTLS, err)
 	}
 	if code != 220 {
-		return replyError(StageTLS, code, msg)
+		return replyError(mail.StageTLS, code, msg)
 	}
 	if c.br.Buffered() > 0 {
 		// Bytes that arrived before the handshake were not protected by TLS;
 		// accepting them would allow a man in the middle to inject replies
 		// (the STARTTLS command injection class of bugs).
-		return &SendError{Temporary: false, Stage: StageTLS, Text: "server sent data after its STARTTLS reply; refusing to continue"}
+		return &mail.SendError{Temporary: false, Stage: mail.StageTLS, Text: "server sent data after its STARTTLS reply; refusing to continue"}
 	}
 	tc := tls.Client(c.nc, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return netError(StageTLS, err)
+		return netError(mail.StageTLS, err)
 	}
 	c.wrap(tc)
 	c.isTLS = true
@@ -179,11 +182,11 @@ func (c *conn) startTLS(ctx context.Context, cfg *tls.Config) error {
 // auth authenticates with PLAIN, or LOGIN when the server offers only that.
 // It returns the mechanism used.
 func (c *conn) auth(host, username, password string) (string, error) {
-	if !c.isTLS && !isLoopback(host) {
-		return "", configError(StageAuth, ErrInsecureAuth)
+	if !c.isTLS && !mail.IsLoopbackHost(host) {
+		return "", configError(mail.StageAuth, ErrInsecureAuth)
 	}
 	if !c.has("AUTH") {
-		return "", &SendError{Stage: StageAuth, Text: "server does not advertise AUTH but a username is configured", Err: ErrAuthNotOffered}
+		return "", &mail.SendError{Stage: mail.StageAuth, Text: "server does not advertise AUTH but a username is configured", Err: ErrAuthNotOffered}
 	}
 	mechs := strings.Fields(strings.ToUpper(c.ext["AUTH"]))
 	switch {
@@ -192,7 +195,7 @@ func (c *conn) auth(host, username, password string) (string, error) {
 	case slices.Contains(mechs, "LOGIN"):
 		return "LOGIN", c.authLogin(username, password)
 	}
-	return "", &SendError{Stage: StageAuth, Text: "server offers AUTH " + strings.Join(mechs, " ") + " but neither PLAIN nor LOGIN", Err: ErrAuthNotOffered}
+	return "", &mail.SendError{Stage: mail.StageAuth, Text: "server offers AUTH " + strings.Join(mechs, " ") + " but neither PLAIN nor LOGIN", Err: ErrAuthNotOffered}
 }
 
 // authPlain runs AUTH PLAIN with the credentials as the initial response,
@@ -200,7 +203,7 @@ func (c *conn) auth(host, username, password string) (string, error) {
 func (c *conn) authPlain(username, password string) error {
 	cred := b64("\x00" + username + "\x00" + password)
 	if err := c.cmd("AUTH PLAIN " + cred); err != nil {
-		return netError(StageAuth, err)
+		return netError(mail.StageAuth, err)
 	}
 	code, msg, err := c.reply()
 	if err == nil && code == 334 {
@@ -209,10 +212,10 @@ func (c *conn) authPlain(username, password string) error {
 		}
 	}
 	if err != nil {
-		return netError(StageAuth, err)
+		return netError(mail.StageAuth, err)
 	}
 	if code != 235 {
-		return replyError(StageAuth, code, msg)
+		return replyError(mail.StageAuth, code, msg)
 	}
 	return nil
 }
@@ -223,11 +226,11 @@ func (c *conn) authLogin(username, password string) error {
 	steps := []string{"AUTH LOGIN", b64(username), b64(password)}
 	for i, line := range steps {
 		if err := c.cmd(line); err != nil {
-			return netError(StageAuth, err)
+			return netError(mail.StageAuth, err)
 		}
 		code, msg, err := c.reply()
 		if err != nil {
-			return netError(StageAuth, err)
+			return netError(mail.StageAuth, err)
 		}
 		want := 334
 		if i == len(steps)-1 {
@@ -240,7 +243,7 @@ func (c *conn) authLogin(username, password string) error {
 				_ = c.cmd("*")
 				_, _, _ = c.reply()
 			}
-			return replyError(StageAuth, code, msg)
+			return replyError(mail.StageAuth, code, msg)
 		}
 	}
 	return nil
@@ -248,7 +251,7 @@ func (c *conn) authLogin(username, password string) error {
 
 // txResult is the outcome of one transaction.
 type txResult struct {
-	err *SendError
+	err *mail.SendError
 	// healthy means the connection is in a clean state and can go back to
 	// the pool.
 	healthy bool
@@ -269,9 +272,9 @@ type txResult struct {
 // connection came from the pool, where the server may have closed it.
 func (c *conn) transact(ctx context.Context, timeout time.Duration, reused bool, from, to string, msg []byte) txResult {
 	mailCmd := "MAIL FROM:<" + from + ">"
-	if !isASCII(from) || !isASCII(to) {
+	if !addr.IsASCII(from) || !addr.IsASCII(to) {
 		if !c.has("SMTPUTF8") {
-			return txResult{healthy: true, err: &SendError{Stage: StageMail, Text: "address is not ASCII and the server does not offer SMTPUTF8"}}
+			return txResult{healthy: true, err: &mail.SendError{Stage: mail.StageMail, Text: "address is not ASCII and the server does not offer SMTPUTF8"}}
 		}
 		mailCmd += " SMTPUTF8"
 	}
@@ -290,14 +293,14 @@ func (c *conn) transact(ctx context.Context, timeout time.Duration, reused bool,
 
 	c.setDeadline(ctx, timeout)
 	if err := writeDotStuffed(c.tw, msg); err != nil {
-		return txResult{err: netError(StageBody, err), pipelined: res.pipelined}
+		return txResult{err: netError(mail.StageBody, err), pipelined: res.pipelined}
 	}
 	code, text, err := c.reply()
 	if err != nil {
-		return txResult{err: netError(StageBody, err), pipelined: res.pipelined}
+		return txResult{err: netError(mail.StageBody, err), pipelined: res.pipelined}
 	}
 	if code != 250 {
-		return txResult{err: replyError(StageBody, code, text), healthy: code != 421, pipelined: res.pipelined}
+		return txResult{err: replyError(mail.StageBody, code, text), healthy: code != 421, pipelined: res.pipelined}
 	}
 	return txResult{healthy: true, pipelined: res.pipelined}
 }
@@ -311,9 +314,9 @@ func (c *conn) pipelined(reused bool, mailCmd, rcptCmd string) txResult {
 	_, _ = c.w.WriteString(rcptCmd)
 	_, _ = c.w.WriteString("\r\nDATA\r\n")
 	if err := c.w.Flush(); err != nil {
-		return txResult{err: netError(StageMail, err), stale: reused && isStaleErr(err), pipelined: true}
+		return txResult{err: netError(mail.StageMail, err), stale: reused && isStaleErr(err), pipelined: true}
 	}
-	stages := [3]string{StageMail, StageRcpt, StageData}
+	stages := [3]string{mail.StageMail, mail.StageRcpt, mail.StageData}
 	var codes [3]int
 	var texts [3]string
 	for i := range stages {
@@ -328,14 +331,14 @@ func (c *conn) pipelined(reused bool, mailCmd, rcptCmd string) txResult {
 		}
 		codes[i], texts[i] = code, text
 	}
-	var failed *SendError
+	var failed *mail.SendError
 	switch {
 	case codes[0] != 250:
-		failed = replyError(StageMail, codes[0], texts[0])
+		failed = replyError(mail.StageMail, codes[0], texts[0])
 	case codes[1] != 250 && codes[1] != 251:
-		failed = replyError(StageRcpt, codes[1], texts[1])
+		failed = replyError(mail.StageRcpt, codes[1], texts[1])
 	case codes[2] != 354:
-		failed = replyError(StageData, codes[2], texts[2])
+		failed = replyError(mail.StageData, codes[2], texts[2])
 	default:
 		return txResult{healthy: true, pipelined: true}
 	}
@@ -359,9 +362,9 @@ func (c *conn) lockStep(reused bool, mailCmd, rcptCmd string) txResult {
 		stage, line string
 		ok          func(int) bool
 	}{
-		{StageMail, mailCmd, func(code int) bool { return code == 250 }},
-		{StageRcpt, rcptCmd, func(code int) bool { return code == 250 || code == 251 }},
-		{StageData, "DATA", func(code int) bool { return code == 354 }},
+		{mail.StageMail, mailCmd, func(code int) bool { return code == 250 }},
+		{mail.StageRcpt, rcptCmd, func(code int) bool { return code == 250 || code == 251 }},
+		{mail.StageData, "DATA", func(code int) bool { return code == 354 }},
 	}
 	for i, s := range steps {
 		if err := c.cmd(s.line); err != nil {
@@ -435,7 +438,7 @@ func isStaleErr(err error) bool {
 // of one byte at a time through bufio, which a CPU profile of the worker
 // under load showed as its busiest Go code after the system calls
 // (docs/benchmarks.md, figure 5). A message with a bare CR or LF, which
-// Compose never produces, goes through the DotWriter, which also repairs
+// mail.Compose never produces, goes through the DotWriter, which also repairs
 // those.
 func writeDotStuffed(tw *textproto.Writer, msg []byte) error {
 	lf := bytes.Count(msg, []byte{'\n'})

@@ -1,4 +1,4 @@
-package mail
+package smtp
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/redact"
 )
 
@@ -49,7 +50,7 @@ func (t *transport) open(ctx context.Context, step stepFunc) (*conn, error) {
 	d := net.Dialer{Timeout: t.cfg.DialTimeout}
 	nc, err := d.DialContext(ctx, "tcp", t.addr)
 	if err != nil {
-		se := t.fail(ctx, netError(StageDial, err))
+		se := t.fail(ctx, netError(mail.StageDial, err))
 		step("connect "+t.addr, "", time.Since(start), se)
 		return nil, se
 	}
@@ -60,7 +61,7 @@ func (t *transport) open(ctx context.Context, step stepFunc) (*conn, error) {
 	err = t.prepare(ctx, c, step)
 	if !stop() && err == nil {
 		// ctx ended just as preparation finished and closed the connection.
-		err = t.fail(ctx, netError(StageEHLO, ctx.Err()))
+		err = t.fail(ctx, netError(mail.StageEHLO, ctx.Err()))
 	}
 	if err != nil {
 		c.close()
@@ -77,9 +78,9 @@ func (t *transport) prepare(ctx context.Context, c *conn, step stepFunc) error {
 		c.setDeadline(ctx, t.cfg.CommandTimeout)
 		detail, err := f()
 		if err != nil {
-			var se *SendError
+			var se *mail.SendError
 			if !errors.As(err, &se) {
-				se = netError(StageDial, err)
+				se = netError(mail.StageDial, err)
 			}
 			err = t.fail(ctx, se)
 		}
@@ -91,7 +92,7 @@ func (t *transport) prepare(ctx context.Context, c *conn, step stepFunc) error {
 		err := timed("tls handshake", func() (string, error) {
 			tc := tls.Client(c.nc, t.tlsConfig)
 			if err := tc.HandshakeContext(ctx); err != nil {
-				return "", netError(StageTLS, err)
+				return "", netError(mail.StageTLS, err)
 			}
 			c.wrap(tc)
 			c.isTLS = true
@@ -105,13 +106,13 @@ func (t *transport) prepare(ctx context.Context, c *conn, step stepFunc) error {
 	err := timed("greeting", func() (string, error) {
 		code, msg, err := c.reply()
 		if err != nil {
-			return "", netError(StageDial, err)
+			return "", netError(mail.StageDial, err)
 		}
 		if code != 220 {
-			return "", replyError(StageDial, code, msg)
+			return "", replyError(mail.StageDial, code, msg)
 		}
 		first, _, _ := strings.Cut(msg, "\n")
-		return "220 " + maskAddresses(first), nil
+		return "220 " + redact.Addresses(first), nil
 	})
 	if err != nil {
 		return err
@@ -130,8 +131,8 @@ func (t *transport) prepare(ctx context.Context, c *conn, step stepFunc) error {
 	if t.cfg.TLS == TLSStartTLS {
 		err := timed("starttls", func() (string, error) {
 			if !c.has("STARTTLS") {
-				return "", &SendError{
-					Stage: StageTLS,
+				return "", &mail.SendError{
+					Stage: mail.StageTLS,
 					Text:  "server does not advertise STARTTLS; SMTP_TLS=starttls refuses to continue in plain text (use tls for port 465, or none only for a local relay)",
 					Err:   ErrStartTLSNotOffered,
 				}
@@ -169,28 +170,14 @@ func (t *transport) prepare(ctx context.Context, c *conn, step stepFunc) error {
 // fail completes an error with the server address and, when the context
 // ended, replaces the resulting "use of closed connection" with the
 // context's own error so callers see why.
-func (t *transport) fail(ctx context.Context, se *SendError) *SendError {
+func (t *transport) fail(ctx context.Context, se *mail.SendError) *mail.SendError {
 	se.Server = t.addr
-	if cerr := ctxErr(ctx); cerr != nil && !errors.Is(se.Err, cerr) && se.Code == 0 {
+	if cerr := mail.ContextErr(ctx); cerr != nil && !errors.Is(se.Err, cerr) && se.Code == 0 {
 		se.Err = cerr
 		se.Text = ""
 		se.Temporary = true
 	}
 	return se
-}
-
-// ctxErr is ctx.Err(), but also reports DeadlineExceeded once the deadline
-// has passed. The connection's deadline is set to the context's, and the
-// socket timer can fire a moment before the context's own; without this,
-// the caller would see "i/o timeout" instead of the context's error.
-func ctxErr(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-		return context.DeadlineExceeded
-	}
-	return nil
 }
 
 // tlsVersion names the negotiated TLS version for Check's output.

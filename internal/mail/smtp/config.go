@@ -1,4 +1,4 @@
-package mail
+package smtp
 
 import (
 	"crypto/x509"
@@ -9,6 +9,9 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/addr"
 )
 
 // TLSMode says how the connection to the SMTP server is encrypted.
@@ -40,12 +43,6 @@ const (
 	// DefaultIdleTimeout is the pooled connection lifetime when IdleTimeout
 	// is zero.
 	DefaultIdleTimeout = 30 * time.Second
-	// DefaultDialBackoffMin is the first pause after a failed connection
-	// attempt when DialBackoffMin is zero.
-	DefaultDialBackoffMin = 250 * time.Millisecond
-	// DefaultDialBackoffMax is the longest pause between connection attempts
-	// when DialBackoffMax is zero.
-	DefaultDialBackoffMax = 10 * time.Second
 )
 
 // SenderConfig configures NewSender and Check. Zero values take the
@@ -82,11 +79,6 @@ type SenderConfig struct {
 	// is closed instead of reused. Default 30s, below the idle timeout of
 	// most providers.
 	IdleTimeout time.Duration
-	// DialBackoffMin is the first pause after a failed connection attempt;
-	// the pause doubles with each further failure. Default 250ms.
-	DialBackoffMin time.Duration
-	// DialBackoffMax caps the pause between connection attempts. Default 10s.
-	DialBackoffMax time.Duration
 	// RateLimit caps messages per second for one Sender (SMTP_RATE_LIMIT),
 	// with bursts of up to one second's worth. Default 0 means no limit.
 	RateLimit float64
@@ -124,12 +116,6 @@ func (c SenderConfig) withDefaults() SenderConfig {
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = DefaultIdleTimeout
 	}
-	if c.DialBackoffMin == 0 {
-		c.DialBackoffMin = DefaultDialBackoffMin
-	}
-	if c.DialBackoffMax == 0 {
-		c.DialBackoffMax = DefaultDialBackoffMax
-	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -145,7 +131,7 @@ func (c SenderConfig) validate() error {
 	}
 	if c.Host == "" {
 		add("host is empty")
-	} else if strings.ContainsAny(c.Host, " /") || hasControl(c.Host) {
+	} else if strings.ContainsAny(c.Host, " /") || addr.HasControl(c.Host) {
 		add("host %q is not a host name or IP", c.Host)
 	}
 	if c.Port < 1 || c.Port > 65535 {
@@ -156,7 +142,7 @@ func (c SenderConfig) validate() error {
 	default:
 		add("tls mode %q is not one of none, starttls, tls", string(c.TLS))
 	}
-	if strings.ContainsAny(c.HelloName, " <>") || hasControl(c.HelloName) {
+	if strings.ContainsAny(c.HelloName, " <>") || addr.HasControl(c.HelloName) {
 		add("hello name %q is not a domain or address literal", c.HelloName)
 	}
 	if c.Password != "" && c.Username == "" {
@@ -175,15 +161,10 @@ func (c SenderConfig) validate() error {
 		{"dial timeout", c.DialTimeout},
 		{"command timeout", c.CommandTimeout},
 		{"idle timeout", c.IdleTimeout},
-		{"dial backoff min", c.DialBackoffMin},
-		{"dial backoff max", c.DialBackoffMax},
 	} {
 		if d.v < 0 {
 			add("%s %s is negative", d.name, d.v)
 		}
-	}
-	if c.DialBackoffMin > c.DialBackoffMax {
-		add("dial backoff min %s is above max %s", c.DialBackoffMin, c.DialBackoffMax)
 	}
 	if c.MaxConnections < 0 {
 		add("max connections %d is negative", c.MaxConnections)
@@ -226,15 +207,5 @@ func ParseTLSMode(s string) (TLSMode, error) {
 // network unencrypted: credentials over TLSNone to anything but a loopback
 // host. The one rule for SMTP_TLS=none, at start-up and in NewSender.
 func CleartextCredentials(host string, m TLSMode, username string) bool {
-	return username != "" && m == TLSNone && !isLoopback(host)
-}
-
-// isLoopback mirrors net/smtp's rule for plain-text AUTH: only "localhost"
-// and loopback IPs, where the credentials never leave the machine.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return username != "" && m == TLSNone && !mail.IsLoopbackHost(host)
 }

@@ -1,4 +1,4 @@
-package mail
+package smtp
 
 import (
 	"context"
@@ -7,25 +7,26 @@ import (
 	"io"
 	"time"
 
+	"github.com/todoapp/resetmail/internal/mail/addr"
 	"github.com/todoapp/resetmail/internal/redact"
 )
 
 // CheckMessage is the optional message that Check sends to prove delivery
 // end to end.
 type CheckMessage struct {
-	// From is the bare envelope sender, usually EnvelopeAddress(SMTP_FROM).
+	// From is the bare envelope sender, usually mail.EnvelopeAddress(SMTP_FROM).
 	// Required; there is no default.
 	From string
 	// To is the recipient. It is printed masked. Required; there is no
 	// default.
 	To string
-	// Data is the composed message (see Compose). Required; there is no
+	// Data is the composed message (see mail.Compose). Required; there is no
 	// default.
 	Data []byte
 }
 
 // Check runs the connection steps of a Sender one at a time for `worker
-// check-smtp`: connect, TLS as configured, greeting, EHLO, STARTTLS, AUTH,
+// check-mail`: connect, TLS as configured, greeting, EHLO, STARTTLS, AUTH,
 // optionally one message when msg is not nil, and QUIT. It writes one line
 // per step to out, such as "connect 127.0.0.1:1025 ... ok (1ms)", and never
 // prints the password. The error names the step that failed.
@@ -33,7 +34,7 @@ func Check(ctx context.Context, cfg SenderConfig, out io.Writer, msg *CheckMessa
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		fmt.Fprintf(out, "config ... FAILED: %v\n", err)
-		return fmt.Errorf("check-smtp: config: %w", err)
+		return fmt.Errorf("check-mail: config: %w", err)
 	}
 	auth := "no auth"
 	if cfg.Username != "" {
@@ -58,7 +59,7 @@ func Check(ctx context.Context, cfg SenderConfig, out io.Writer, msg *CheckMessa
 	t := newTransport(cfg)
 	c, err := t.open(ctx, step)
 	if err != nil {
-		return fmt.Errorf("check-smtp: %s: %w", failedStep, err)
+		return fmt.Errorf("check-mail: %s: %w", failedStep, err)
 	}
 	defer c.close()
 
@@ -68,9 +69,9 @@ func Check(ctx context.Context, cfg SenderConfig, out io.Writer, msg *CheckMessa
 		stop := c.watch(ctx)
 		var err error
 		switch {
-		case checkAddress(msg.From) != nil:
+		case addr.Check(msg.From) != nil:
 			err = errors.New("envelope sender is not a valid address")
-		case checkAddress(msg.To) != nil:
+		case addr.Check(msg.To) != nil:
 			err = errors.New("recipient is not a valid address")
 		case len(msg.Data) == 0:
 			err = errors.New("message is empty")
@@ -83,7 +84,7 @@ func Check(ctx context.Context, cfg SenderConfig, out io.Writer, msg *CheckMessa
 		stop()
 		step(name, "", time.Since(start), err)
 		if err != nil {
-			return fmt.Errorf("check-smtp: %s: %w", name, err)
+			return fmt.Errorf("check-mail: %s: %w", name, err)
 		}
 	}
 
@@ -91,7 +92,7 @@ func Check(ctx context.Context, cfg SenderConfig, out io.Writer, msg *CheckMessa
 	err = c.quit(true, cfg.CommandTimeout)
 	step("quit", "", time.Since(start), err)
 	if err != nil {
-		return fmt.Errorf("check-smtp: quit: %w", err)
+		return fmt.Errorf("check-mail: quit: %w", err)
 	}
 	return nil
 }

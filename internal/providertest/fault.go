@@ -20,6 +20,8 @@ func (s *Server) Throttle(retryAfter time.Duration) Reply {
 		return Reply{Status: 429, Code: "rate_limit_exceeded", Message: "Too many requests. You can only make 2 requests per second.", Header: h}
 	case Postmark:
 		return Reply{Status: 429, Code: "429", Message: "Rate limit exceeded.", Header: h}
+	case Graph:
+		return Reply{Status: 429, Code: "ApplicationThrottled", Message: "Application is over its MailboxConcurrency limit.", Header: h}
 	}
 	return Reply{Status: 429, Code: "TooManyRequestsException", Message: "Maximum sending rate exceeded.", Header: h}
 }
@@ -31,6 +33,8 @@ func (s *Server) InternalError() Reply {
 		return Reply{Status: 500, Code: "application_error", Message: "An unexpected error occurred."}
 	case Postmark:
 		return Reply{Status: 500, Code: "0", Message: "Internal server error."}
+	case Graph:
+		return Reply{Status: 500, Code: "InternalServerError", Message: "An internal server error occurred."}
 	}
 	return Reply{Status: 500, Code: "InternalFailure", Message: "The request processing has failed because of an unknown error."}
 }
@@ -42,6 +46,8 @@ func (s *Server) Unavailable() Reply {
 		return Reply{Status: 503, Code: "service_unavailable", Message: "Service unavailable."}
 	case Postmark:
 		return Reply{Status: 503, Code: "0", Message: "Service unavailable."}
+	case Graph:
+		return Reply{Status: 503, Code: "ServiceUnavailable", Message: "Service Unavailable"}
 	}
 	return Reply{Status: 503, Code: "ServiceUnavailable", Message: "Service is unavailable."}
 }
@@ -52,10 +58,18 @@ func (s *Server) RejectRecipient() Reply {
 	switch s.opts.Kind {
 	case Resend:
 		return Reply{Status: 422, Code: "validation_error", Message: "Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format."}
+	case Graph:
+		return Reply{Status: 400, Code: "ErrorInvalidRecipients", Message: "At least one recipient is not valid., Recipient 'bounced@example.com' is not resolved. All recipients must be resolved before a message can be submitted."}
 	case Postmark:
 		return Reply{Status: 422, Code: "406", Message: "You tried to send to recipient(s) that have been marked as inactive. Found inactive addresses: bounced@example.com. Inactive recipients are ones that have generated a hard bounce, a spam complaint, or a manual suppression."}
 	}
 	return Reply{Status: 400, Code: "MessageRejected", Message: "Email address is not verified. The following identities failed the check in region EU-WEST-1: bounced@example.com"}
+}
+
+// Forbidden is Graph's 403 when the app lacks Mail.Send or an
+// application access policy excludes the mailbox.
+func (s *Server) Forbidden() Reply {
+	return Reply{Status: 403, Code: "ErrorAccessDenied", Message: "Access is denied. Check credentials and try again."}
 }
 
 // Always answers rep to every send.

@@ -20,6 +20,7 @@ import (
 	"github.com/todoapp/resetmail/internal/httpapi"
 	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/signup"
 	"github.com/todoapp/resetmail/internal/todo"
 )
 
@@ -56,7 +57,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		HashPassword: authService.HashPassword,
 		TokenTTL:     cfg.ResetTokenTTL,
 		MaxAttempts:  cfg.EmailMaxAttempts,
-		SignupTTL:    cfg.SignupTokenTTL,
+	})
+	if err != nil {
+		return err
+	}
+	signups, err := signup.NewService(signup.ServiceConfig{
+		Pool: pool, Jobs: jobs, Accounts: authService,
+		TTL: cfg.SignupTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
 	})
 	if err != nil {
 		return err
@@ -71,6 +78,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		Auth:      authService,
 		Tasks:     todo.NewService(pool),
 		Resets:    resets,
+		Signups:   signups,
 		Dashboard: dash,
 		Metrics:   metrics.NewHTTP(reg),
 	})

@@ -21,7 +21,7 @@ import (
 	"github.com/todoapp/resetmail/internal/health"
 	"github.com/todoapp/resetmail/internal/mailrate"
 	"github.com/todoapp/resetmail/internal/metrics"
-	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/queue"
 )
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -56,7 +56,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	defer closeMail()
-	client, err := newRiverClient(cfg, reset.WorkerDeps{
+	client, err := newRiverClient(cfg, queue.WorkerDeps{
 		Pool: pool, Mailer: gateway, Renderer: renderer,
 		Observer: metrics.NewWorker(metrics.WithProvider(outcomes, gateway.Provider())), Logger: logger,
 	})
@@ -127,9 +127,9 @@ func shutdown(cfg *config.Worker, logger *slog.Logger, client *river.Client[pgx.
 }
 
 // newRiverClient builds the worker's River client from the one assembly
-// in internal/reset, which the tests and drills run too.
-func newRiverClient(cfg *config.Worker, d reset.WorkerDeps) (*river.Client[pgx.Tx], error) {
-	rc, err := reset.RiverConfig(cfg, d)
+// in internal/queue, which the tests and drills run too.
+func newRiverClient(cfg *config.Worker, d queue.WorkerDeps) (*river.Client[pgx.Tx], error) {
+	rc, err := queue.RiverConfig(cfg, d)
 	if err != nil {
 		return nil, err
 	}

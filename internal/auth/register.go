@@ -24,24 +24,15 @@ type Registration struct {
 }
 
 // Register validates r, hashes the password and creates the account at
-// once (SIGNUP_VERIFICATION=off; RequestSignup is the default). Invalid
-// input is a validation_failed error naming each bad field; an address
-// already registered, in any letter case, is a conflict.
+// once (SIGNUP_VERIFICATION=off; package signup handles the default).
+// Invalid input is a validation_failed error naming each bad field; an
+// address already registered, in any letter case, is a conflict.
 func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
-	email, name, pref, err := validateRegistration(r)
+	a, err := s.PrepareAccount(r)
 	if err != nil {
 		return User{}, err
 	}
-
-	hash, err := s.HashPassword(r.Password)
-	if err != nil {
-		return User{}, err
-	}
-	var locale *string
-	if pref != "" {
-		locale = &pref
-	}
-	u, ok, err := createUser(ctx, s.pool, email, name, hash, locale)
+	u, ok, err := CreateAccount(ctx, s.pool, a)
 	if err != nil {
 		return User{}, err
 	}

@@ -65,7 +65,7 @@ func (s *Server) handleRegister(c *gin.Context) {
 	reg := auth.Registration{Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale,
 		AcceptLanguage: c.GetHeader("Accept-Language")}
 	if s.cfg.SignupVerificationRequired() {
-		if err := s.auth.RequestSignup(c.Request.Context(), s.resets, reg); err != nil {
+		if err := s.signups.Request(c.Request.Context(), reg); err != nil {
 			s.writeError(c, err)
 			return
 		}
@@ -107,7 +107,7 @@ func (s *Server) handleVerifyEmail(c *gin.Context) {
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	u, err := s.resets.VerifyEmail(c.Request.Context(), req.Token)
+	u, err := s.signups.VerifyEmail(c.Request.Context(), req.Token)
 	if err != nil {
 		s.writeError(c, err)
 		return

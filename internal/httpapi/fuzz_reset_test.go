@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/linktoken"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/testutil"
@@ -67,7 +68,7 @@ func (b *testBundle) liveResetToken(email string) string {
 	id, err := b.db.Fixtures.LatestResetRequest(ctx, b.db.Pool, email)
 	require.NoError(b.t, err)
 	token := reset.DeriveToken([]byte(testutil.Secret("reset", 40)), id)
-	_, err = dbsqlc.New().ResetPrepare(ctx, b.db.Pool, dbsqlc.ResetPrepareParams{ID: id, TokenHash: reset.HashToken(token)})
+	_, err = dbsqlc.New().ResetPrepare(ctx, b.db.Pool, dbsqlc.ResetPrepareParams{ID: id, TokenHash: linktoken.Hash(token)})
 	require.NoError(b.t, err)
 	rec = b.do(request{method: http.MethodPost, path: "/api/auth/reset-password/verify", body: `{"token":"` + token + `"}`})
 	require.Equal(b.t, http.StatusOK, rec.Code, "the seeded token must be live: %s", rec.Body.String())

@@ -16,6 +16,7 @@ import (
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/signup"
 	"github.com/todoapp/resetmail/internal/todo"
 )
 
@@ -39,6 +40,9 @@ type Deps struct {
 	Tasks *todo.Service
 	// Resets serves forgot-password and reset-password. Required.
 	Resets *reset.Service
+	// Signups serves register (SIGNUP_VERIFICATION=required) and
+	// verify-email. Required.
+	Signups *signup.Service
 	// Dashboard is the guarded job dashboard, mounted at /admin/jobs/.
 	// Defaults to nil: not mounted, so the path answers 404.
 	Dashboard http.Handler
@@ -48,12 +52,13 @@ type Deps struct {
 
 // Server holds the API's dependencies; its methods are the handlers.
 type Server struct {
-	cfg    *config.API
-	logger *slog.Logger
-	pool   *pgxpool.Pool
-	auth   *auth.Service
-	tasks  *todo.Service
-	resets *reset.Service
+	cfg     *config.API
+	logger  *slog.Logger
+	pool    *pgxpool.Pool
+	auth    *auth.Service
+	tasks   *todo.Service
+	resets  *reset.Service
+	signups *signup.Service
 
 	dashboard http.Handler
 	metrics   *metrics.HTTP
@@ -71,7 +76,7 @@ type Server struct {
 
 // NewServer builds the API's http.Handler.
 func NewServer(d Deps) http.Handler {
-	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, auth: d.Auth, tasks: d.Tasks, resets: d.Resets,
+	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, auth: d.Auth, tasks: d.Tasks, resets: d.Resets, signups: d.Signups,
 		dashboard: d.Dashboard, metrics: d.Metrics, clientIP: clientip.New(d.Config.TrustedProxies)}
 	s.corsPolicy = newCORSPolicy(d.Config.CORSAllowedOrigins)
 	if d.Config.RateLimitEnabled {

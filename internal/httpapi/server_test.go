@@ -17,6 +17,7 @@ import (
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/logging"
 	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/signup"
 	"github.com/todoapp/resetmail/internal/testdb"
 	"github.com/todoapp/resetmail/internal/testutil"
 	"github.com/todoapp/resetmail/internal/todo"
@@ -65,10 +66,15 @@ func setup(t testing.TB, opts ...func(*config.API, *Deps)) *testBundle {
 	require.NoError(t, err)
 	resets, err := reset.NewService(reset.ServiceConfig{
 		Pool: db.Pool, Jobs: jobs, HashPassword: authService.HashPassword,
-		TokenTTL: cfg.ResetTokenTTL, MaxAttempts: cfg.EmailMaxAttempts, SignupTTL: cfg.SignupTokenTTL,
+		TokenTTL: cfg.ResetTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
 	})
 	require.NoError(t, err)
-	deps := Deps{Config: cfg, Logger: logger, Pool: db.Pool, Auth: authService, Tasks: todo.NewService(db.Pool), Resets: resets}
+	signups, err := signup.NewService(signup.ServiceConfig{
+		Pool: db.Pool, Jobs: jobs, Accounts: authService,
+		TTL: cfg.SignupTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
+	})
+	require.NoError(t, err)
+	deps := Deps{Config: cfg, Logger: logger, Pool: db.Pool, Auth: authService, Tasks: todo.NewService(db.Pool), Resets: resets, Signups: signups}
 	for _, o := range opts {
 		o(cfg, &deps)
 	}

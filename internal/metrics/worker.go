@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Worker holds the worker's email metrics and implements reset.Observer.
+// Worker holds the worker's email metrics and implements delivery.Observer.
 type Worker struct {
 	sent         *prometheus.CounterVec
 	failed       *prometheus.CounterVec
@@ -48,19 +48,19 @@ func NewWorker(reg prometheus.Registerer) *Worker {
 	return w
 }
 
-// EmailSent implements reset.Observer.
+// EmailSent implements delivery.Observer.
 func (w *Worker) EmailSent(kind string, send, sinceEnqueue time.Duration) {
 	w.sent.WithLabelValues(kind).Inc()
 	w.sendSeconds.WithLabelValues(kind).Observe(send.Seconds())
 	w.enqueueToAcc.WithLabelValues(kind).Observe(sinceEnqueue.Seconds())
 }
 
-// EmailFailed implements reset.Observer.
+// EmailFailed implements delivery.Observer.
 func (w *Worker) EmailFailed(kind, class string) {
 	w.failed.WithLabelValues(kind, class).Inc()
 }
 
-// ResetSkipped implements reset.Observer.
+// ResetSkipped implements delivery.Observer.
 func (w *Worker) ResetSkipped(reason string) {
 	w.skipped.WithLabelValues(reason).Inc()
 }

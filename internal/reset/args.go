@@ -3,10 +3,9 @@ package reset
 import (
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
-)
 
-// QueueEmail is the queue every email job runs on.
-const QueueEmail = "email"
+	"github.com/todoapp/resetmail/internal/delivery"
+)
 
 // SendResetArgs is the job that delivers one reset mail. It holds no secret:
 // the dashboard shows args to on-call, so it carries only the request ID and
@@ -30,27 +29,7 @@ func (SendResetArgs) Kind() string { return "password_reset_email" }
 // InsertOpts implements river.JobArgsWithInsertOpts. MaxAttempts is set by
 // the enqueuer from EMAIL_MAX_ATTEMPTS.
 func (SendResetArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueEmail}
-}
-
-// SendSignupArgs is the job that answers one sign-up request by mail: a
-// verification link for a new address, a notice for one that has an
-// account. Both are one kind, so that neither the dashboard's list nor the
-// metrics say which. Like SendResetArgs it holds no secret: no password, no
-// hash, no token.
-type SendSignupArgs struct {
-	// RequestID identifies the pending_signups row.
-	RequestID uuid.UUID `json:"request_id"`
-	// EmailMasked is the address as on-call may see it.
-	EmailMasked string `json:"email_masked"`
-}
-
-// Kind implements river.JobArgs.
-func (SendSignupArgs) Kind() string { return "signup_email" }
-
-// InsertOpts implements river.JobArgsWithInsertOpts.
-func (SendSignupArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueEmail}
+	return river.InsertOpts{Queue: delivery.QueueEmail}
 }
 
 // PasswordChangedArgs is the job that tells a user their password changed.
@@ -69,5 +48,19 @@ func (PasswordChangedArgs) Kind() string { return "password_changed_email" }
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (PasswordChangedArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueEmail}
+	return river.InsertOpts{Queue: delivery.QueueEmail}
 }
+
+// Outcomes of a reset request that ends without a mail.
+const (
+	// SkipNoAccount is a request for an address with no account.
+	SkipNoAccount = "no_account"
+	// SkipThrottled is a request that found the user's send slot taken by
+	// another request within RESET_EMAIL_INTERVAL.
+	SkipThrottled = "throttled"
+	// SkipSuperseded is a request made before the account's password last
+	// changed: it never sends, and its token never works.
+	SkipSuperseded = "superseded"
+	// SkipAlreadySent is a retried job whose mail already went out.
+	SkipAlreadySent = "already_sent"
+)

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
 )
 
@@ -18,12 +19,12 @@ import (
 type PasswordChangedWorker struct {
 	river.WorkerDefaults[PasswordChangedArgs]
 
-	d *delivery
+	d *delivery.Delivery
 }
 
 // NewPasswordChangedWorker validates cfg.
-func NewPasswordChangedWorker(cfg DeliveryConfig) (*PasswordChangedWorker, error) {
-	d, err := newDelivery(cfg)
+func NewPasswordChangedWorker(cfg delivery.Config) (*PasswordChangedWorker, error) {
+	d, err := delivery.New(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +33,7 @@ func NewPasswordChangedWorker(cfg DeliveryConfig) (*PasswordChangedWorker, error
 
 // Work implements river.Worker.
 func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[PasswordChangedArgs]) error {
-	u, err := w.d.queries.ResetLoadUserForNotice(ctx, w.d.Pool, job.Args.UserID)
+	u, err := w.d.Queries.ResetLoadUserForNotice(ctx, w.d.Pool, job.Args.UserID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The account was deleted since: nobody to tell.
 		return nil
@@ -48,5 +49,5 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("render password-changed mail: %w", err))
 	}
-	return w.d.send(ctx, job.Kind, job.JobRow, idempotencyKey("password-changed", strconv.FormatInt(job.ID, 10)), u.Email, rendered)
+	return w.d.Send(ctx, job.Kind, job.JobRow, delivery.IdempotencyKey("password-changed", strconv.FormatInt(job.ID, 10)), u.Email, rendered)
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/testutil"
 )
 
@@ -44,7 +44,7 @@ func TestTwoWorkersDeliverEachMailExactlyOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t, bundleOpts{})
-	startWorker(t, b.db, b.smtp, b.key, reset.NopObserver{}, 0)
+	startWorker(t, b.db, b.smtp, b.key, delivery.NopObserver{}, 0)
 
 	const n = 500
 	for i := range n {

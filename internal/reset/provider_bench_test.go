@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/providertest"
 	"github.com/todoapp/resetmail/internal/reset"
@@ -85,7 +86,7 @@ func benchmarkHTTPSProvider(b *testing.B, concurrency int) {
 		close(next)
 		wg.Wait()
 		b.ResetTimer()
-		startWorkerWith(b, db, p, key, reset.NopObserver{}, 0, o)
+		startWorkerWith(b, db, p, key, delivery.NopObserver{}, 0, o)
 		waitCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		require.NoError(b, srv.WaitForCount(waitCtx, n))
 		cancel()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mailrate"
 	"github.com/todoapp/resetmail/internal/providertest"
@@ -28,7 +29,7 @@ func TestThreeWorkersShareOneSendRateCap(t *testing.T) {
 	db := testdb.New(t)
 	srv := providertest.New(t, providertest.Options{Kind: providertest.Postmark, Key: providerKey})
 	key := []byte(testutil.Secret("reset-key", 40))
-	var client reset.Inserter
+	var client delivery.Inserter
 	for i := range 3 {
 		p, err := mail.NewPostmark(mail.APIConfig{APIKey: providerKey, BaseURL: srv.URL})
 		require.NoError(t, err)
@@ -36,7 +37,7 @@ func TestThreeWorkersShareOneSendRateCap(t *testing.T) {
 		require.NoError(t, err)
 		o := productionTimings
 		o.limiter = bucket
-		c := startWorkerWith(t, db, p, key, reset.NopObserver{}, 0, o)
+		c := startWorkerWith(t, db, p, key, delivery.NopObserver{}, 0, o)
 		if i == 0 {
 			client = c
 		}

@@ -9,17 +9,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/smtp"
+	"github.com/todoapp/resetmail/internal/queue"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/testdb"
@@ -71,7 +71,7 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 // startWorker starts a River client that works the email queue through its
 // own SMTP transport, the way one worker process does. Tests start two for
 // two workers.
-func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, obs reset.Observer, throttle time.Duration) *river.Client[pgx.Tx] {
+func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, obs delivery.Observer, throttle time.Duration) *river.Client[pgx.Tx] {
 	t.Helper()
 	sender, err := smtp.NewSender(smtp.SenderConfig{
 		Host: srv.Host(), Port: srv.Port(), TLS: smtp.TLSNone,
@@ -83,11 +83,11 @@ func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, 
 
 // startWorkerWith starts a River client that works the email queue through
 // p behind the product's Gateway.
-func startWorkerWith(t testing.TB, db *testdb.DB, p mail.Provider, key []byte, obs reset.Observer, throttle time.Duration, opts ...workerOpts) *river.Client[pgx.Tx] {
+func startWorkerWith(t testing.TB, db *testdb.DB, p mail.Provider, key []byte, obs delivery.Observer, throttle time.Duration, opts ...workerOpts) *river.Client[pgx.Tx] {
 	t.Helper()
 	o := workerOpts{
 		pauseMin: 10 * time.Millisecond, pauseMax: 50 * time.Millisecond,
-		retry: reset.RetryPolicy{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
+		retry: queue.RetryPolicy{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
 	}
 	if len(opts) > 0 {
 		o = opts[0]
@@ -122,7 +122,7 @@ func startWorkerWith(t testing.TB, db *testdb.DB, p mail.Provider, key []byte, o
 	}
 	cfg, err := config.LoadWorker(env)
 	require.NoError(t, err)
-	rc, err := reset.RiverConfig(cfg, reset.WorkerDeps{Pool: db.Pool, Mailer: gateway, Renderer: renderer, Observer: obs})
+	rc, err := queue.RiverConfig(cfg, queue.WorkerDeps{Pool: db.Pool, Mailer: gateway, Renderer: renderer, Observer: obs})
 	require.NoError(t, err)
 	client, err := river.NewClient(riverpgxv5.New(db.Pool), rc)
 	require.NoError(t, err)
@@ -138,7 +138,7 @@ func startWorkerWith(t testing.TB, db *testdb.DB, p mail.Provider, key []byte, o
 // workerOpts overrides the fast timings tests use by default.
 type workerOpts struct {
 	pauseMin, pauseMax time.Duration
-	retry              reset.RetryPolicy
+	retry              queue.RetryPolicy
 	limiter            mail.Limiter
 	// concurrency is WORKER_CONCURRENCY; default "20".
 	concurrency string
@@ -149,7 +149,7 @@ type workerOpts struct {
 // left at zero) the snooze lengths.
 var productionTimings = workerOpts{
 	pauseMin: mail.DefaultOutagePauseMin, pauseMax: mail.DefaultOutagePauseMax,
-	retry: reset.RetryPolicy{},
+	retry: queue.RetryPolicy{},
 }
 
 // resetOne creates a user, asks for a reset and waits for its job to end.
@@ -419,20 +419,4 @@ func TestDuplicateSendCarriesSameWorkingLink(t *testing.T) {
 	_, err = b.svc.Verify(ctx, first)
 	require.NoError(t, err)
 	require.NoError(t, b.svc.Reset(ctx, second, "a new password"))
-}
-
-func TestRetryPolicyGrowsAndCaps(t *testing.T) {
-	t.Parallel()
-	p := reset.RetryPolicy{Base: 2 * time.Second, Max: 5 * time.Minute}
-	within := func(d, want time.Duration) {
-		t.Helper()
-		require.InDelta(t, float64(want), float64(d), float64(want)/10+1)
-	}
-	within(p.Delay(1), 2*time.Second)
-	within(p.Delay(2), 4*time.Second)
-	within(p.Delay(3), 8*time.Second)
-	within(p.Delay(10), 5*time.Minute)
-	within(p.Delay(60), 5*time.Minute)
-	_ = rivertype.JobStateAvailable
-	_ = uuid.Nil
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/todoapp/resetmail/internal/delivery"
+	"github.com/todoapp/resetmail/internal/linktoken"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
@@ -20,32 +22,20 @@ import (
 // before it could be delivered: sending it then would only frustrate.
 var ErrExpired = errors.New("reset request expired before delivery")
 
-// SendResetConfig configures SendResetWorker.
-type SendResetConfig struct {
-	DeliveryConfig
-
-	// Key is RESET_TOKEN_KEY. Required, at least 32 bytes.
-	Key []byte
-	// FrontendURL is FRONTEND_URL; links are FrontendURL/reset-password?token=….
-	// They are built from configuration only, never from a request. Required.
-	FrontendURL string
-	// ThrottleInterval is RESET_EMAIL_INTERVAL. Zero turns throttling off.
-	ThrottleInterval time.Duration
-}
-
-// SendResetWorker delivers reset mails.
+// SendResetWorker delivers reset mails; its links are
+// FrontendURL/reset-password?token=….
 type SendResetWorker struct {
 	river.WorkerDefaults[SendResetArgs]
-	linkMail
+	*delivery.Link
 }
 
 // NewSendResetWorker validates cfg.
-func NewSendResetWorker(cfg SendResetConfig) (*SendResetWorker, error) {
-	l, err := newLinkMail(cfg)
+func NewSendResetWorker(cfg delivery.LinkConfig) (*SendResetWorker, error) {
+	l, err := delivery.NewLink(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &SendResetWorker{linkMail: l}, nil
+	return &SendResetWorker{Link: l}, nil
 }
 
 // Work implements river.Worker. One statement loads and prepares the
@@ -55,14 +45,14 @@ func NewSendResetWorker(cfg SendResetConfig) (*SendResetWorker, error) {
 func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs]) error {
 	kind := job.Kind
 	id := job.Args.RequestID
-	token := DeriveToken(w.key, id)
+	token := DeriveToken(w.Key, id)
 
-	p, err := w.d.queries.ResetPrepare(ctx, w.prepare, dbsqlc.ResetPrepareParams{
-		ID: id, TokenHash: HashToken(token), ThrottleSecs: w.throttleInterval.Seconds(),
+	p, err := w.Queries.ResetPrepare(ctx, w.Prepare, dbsqlc.ResetPrepareParams{
+		ID: id, TokenHash: linktoken.Hash(token), ThrottleSecs: w.ThrottleInterval.Seconds(),
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The cleanup job deleted it: nothing left to deliver.
-		w.d.Logger.InfoContext(ctx, "reset request no longer exists", slog.String("request_id", id.String()))
+		w.Logger.InfoContext(ctx, "reset request no longer exists", slog.String("request_id", id.String()))
 		return nil
 	}
 	if err != nil {
@@ -71,15 +61,15 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 
 	switch {
 	case p.SentAt != nil || p.Outcome != "pending":
-		w.d.Observer.ResetSkipped(SkipAlreadySent)
+		w.Observer.ResetSkipped(SkipAlreadySent)
 		return nil
 	case p.UserID == nil:
 		return w.finish(ctx, id, SkipNoAccount)
 	case p.Superseded:
 		return w.finish(ctx, id, SkipSuperseded)
 	case !time.Now().Before(p.ExpiresAt):
-		w.d.Observer.EmailFailed(kind, ClassExpired)
-		w.releaseSlot(ctx, slotReset, p.UserID, id)
+		w.Observer.EmailFailed(kind, delivery.ClassExpired)
+		w.ReleaseSlot(ctx, delivery.SlotReset, p.UserID, id)
 		if err := w.mark(ctx, id, "expired"); err != nil {
 			return err
 		}
@@ -89,11 +79,11 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	}
 	// From here on this request holds the account's send slot.
 
-	rendered, err := w.d.Renderer.Reset(mail.ResetData{
+	rendered, err := w.Renderer.Reset(mail.ResetData{
 		// The request's language, else the one stored at sign-up, else
 		// DEFAULT_LOCALE.
-		Lang:      w.d.Renderer.Pick(job.Args.Locale, deref(p.UserLocale)),
-		AppName:   w.d.AppName,
+		Lang:      w.Renderer.Pick(job.Args.Locale, deref(p.UserLocale)),
+		AppName:   w.AppName,
 		Link:      w.link(token),
 		ExpiresAt: p.ExpiresAt,
 	})
@@ -103,15 +93,15 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	// Never send after expiry, even if the send itself is slow to start.
 	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
 	defer cancel()
-	if err := w.d.send(sendCtx, kind, job.JobRow, idempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered); err != nil {
-		return w.sendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
-			w.releaseSlot(ctx, slotReset, p.UserID, id)
+	if err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered); err != nil {
+		return w.SendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
+			w.ReleaseSlot(ctx, delivery.SlotReset, p.UserID, id)
 			_ = w.mark(ctx, id, outcome)
 		})
 	}
 	// The mail is out. Recording it must not be lost to the job's own
 	// context running out just after the 250.
-	if err := w.d.queries.ResetMarkSent(context.WithoutCancel(ctx), w.markSent, id); err != nil {
+	if err := w.Queries.ResetMarkSent(context.WithoutCancel(ctx), w.MarkSent, id); err != nil {
 		return fmt.Errorf("record reset mail as sent: %w", err)
 	}
 	return nil
@@ -119,25 +109,19 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 
 // finish records an outcome that needs no mail and completes the job.
 func (w *SendResetWorker) finish(ctx context.Context, id uuid.UUID, outcome string) error {
-	w.d.Observer.ResetSkipped(outcome)
+	w.Observer.ResetSkipped(outcome)
 	return w.mark(ctx, id, outcome)
 }
 
 func (w *SendResetWorker) mark(ctx context.Context, id uuid.UUID, outcome string) error {
-	if err := w.d.queries.ResetMarkOutcome(ctx, w.d.Pool, dbsqlc.ResetMarkOutcomeParams{ID: id, Outcome: outcome}); err != nil {
+	if err := w.Queries.ResetMarkOutcome(ctx, w.Pool, dbsqlc.ResetMarkOutcomeParams{ID: id, Outcome: outcome}); err != nil {
 		return fmt.Errorf("record reset outcome %s: %w", outcome, err)
 	}
 	return nil
 }
 
 func (w *SendResetWorker) link(token string) string {
-	return w.frontendURL + "/reset-password?token=" + url.QueryEscape(token)
-}
-
-// isFinal reports whether River will not run the job again after err.
-func isFinal(err error) bool {
-	var cancel *river.JobCancelError
-	return errors.As(err, &cancel)
+	return w.FrontendURL + "/reset-password?token=" + url.QueryEscape(token)
 }
 
 func deref(s *string) string {

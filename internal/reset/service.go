@@ -9,20 +9,15 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/auth"
+	"github.com/todoapp/resetmail/internal/delivery"
+	"github.com/todoapp/resetmail/internal/linktoken"
 	"github.com/todoapp/resetmail/internal/locale"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 )
-
-// Inserter is the part of a River client the API needs: it only inserts.
-type Inserter interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
 
 // PasswordHasher hashes a new password with the same rules as registration.
 type PasswordHasher func(password string) (string, error)
@@ -32,16 +27,13 @@ type ServiceConfig struct {
 	// Pool is the database. Required.
 	Pool *pgxpool.Pool
 	// Jobs inserts River jobs inside the request's transaction. Required.
-	Jobs Inserter
+	Jobs delivery.Inserter
 	// HashPassword hashes the new password. Required.
 	HashPassword PasswordHasher
 	// TokenTTL is RESET_TOKEN_TTL. Defaults to 1h.
 	TokenTTL time.Duration
 	// MaxAttempts is EMAIL_MAX_ATTEMPTS, stamped on each job. Defaults to 12.
 	MaxAttempts int
-	// SignupTTL is SIGNUP_TOKEN_TTL: how long a sign-up request and its
-	// verification link live. Defaults to 24h.
-	SignupTTL time.Duration
 }
 
 // Service is the API's side of the reset flow.
@@ -59,10 +51,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		cfg.TokenTTL = time.Hour
 	}
 	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 12
-	}
-	if cfg.SignupTTL <= 0 {
-		cfg.SignupTTL = 24 * time.Hour
+		cfg.MaxAttempts = delivery.DefaultMaxAttempts
 	}
 	return &Service{cfg: cfg, queries: dbsqlc.New()}, nil
 }
@@ -97,13 +86,9 @@ func (s *Service) RequestReset(ctx context.Context, email string, lang ...locale
 		if err != nil {
 			return fmt.Errorf("insert reset request: %w", err)
 		}
-		_, err = s.cfg.Jobs.InsertTx(ctx, tx,
+		return delivery.Enqueue(ctx, s.cfg.Jobs, tx,
 			SendResetArgs{RequestID: id, EmailMasked: redact.Email(email), Locale: pref},
-			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: s.cfg.MaxAttempts})
-		if err != nil {
-			return fmt.Errorf("enqueue reset email: %w", err)
-		}
-		return nil
+			s.cfg.MaxAttempts, "reset email")
 	})
 	if err != nil {
 		return uuid.Nil, err
@@ -120,10 +105,10 @@ func errInvalidToken() error {
 // Verify reports whether token is usable now, and until when, without
 // consuming it.
 func (s *Service) Verify(ctx context.Context, token string) (time.Time, error) {
-	if !wellFormed(token) {
+	if !linktoken.WellFormed(token) {
 		return time.Time{}, errInvalidToken()
 	}
-	expiresAt, err := s.queries.ResetVerify(ctx, s.cfg.Pool, HashToken(token))
+	expiresAt, err := s.queries.ResetVerify(ctx, s.cfg.Pool, linktoken.Hash(token))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, errInvalidToken()
 	}
@@ -159,7 +144,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 		return fmt.Errorf("hash password: %w", err)
 	}
 	return pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
-		consumed, err := s.queries.ResetConsume(ctx, tx, HashToken(token))
+		consumed, err := s.queries.ResetConsume(ctx, tx, linktoken.Hash(token))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Used or expired between the check and now.
 			return errInvalidToken()
@@ -177,13 +162,9 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 		if err != nil {
 			return fmt.Errorf("void other reset tokens: %w", err)
 		}
-		_, err = s.cfg.Jobs.InsertTx(ctx, tx,
+		return delivery.Enqueue(ctx, s.cfg.Jobs, tx,
 			PasswordChangedArgs{UserID: userID, EmailMasked: redact.Email(email), Locale: pref},
-			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: s.cfg.MaxAttempts})
-		if err != nil {
-			return fmt.Errorf("enqueue password-changed notice: %w", err)
-		}
-		return nil
+			s.cfg.MaxAttempts, "password-changed notice")
 	})
 }
 
@@ -194,75 +175,4 @@ func preference(lang []locale.Request) (string, error) {
 		return "", nil
 	}
 	return lang[0].Preference()
-}
-
-// RequestSignup records a sign-up request and enqueues its mail in the same
-// transaction, with the same work whether or not the address has an
-// account: the worker looks that up later, off the request's path, and
-// mails a verification link or a notice.
-func (s *Service) RequestSignup(ctx context.Context, p auth.PendingSignup) error {
-	id, err := uuid.NewRandom()
-	if err != nil {
-		return fmt.Errorf("new sign-up id: %w", err)
-	}
-	var loc *string
-	if p.Locale != "" {
-		loc = &p.Locale
-	}
-	return pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
-		err := s.queries.SignupInsertRequest(ctx, tx, dbsqlc.SignupInsertRequestParams{
-			ID: id, Email: p.Email, Name: p.Name, PasswordHash: p.PasswordHash, Locale: loc, TtlSecs: s.cfg.SignupTTL.Seconds(),
-		})
-		if err != nil {
-			return fmt.Errorf("insert sign-up request: %w", err)
-		}
-		_, err = s.cfg.Jobs.InsertTx(ctx, tx,
-			SendSignupArgs{RequestID: id, EmailMasked: redact.Email(p.Email)},
-			&river.InsertOpts{Queue: QueueEmail, MaxAttempts: s.cfg.MaxAttempts})
-		if err != nil {
-			return fmt.Errorf("enqueue sign-up email: %w", err)
-		}
-		return nil
-	})
-}
-
-// errInvalidSignupToken is the one answer for an unknown, expired or used
-// verification link, and for one whose address another sign-up verified
-// first.
-func errInvalidSignupToken() error {
-	return apperr.New(apperr.CodeInvalidToken, "This confirmation link is invalid or has expired. Sign up again.")
-}
-
-// VerifyEmail turns the pending sign-up that token belongs to into an
-// account. In one transaction it marks the token used and creates the user
-// (auth.CreateVerifiedUser), unless the address has an account already:
-// then the first sign-up verified has won, and this token is invalid like
-// any used one.
-func (s *Service) VerifyEmail(ctx context.Context, token string) (auth.User, error) {
-	if token == "" {
-		return auth.User{}, apperr.Validation(map[string]string{"token": "is required"})
-	}
-	if !wellFormed(token) {
-		return auth.User{}, errInvalidSignupToken()
-	}
-	var u auth.User
-	err := pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
-		p, err := s.queries.SignupConsume(ctx, tx, HashToken(token))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return errInvalidSignupToken()
-		}
-		if err != nil {
-			return fmt.Errorf("consume sign-up token: %w", err)
-		}
-		created, ok, err := auth.CreateVerifiedUser(ctx, tx, p.Email, p.Name, p.PasswordHash, p.Locale)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errInvalidSignupToken()
-		}
-		u = created
-		return nil
-	})
-	return u, err
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/postgres"
+	"github.com/todoapp/resetmail/internal/queue"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
 )
@@ -79,7 +81,7 @@ type drainResult struct {
 func (d drainResult) Rate() float64 { return float64(d.Jobs) / d.Drain.Seconds() }
 
 // riverNoopCeiling measures River at the worker's own settings on this
-// machine: the River configuration reset.RiverConfig assembles for a worker
+// machine: the River configuration queue.RiverConfig assembles for a worker
 // at its defaults (queues, fetch cooldown and poll interval, timeouts), a
 // pool of DATABASE_MAX_CONNS, and the job workers swapped for one that does
 // nothing. A burst of n jobs is committed in one transaction while the
@@ -100,7 +102,7 @@ func (h *harness) riverNoopCeiling(ctx context.Context, n int) (drainResult, err
 	if err != nil {
 		return drainResult{}, err
 	}
-	rc, err := reset.RiverConfig(cfg, reset.WorkerDeps{Pool: pool, Mailer: noMailer{}, Renderer: renderer})
+	rc, err := queue.RiverConfig(cfg, queue.WorkerDeps{Pool: pool, Mailer: noMailer{}, Renderer: renderer})
 	if err != nil {
 		return drainResult{}, err
 	}
@@ -155,7 +157,7 @@ func (h *harness) riverTunedCeiling(ctx context.Context, n int) (drainResult, er
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &noopWorker{finish: finish})
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:            map[string]river.QueueConfig{reset.QueueEmail: {MaxWorkers: tunedMaxWorkers}},
+		Queues:            map[string]river.QueueConfig{delivery.QueueEmail: {MaxWorkers: tunedMaxWorkers}},
 		Workers:           workers,
 		FetchCooldown:     tunedFetchCooldown,
 		FetchPollInterval: tunedFetchPollInterval,
@@ -193,7 +195,7 @@ func stopClient(client *river.Client[pgx.Tx]) {
 func insertNoops(ctx context.Context, s *scenario, n int) error {
 	params := make([]river.InsertManyParams, n)
 	for i := range params {
-		params[i] = river.InsertManyParams{Args: noopArgs{}, InsertOpts: &river.InsertOpts{Queue: reset.QueueEmail}}
+		params[i] = river.InsertManyParams{Args: noopArgs{}, InsertOpts: &river.InsertOpts{Queue: delivery.QueueEmail}}
 	}
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		_, err := s.inserter.InsertManyFastTx(ctx, tx, params)

@@ -67,7 +67,7 @@ func activities() []activity {
 		{"render templates (html/template, text/template)", []string{"mail.(*Renderer)"}},
 		{"compose the MIME message", []string{"mail.Compose"}},
 		{"SMTP conversation (our client)", []string{"mail.(*Sender)"}},
-		{"token HMAC and hash", []string{"reset.DeriveToken", "reset.HashToken"}},
+		{"token HMAC and hash", []string{"reset.DeriveToken", "linktoken.Hash"}},
 		{"our SQL: reset_prepare and reset_mark_sent (pgx)", []string{"reset.(*SendResetWorker)"}},
 		{"metrics and logging", []string{"prometheus", "log/slog"}},
 		{"River: fetch, complete, notify (pgx)", []string{"riverqueue/river"}},

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 	"github.com/todoapp/resetmail/internal/reset"
@@ -55,7 +56,7 @@ func (s *scenario) enqueueResets(ctx context.Context, emails []string) (time.Tim
 		}
 		params[i] = river.InsertManyParams{
 			Args:       reset.SendResetArgs{RequestID: id, EmailMasked: redact.Email(email)},
-			InsertOpts: &river.InsertOpts{Queue: reset.QueueEmail, MaxAttempts: maxAttempts},
+			InsertOpts: &river.InsertOpts{Queue: delivery.QueueEmail, MaxAttempts: maxAttempts},
 		}
 	}
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {

@@ -1,4 +1,8 @@
-package reset
+// Package queue is the worker's River assembly: which job workers run on
+// which queue with how many slots, the hourly cleanup, the retry policy,
+// MaxAttempts, the job timeout, and the rescue and fetch intervals, all
+// decided here from the worker's configuration.
+package queue
 
 import (
 	"errors"
@@ -9,7 +13,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/signup"
 )
 
 // WorkerDeps are what a worker process's jobs share besides its settings.
@@ -17,11 +24,11 @@ type WorkerDeps struct {
 	// Pool is the database. Required.
 	Pool *pgxpool.Pool
 	// Mailer sends rendered mail; *mail.Gateway in production. Required.
-	Mailer Mailer
+	Mailer delivery.Mailer
 	// Renderer renders the templates, checked at start. Required.
 	Renderer *mail.Renderer
-	// Observer hears outcomes. Defaults to NopObserver.
-	Observer Observer
+	// Observer hears outcomes. Defaults to delivery.NopObserver.
+	Observer delivery.Observer
 	// Logger receives River's lines and one line per outcome. Defaults to
 	// discarding.
 	Logger *slog.Logger
@@ -38,31 +45,31 @@ const cleanupEvery = time.Hour
 // is what ships.
 func RiverConfig(cfg *config.Worker, d WorkerDeps) (*river.Config, error) {
 	if cfg == nil || d.Pool == nil || d.Mailer == nil || d.Renderer == nil {
-		return nil, errors.New("reset: the worker's config, Pool, Mailer and Renderer are required")
+		return nil, errors.New("queue: the worker's config, Pool, Mailer and Renderer are required")
 	}
 	logger := d.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	delivery := DeliveryConfig{
+	send := delivery.Config{
 		Pool: d.Pool, Mailer: d.Mailer, Renderer: d.Renderer,
 		From: cfg.MailFrom, AppName: cfg.AppName, Observer: d.Observer, Logger: logger,
 	}
-	sendCfg := SendResetConfig{
-		DeliveryConfig:   delivery,
+	link := delivery.LinkConfig{
+		Config:           send,
 		Key:              []byte(cfg.ResetTokenKey),
 		FrontendURL:      cfg.FrontendURL,
 		ThrottleInterval: cfg.ResetEmailInterval,
 	}
-	sendReset, err := NewSendResetWorker(sendCfg)
+	sendReset, err := reset.NewSendResetWorker(link)
 	if err != nil {
 		return nil, err
 	}
-	sendSignup, err := NewSendSignupWorker(sendCfg)
+	sendSignup, err := signup.NewWorker(link)
 	if err != nil {
 		return nil, err
 	}
-	changed, err := NewPasswordChangedWorker(delivery)
+	changed, err := reset.NewPasswordChangedWorker(send)
 	if err != nil {
 		return nil, err
 	}
@@ -81,8 +88,8 @@ func RiverConfig(cfg *config.Worker, d WorkerDeps) (*river.Config, error) {
 	}
 	return &river.Config{
 		Queues: map[string]river.QueueConfig{
-			QueueEmail:       {MaxWorkers: cfg.WorkerConcurrency},
-			QueueMaintenance: {MaxWorkers: 1},
+			delivery.QueueEmail: {MaxWorkers: cfg.WorkerConcurrency},
+			QueueMaintenance:    {MaxWorkers: 1},
 		},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{

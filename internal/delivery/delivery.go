@@ -1,4 +1,9 @@
-package reset
+// Package delivery is the send policy every mail job shares: which queue
+// mail jobs run on and how many attempts they get (Enqueue), what each class
+// of send failure means for the job (Delivery.Send: cancel, snooze without
+// an attempt, or retry), and, for mails carrying a link, the per-account
+// mail slot (Link). reset and signup build their workers on it.
+package delivery
 
 import (
 	"bytes"
@@ -23,8 +28,8 @@ type Mailer interface {
 	Send(ctx context.Context, m mail.Outgoing) error
 }
 
-// DeliveryConfig holds what both email workers need.
-type DeliveryConfig struct {
+// Config holds what every email worker needs.
+type Config struct {
 	// Pool is the database. Required.
 	Pool *pgxpool.Pool
 	// Mailer sends rendered mail. Required.
@@ -41,7 +46,7 @@ type DeliveryConfig struct {
 	// Logger receives one line per outcome. Defaults to discarding.
 	Logger *slog.Logger
 	// UnreachableRetry is how soon a mail is tried again when the provider
-	// cannot be reached or refuses everything. Defaults to 3s. See send.
+	// cannot be reached or refuses everything. Defaults to 3s. See Send.
 	UnreachableRetry time.Duration
 	// ConfigRetry is how soon a mail is tried again while the provider
 	// refuses our configuration (a revoked key, AUTH refused). Defaults to
@@ -50,21 +55,23 @@ type DeliveryConfig struct {
 	ConfigRetry time.Duration
 }
 
-// delivery is the validated DeliveryConfig, with its defaults filled in,
-// and the typed queries.
-type delivery struct {
-	DeliveryConfig
-	queries *dbsqlc.Queries
+// Delivery is the validated Config, with its defaults filled in, and the
+// typed queries.
+type Delivery struct {
+	Config
+	// Queries are the typed queries, for the workers built on Delivery.
+	Queries *dbsqlc.Queries
 }
 
-func newDelivery(cfg DeliveryConfig) (*delivery, error) {
+// New validates cfg and fills its defaults.
+func New(cfg Config) (*Delivery, error) {
 	if cfg.Pool == nil || cfg.Mailer == nil || cfg.Renderer == nil {
-		return nil, errors.New("reset: Pool, Mailer and Renderer are required")
+		return nil, errors.New("delivery: Pool, Mailer and Renderer are required")
 	}
 	// Checked here so that a bad MAIL_FROM stops the worker at start; the
 	// provider derives the envelope sender from each message's From.
 	if _, err := mail.EnvelopeAddress(cfg.From); err != nil {
-		return nil, fmt.Errorf("reset: MAIL_FROM: %w", err)
+		return nil, fmt.Errorf("delivery: MAIL_FROM: %w", err)
 	}
 	if cfg.AppName == "" {
 		cfg.AppName = "Todo"
@@ -81,10 +88,10 @@ func newDelivery(cfg DeliveryConfig) (*delivery, error) {
 	if cfg.ConfigRetry <= 0 {
 		cfg.ConfigRetry = defaultConfigRetry
 	}
-	return &delivery{DeliveryConfig: cfg, queries: dbsqlc.New()}, nil
+	return &Delivery{Config: cfg, Queries: dbsqlc.New()}, nil
 }
 
-// send sends one rendered mail and turns a failure into what River should
+// Send sends one rendered mail and turns a failure into what River should
 // do with the job, by the failure's class (mail.Classify). Every error names
 // the provider, its code and message, with the recipient masked, so that
 // on-call can read it in the dashboard.
@@ -107,7 +114,7 @@ func newDelivery(cfg DeliveryConfig) (*delivery, error) {
 //
 // After unreachableFor, snoozes stop and attempts count again, so that a
 // notice for a provider that never comes back is eventually discarded.
-func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow, key, to string, r mail.Rendered) error {
+func (d *Delivery) Send(ctx context.Context, kind string, row *rivertype.JobRow, key, to string, r mail.Rendered) error {
 	start := time.Now()
 	// To carries the bare address: the account's display name is text a
 	// stranger may have chosen, and security mail carries none.
@@ -151,19 +158,19 @@ func (d *delivery) send(ctx context.Context, kind string, row *rivertype.JobRow,
 // in the job's output, which the dashboard shows under Metadata: on-call
 // must be able to tell "provider down, still retrying" from a healthy
 // scheduled job.
-func (d *delivery) snooze(ctx context.Context, kind, class string, err error, status string, wait time.Duration) error {
+func (d *Delivery) snooze(ctx context.Context, kind, class string, err error, status string, wait time.Duration) error {
 	d.Observer.EmailFailed(kind, class)
 	_ = river.RecordOutput(ctx, waitingOutput{Status: status, LastError: err.Error(), At: time.Now().UTC()})
 	return river.JobSnooze(jitter(wait))
 }
 
 const (
-	// defaultUnreachableRetry is DeliveryConfig.UnreachableRetry's default:
+	// defaultUnreachableRetry is Config.UnreachableRetry's default:
 	// short enough that mail resumes well within 30 s of an outage ending,
 	// long enough that a queue of thousands waiting for the server costs
 	// only a few hundred cheap failures per second.
 	defaultUnreachableRetry = 3 * time.Second
-	// defaultConfigRetry is DeliveryConfig.ConfigRetry's default: a restart
+	// defaultConfigRetry is Config.ConfigRetry's default: a restart
 	// with good credentials finds every held mail due within about 12s.
 	defaultConfigRetry = 10 * time.Second
 	// unreachableFor is how long after its insertion a job is snoozed
@@ -174,11 +181,11 @@ const (
 	unreachableFor = time.Hour
 )
 
-// idempotencyKey names one mail across attempts and workers, so that a
+// IdempotencyKey names one mail across attempts and workers, so that a
 // provider with idempotency keys (Resend) sends it once even when a worker
 // crashes between the provider's answer and our record of it. It is built
 // from the request ID (or, for notices, the job ID), never from a secret.
-func idempotencyKey(kind, id string) string {
+func IdempotencyKey(kind, id string) string {
 	return "resetmail/" + kind + "/" + id
 }
 
@@ -200,4 +207,10 @@ type waitingOutput struct {
 func isSnooze(err error) bool {
 	var snooze *river.JobSnoozeError
 	return errors.As(err, &snooze)
+}
+
+// isFinal reports whether River will not run the job again after err.
+func isFinal(err error) bool {
+	var cancel *river.JobCancelError
+	return errors.As(err, &cancel)
 }

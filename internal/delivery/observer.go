@@ -1,4 +1,4 @@
-package reset
+package delivery
 
 import "time"
 
@@ -20,20 +20,6 @@ const (
 	ClassExhausted = "exhausted"
 )
 
-// Outcomes of a reset request that ends without a mail.
-const (
-	// SkipNoAccount is a request for an address with no account.
-	SkipNoAccount = "no_account"
-	// SkipThrottled is a request that found the user's send slot taken by
-	// another request within RESET_EMAIL_INTERVAL.
-	SkipThrottled = "throttled"
-	// SkipSuperseded is a request made before the account's password last
-	// changed: it never sends, and its token never works.
-	SkipSuperseded = "superseded"
-	// SkipAlreadySent is a retried job whose mail already went out.
-	SkipAlreadySent = "already_sent"
-)
-
 // Observer hears what each email job did. internal/metrics implements it;
 // NopObserver discards.
 type Observer interface {
@@ -44,7 +30,7 @@ type Observer interface {
 	// EmailFailed is called for each failed attempt, with a Class* value.
 	EmailFailed(kind, class string)
 	// ResetSkipped is called when a reset request ends without a mail, with
-	// a Skip* value.
+	// a reset.Skip* value.
 	ResetSkipped(reason string)
 }
 

@@ -1,4 +1,4 @@
-package reset
+package queue
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package reset
+package delivery
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func (m failingMailer) Send(context.Context, mail.Outgoing) error { return m.err
 // the backoff, and a rejected message is cancelled.
 func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 	t.Parallel()
-	// Nothing here touches the database; the pool only satisfies newDelivery.
+	// Nothing here touches the database; the pool only satisfies New.
 	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
@@ -53,21 +53,21 @@ func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			d, err := newDelivery(DeliveryConfig{
+			d, err := New(Config{
 				Pool: pool, Renderer: renderer, Mailer: failingMailer{tc.err},
 				From: "Todo <no-reply@example.com>",
 			})
 			require.NoError(t, err)
 			r := mail.Rendered{Subject: "Reset", Text: "text", HTML: "<p>html</p>"}
 			last := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now()}
-			err = d.send(context.Background(), "password_reset_email", last, "key", "ada@example.com", r)
+			err = d.Send(context.Background(), "password_reset_email", last, "key", "ada@example.com", r)
 			require.Error(t, err)
 			require.Equal(t, tc.snooze, isSnooze(err), "%v", err)
 
 			// After unreachableFor, attempts count again, so that a job for a
 			// server that never comes back ends.
 			old := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now().Add(-unreachableFor - time.Minute)}
-			err = d.send(context.Background(), "password_reset_email", old, "key", "ada@example.com", r)
+			err = d.Send(context.Background(), "password_reset_email", old, "key", "ada@example.com", r)
 			require.False(t, isSnooze(err), "%v", err)
 		})
 	}

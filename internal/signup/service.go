@@ -1,0 +1,139 @@
+// Package signup is sign-up by mailed link (SIGNUP_VERIFICATION=required),
+// end to end: the API's Service records a request and enqueues its mail
+// without saying whether the address has an account, the Worker mails a
+// verification link or an "account exists" notice, and VerifyEmail turns a
+// verified request into an account through package auth.
+package signup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/auth"
+	"github.com/todoapp/resetmail/internal/delivery"
+	"github.com/todoapp/resetmail/internal/linktoken"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
+	"github.com/todoapp/resetmail/internal/redact"
+)
+
+// ServiceConfig configures a Service.
+type ServiceConfig struct {
+	// Pool is the database. Required.
+	Pool *pgxpool.Pool
+	// Jobs inserts River jobs inside the request's transaction. Required.
+	Jobs delivery.Inserter
+	// Accounts validates a registration and hashes its password, and
+	// creates the account once verified. Required.
+	Accounts *auth.Service
+	// TTL is SIGNUP_TOKEN_TTL: how long a sign-up request and its
+	// verification link live. Defaults to 24h.
+	TTL time.Duration
+	// MaxAttempts is EMAIL_MAX_ATTEMPTS, stamped on each job. Defaults to
+	// delivery.DefaultMaxAttempts.
+	MaxAttempts int
+}
+
+// Service is the API's side of sign-up.
+type Service struct {
+	cfg     ServiceConfig
+	queries *dbsqlc.Queries
+}
+
+// NewService validates cfg and fills its defaults.
+func NewService(cfg ServiceConfig) (*Service, error) {
+	if cfg.Pool == nil || cfg.Jobs == nil || cfg.Accounts == nil {
+		return nil, errors.New("signup: Pool, Jobs and Accounts are required")
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = 24 * time.Hour
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = delivery.DefaultMaxAttempts
+	}
+	return &Service{cfg: cfg, queries: dbsqlc.New()}, nil
+}
+
+// Request is sign-up as a request. It validates r like auth's Register,
+// hashes the password, records the request and enqueues its mail in one
+// transaction, and does exactly that whether or not the address has an
+// account: the worker decides later, off the request's path, whether to
+// mail a verification link or a "someone tried to sign up with your
+// address" notice. So the answer and its timing reveal nothing. Only
+// invalid input is an error a caller can see.
+func (s *Service) Request(ctx context.Context, r auth.Registration) error {
+	a, err := s.cfg.Accounts.PrepareAccount(r)
+	if err != nil {
+		return err
+	}
+	id, err := uuid.NewRandom()
+	if err != nil {
+		return fmt.Errorf("new sign-up id: %w", err)
+	}
+	var loc *string
+	if a.Locale != "" {
+		loc = &a.Locale
+	}
+	return pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+		err := s.queries.SignupInsertRequest(ctx, tx, dbsqlc.SignupInsertRequestParams{
+			ID: id, Email: a.Email, Name: a.Name, PasswordHash: a.PasswordHash, Locale: loc, TtlSecs: s.cfg.TTL.Seconds(),
+		})
+		if err != nil {
+			return fmt.Errorf("insert sign-up request: %w", err)
+		}
+		return delivery.Enqueue(ctx, s.cfg.Jobs, tx,
+			Args{RequestID: id, EmailMasked: redact.Email(a.Email)},
+			s.cfg.MaxAttempts, "sign-up email")
+	})
+}
+
+// errInvalidToken is the one answer for an unknown, expired or used
+// verification link, and for one whose address another sign-up verified
+// first.
+func errInvalidToken() error {
+	return apperr.New(apperr.CodeInvalidToken, "This confirmation link is invalid or has expired. Sign up again.")
+}
+
+// VerifyEmail turns the pending sign-up that token belongs to into an
+// account. In one transaction it marks the token used and creates the user
+// (auth.CreateAccount), unless the address has an account already: then
+// the first sign-up verified has won, and this token is invalid like any
+// used one.
+func (s *Service) VerifyEmail(ctx context.Context, token string) (auth.User, error) {
+	if token == "" {
+		return auth.User{}, apperr.Validation(map[string]string{"token": "is required"})
+	}
+	if !linktoken.WellFormed(token) {
+		return auth.User{}, errInvalidToken()
+	}
+	var u auth.User
+	err := pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+		p, err := s.queries.SignupConsume(ctx, tx, linktoken.Hash(token))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errInvalidToken()
+		}
+		if err != nil {
+			return fmt.Errorf("consume sign-up token: %w", err)
+		}
+		a := auth.NewAccount{Email: p.Email, Name: p.Name, PasswordHash: p.PasswordHash}
+		if p.Locale != nil {
+			a.Locale = *p.Locale
+		}
+		created, ok, err := auth.CreateAccount(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errInvalidToken()
+		}
+		u = created
+		return nil
+	})
+	return u, err
+}

@@ -40,8 +40,15 @@ type Options struct {
 	// credentials before MAIL FROM. Default "" needs no AUTH.
 	AuthUser, AuthPass string
 	// AuthMechanisms are the mechanisms offered when AuthUser is set:
-	// "PLAIN" and/or "LOGIN". Default {"PLAIN"}.
+	// "PLAIN", "LOGIN" and/or "XOAUTH2". Default {"PLAIN"}.
 	AuthMechanisms []string
+	// XOAuth2 checks the bearer token of an AUTH XOAUTH2 for AuthUser
+	// (with "XOAUTH2" in AuthMechanisms). Default nil refuses every token.
+	XOAuth2 func(token string) bool
+	// XOAuth2Microsoft answers a refused token as Exchange Online does (535
+	// 5.7.3 at once) rather than as Gmail does (a 334 error challenge, then
+	// 535 5.7.8 after the client's empty response). Default false: Gmail.
+	XOAuth2Microsoft bool
 	// Fault, when set, is consulted at each stage and may inject a reply
 	// code, a dropped connection or a delay. Default nil never interferes.
 	Fault FaultFunc

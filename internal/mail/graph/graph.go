@@ -209,9 +209,9 @@ func (g *Graph) classify(status int, header http.Header, raw []byte) *mail.SendE
 // Check proves that a token can be had. Mail.Send grants no call that reads
 // without sending, so only --send-to proves the mailbox itself.
 func (g *Graph) Check(ctx context.Context) (string, error) {
-	tok, err := g.tokens.Token(ctx)
+	detail, err := g.tokens.Check(ctx)
 	if err != nil {
 		return "", err
 	}
-	return g.tokens.Describe(tok) + "; Mail.Send allows no read-only call: use --send-to to prove the mailbox", nil
+	return detail + "; Mail.Send allows no read-only call: use --send-to to prove the mailbox", nil
 }

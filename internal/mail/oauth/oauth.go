@@ -299,6 +299,25 @@ func (s *Source) Token(ctx context.Context) (*oauth2.Token, error) {
 	return tok, nil
 }
 
+// AccessToken is Token's access token, for SMTP XOAUTH2.
+func (s *Source) AccessToken(ctx context.Context) (string, error) {
+	tok, err := s.Token(ctx)
+	if err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
+// Check gets a token (the cached one if still fresh) and describes it for
+// `worker check-mail`.
+func (s *Source) Check(ctx context.Context) (string, error) {
+	tok, err := s.Token(ctx)
+	if err != nil {
+		return "", err
+	}
+	return s.Describe(tok), nil
+}
+
 // refreshAt is when a token fetched at fetched is replaced: a quarter of
 // its lifetime before it expires, at most five minutes before, so that a
 // connection never authenticates with a token about to lapse. A token

@@ -39,6 +39,9 @@ func Check(ctx context.Context, cfg SenderConfig, out io.Writer, msg *CheckMessa
 	auth := "no auth"
 	if cfg.Username != "" {
 		auth = "user " + redact.Email(cfg.Username)
+		if cfg.Auth != AuthAuto {
+			auth += " auth=" + string(cfg.Auth)
+		}
 	}
 	fmt.Fprintf(out, "config %s tls=%s %s ... ok\n", cfg.addr(), cfg.TLS, auth)
 
@@ -54,6 +57,17 @@ func Check(ctx context.Context, cfg SenderConfig, out io.Writer, msg *CheckMessa
 			return
 		}
 		fmt.Fprintf(out, "%s ... ok (%s)\n", name, roundDuration(took))
+	}
+
+	if cfg.Auth == AuthXOAuth2 {
+		// The token comes first: without one, AUTH cannot succeed, and a
+		// token endpoint's refusal is clearer on its own line.
+		start := time.Now()
+		detail, err := cfg.Tokens.Check(ctx)
+		step("oauth token", detail, time.Since(start), err)
+		if err != nil {
+			return fmt.Errorf("check-mail: oauth token: %w", err)
+		}
 	}
 
 	t := newTransport(cfg)

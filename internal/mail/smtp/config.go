@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -29,6 +30,47 @@ const (
 	// TLSImplicit speaks TLS from the first byte, usually on port 465.
 	TLSImplicit TLSMode = "tls"
 )
+
+// AuthMode says which SASL mechanism AUTH uses (SMTP_AUTH).
+type AuthMode string
+
+// The AUTH modes (SMTP_AUTH).
+const (
+	// AuthAuto uses PLAIN, or LOGIN when the server offers only that.
+	AuthAuto AuthMode = "auto"
+	// AuthPlain uses PLAIN and fails when the server does not offer it.
+	AuthPlain AuthMode = "plain"
+	// AuthLogin uses LOGIN and fails when the server does not offer it.
+	AuthLogin AuthMode = "login"
+	// AuthXOAuth2 sends an OAuth 2.0 access token with SASL XOAUTH2, as
+	// Microsoft 365 and Google Workspace document it.
+	AuthXOAuth2 AuthMode = "xoauth2"
+)
+
+// ParseAuthMode returns the mode SMTP_AUTH names, or an error listing the
+// modes; "" is AuthAuto.
+func ParseAuthMode(s string) (AuthMode, error) {
+	switch m := AuthMode(s); m {
+	case "":
+		return AuthAuto, nil
+	case AuthAuto, AuthPlain, AuthLogin, AuthXOAuth2:
+		return m, nil
+	}
+	return "", fmt.Errorf("must be auto, plain, login or xoauth2, not %q", s)
+}
+
+// Tokens gives XOAUTH2 its access tokens; internal/mail/oauth.Source is
+// the one implementation. A token is shared by every connection.
+type Tokens interface {
+	// AccessToken returns a token that has not expired, or a
+	// *mail.SendError at StageAuth.
+	AccessToken(ctx context.Context) (string, error)
+	// Invalidate drops token after the server refused it, so that the next
+	// AccessToken fetches a fresh one; it reports whether it did.
+	Invalidate(token string) bool
+	// Check gets a token and describes it for check-mail.
+	Check(ctx context.Context) (string, error)
+}
 
 // Defaults for SenderConfig fields left at their zero value.
 const (
@@ -60,6 +102,11 @@ type SenderConfig struct {
 	// Password is the AUTH password (SMTP_PASSWORD). It is never logged or
 	// put in an error. Default "".
 	Password string
+	// Auth is the SASL mechanism (SMTP_AUTH). Default "" means AuthAuto.
+	Auth AuthMode
+	// Tokens gives the access tokens of AuthXOAuth2, which requires it.
+	// Default nil.
+	Tokens Tokens
 	// TLS is the encryption mode (SMTP_TLS). Default "" means TLSStartTLS.
 	TLS TLSMode
 	// HelloName is the name sent with EHLO. Default "localhost".
@@ -97,6 +144,9 @@ func (c SenderConfig) withDefaults() SenderConfig {
 	c.Host = strings.TrimSpace(c.Host)
 	if c.TLS == "" {
 		c.TLS = TLSStartTLS
+	}
+	if c.Auth == "" {
+		c.Auth = AuthAuto
 	}
 	if c.Port == 0 {
 		c.Port = DefaultPort(c.TLS)
@@ -147,6 +197,18 @@ func (c SenderConfig) validate() error {
 	}
 	if c.Password != "" && c.Username == "" {
 		add("password is set but username is empty")
+	}
+	switch c.Auth {
+	case AuthAuto, AuthPlain, AuthLogin:
+	case AuthXOAuth2:
+		if c.Tokens == nil || c.Username == "" {
+			add("auth xoauth2 needs a username and a token source")
+		}
+		if c.Password != "" {
+			add("auth xoauth2 sends a token, not a password; leave the password empty")
+		}
+	default:
+		add("auth mode %q is not one of auto, plain, login, xoauth2", string(c.Auth))
 	}
 	if strings.ContainsRune(c.Username, 0) || strings.ContainsRune(c.Password, 0) {
 		add("username and password may not contain NUL")

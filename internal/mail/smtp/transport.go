@@ -157,7 +157,7 @@ func (t *transport) prepare(ctx context.Context, c *conn, step stepFunc) error {
 		var mech string
 		err := timed("auth as "+user, func() (string, error) {
 			var err error
-			mech, err = c.auth(t.cfg.Host, t.cfg.Username, t.cfg.Password)
+			mech, err = c.auth(ctx, t.cfg)
 			return mech, err
 		})
 		if err != nil {

@@ -31,7 +31,7 @@ func TestMailSettingsProblems(t *testing.T) {
 		require.Contains(t, err.Error(), want)
 	}
 	_, err = LoadWorker(httpsWorkerEnv("MAIL_PROVIDER", "sendgrid"))
-	require.ErrorContains(t, err, `MAIL_PROVIDER must be smtp, resend, postmark or ses, not "sendgrid"`)
+	require.ErrorContains(t, err, `MAIL_PROVIDER must be smtp, resend, postmark, ses or graph, not "sendgrid"`)
 
 	_, err = LoadWorker(httpsWorkerEnv("MAIL_API_URL", "http://127.0.0.1:8025"))
 	require.NoError(t, err, "plain http is fine on loopback")
@@ -50,4 +50,53 @@ func TestSMTPFromIsAnAliasOfMailFrom(t *testing.T) {
 	delete(env, "MAIL_FROM")
 	_, err = LoadWorker(env)
 	require.ErrorContains(t, err, "MAIL_FROM is required")
+}
+
+func TestXOAuth2Settings(t *testing.T) {
+	t.Parallel()
+	ms := with(validWorkerEnv(), "SMTP_HOST", "smtp.office365.com", "SMTP_AUTH", "xoauth2", "SMTP_USERNAME", "no-reply@example.com", "SMTP_PASSWORD", "",
+		"SMTP_OAUTH_TOKEN_URL", "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+		"SMTP_OAUTH_CLIENT_ID", "11112222-bbbb-3333-cccc-4444dddd5555", "SMTP_OAUTH_CLIENT_SECRET", "the-client-secret-value")
+	cfg, err := LoadWorker(ms)
+	require.NoError(t, err)
+	require.Equal(t, "xoauth2", cfg.SMTPAuth)
+
+	_, err = LoadWorker(with(ms, "SMTP_PASSWORD", "a-password"))
+	require.ErrorContains(t, err, "SMTP_AUTH=xoauth2 sends a token, not SMTP_PASSWORD")
+	_, err = LoadWorker(with(ms, "SMTP_OAUTH_CLIENT_SECRET", ""))
+	require.ErrorContains(t, err, "needs one way of getting tokens")
+	_, err = LoadWorker(with(ms, "SMTP_OAUTH_SERVICE_ACCOUNT_FILE", "/run/secrets/key.json"))
+	require.ErrorContains(t, err, "set one way of getting tokens")
+	_, err = LoadWorker(with(ms, "SMTP_OAUTH_TOKEN_URL", "http://login.example.com/token"))
+	require.ErrorContains(t, err, "SMTP_OAUTH_TOKEN_URL must use https")
+	require.NotContains(t, err.Error(), "the-client-secret-value")
+	_, err = LoadWorker(with(ms, "SMTP_AUTH", "cram-md5"))
+	require.ErrorContains(t, err, `SMTP_AUTH must be auto, plain, login or xoauth2, not "cram-md5"`)
+	_, err = LoadWorker(with(ms, "SMTP_AUTH", "auto", "SMTP_PASSWORD", "pw"))
+	require.ErrorContains(t, err, "SMTP_OAUTH_* settings are set but SMTP_AUTH is not xoauth2")
+	_, err = LoadWorker(with(ms, "SMTP_TLS", "none"))
+	require.ErrorContains(t, err, "would send the OAuth token in clear text")
+
+	// A Google refresh token (installed app: client ID and secret) and a
+	// service account alone are each one way.
+	_, err = LoadWorker(with(ms, "SMTP_OAUTH_REFRESH_TOKEN", "1//refresh", "SMTP_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token"))
+	require.NoError(t, err)
+	_, err = LoadWorker(with(ms, "SMTP_OAUTH_SERVICE_ACCOUNT_FILE", "/run/secrets/key.json", "SMTP_OAUTH_CLIENT_SECRET", "", "SMTP_OAUTH_TOKEN_URL", "", "SMTP_OAUTH_CLIENT_ID", ""))
+	require.NoError(t, err)
+}
+
+func TestGraphNeedsClientCredentials(t *testing.T) {
+	t.Parallel()
+	g := httpsWorkerEnv("MAIL_PROVIDER", "graph", "MAIL_API_KEY", "",
+		"SMTP_OAUTH_TOKEN_URL", "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+		"SMTP_OAUTH_CLIENT_ID", "11112222-bbbb-3333-cccc-4444dddd5555", "SMTP_OAUTH_CLIENT_SECRET", "the-client-secret-value")
+	cfg, err := LoadWorker(g)
+	require.NoError(t, err)
+	require.Equal(t, MailProviderGraph, cfg.MailProvider)
+
+	_, err = LoadWorker(with(g, "SMTP_OAUTH_CLIENT_SECRET", "", "SMTP_OAUTH_CLIENT_ID", ""))
+	require.ErrorContains(t, err, "SMTP_OAUTH_CLIENT_SECRET is required with MAIL_PROVIDER=graph")
+	require.ErrorContains(t, err, "SMTP_OAUTH_CLIENT_ID is required with MAIL_PROVIDER=graph")
+	_, err = LoadWorker(with(g, "SMTP_OAUTH_REFRESH_TOKEN", "1//x"))
+	require.ErrorContains(t, err, "uses the client-credentials grant")
 }

@@ -31,6 +31,10 @@ type Worker struct {
 	SMTPUsername string `env:"SMTP_USERNAME"`
 	// SMTPPassword is the AUTH password. Defaults to empty.
 	SMTPPassword string `env:"SMTP_PASSWORD"`
+	// SMTPAuth is the AUTH mechanism: auto (PLAIN, or LOGIN when only that
+	// is offered), plain, login or xoauth2 (an OAuth 2.0 token from the
+	// SMTP_OAUTH_* settings instead of SMTP_PASSWORD). Defaults to auto.
+	SMTPAuth string `env:"SMTP_AUTH" envDefault:"auto"`
 	// SMTPFrom is the old name of MAIL_FROM, still accepted as an alias.
 	// Defaults to empty.
 	SMTPFrom string `env:"SMTP_FROM"`
@@ -141,11 +145,28 @@ func (c *Worker) validateSMTP(p *problems) {
 	if err != nil {
 		p.addf("SMTP_TLS", "SMTP_TLS %v", err)
 	}
-	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+	auth, err := smtp.ParseAuthMode(c.SMTPAuth)
+	if err != nil {
+		p.addf("SMTP_AUTH", "SMTP_AUTH %v", err)
+	}
+	secret := "SMTP_PASSWORD"
+	switch {
+	case auth == smtp.AuthXOAuth2:
+		secret = "the OAuth token"
+		if c.SMTPUsername == "" {
+			p.add("SMTP_USERNAME", "SMTP_USERNAME (the mailbox address) is required with SMTP_AUTH=xoauth2")
+		}
+		if c.SMTPPassword != "" {
+			p.add("SMTP_PASSWORD", "SMTP_AUTH=xoauth2 sends a token, not SMTP_PASSWORD; leave it empty")
+		}
+		c.validateXOAuth2(p)
+	case (c.SMTPUsername == "") != (c.SMTPPassword == ""):
 		p.add("SMTP_USERNAME", "SMTP_USERNAME and SMTP_PASSWORD must be set together")
+	case c.usesOAuth():
+		p.add("SMTP_AUTH", "SMTP_OAUTH_* settings are set but SMTP_AUTH is not xoauth2; set SMTP_AUTH=xoauth2 or remove them")
 	}
 	if smtp.CleartextCredentials(c.SMTPHost, mode, c.SMTPUsername) {
-		p.add("SMTP_TLS", "SMTP_TLS=none would send SMTP_PASSWORD in clear text to a host that is not loopback; use starttls or tls")
+		p.addf("SMTP_TLS", "SMTP_TLS=none would send %s in clear text to a host that is not loopback; use starttls or tls", secret)
 	}
 	if c.SMTPMaxConnections < 1 || c.SMTPMaxConnections > 1000 {
 		p.addf("SMTP_MAX_CONNECTIONS", "SMTP_MAX_CONNECTIONS must be between 1 and 1000, not %d", c.SMTPMaxConnections)

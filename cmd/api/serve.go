@@ -11,17 +11,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/todoapp/resetmail/internal/auth"
-
+	"github.com/todoapp/resetmail/internal/apiapp"
 	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
-	"github.com/todoapp/resetmail/internal/httpapi"
-	"github.com/todoapp/resetmail/internal/metrics"
-	"github.com/todoapp/resetmail/internal/reset"
-	"github.com/todoapp/resetmail/internal/signup"
-	"github.com/todoapp/resetmail/internal/todo"
 )
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -33,62 +25,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	logger, pool := basics.Logger, basics.Pool
 	defer pool.Close()
 
-	authService, err := auth.NewService(auth.Options{
-		Pool: pool, JWTSecret: []byte(cfg.JWTSecret), TokenTTL: cfg.JWTTTL,
-	})
+	app, err := apiapp.New(ctx, cfg, pool, logger)
 	if err != nil {
 		return err
 	}
-	// The API's River client only inserts, so it works through a
-	// transaction pooler; the job kinds are registered on the worker.
-	// FetchCooldown is, for an insert-only client, how often it may wake
-	// the workers with a NOTIFY. River's default of 100 ms made a mail wait
-	// up to 100 ms for its wake-up (enqueue-to-inbox p99 106 ms in
-	// docs/benchmarks.md); 10 ms caps the NOTIFYs at 100/s, a few percent
-	// of the transactions at full load.
-	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger: logger, SkipUnknownJobCheck: true, FetchCooldown: 10 * time.Millisecond,
-	})
-	if err != nil {
-		return fmt.Errorf("create river client: %w", err)
-	}
-	resets, err := reset.NewService(reset.ServiceConfig{
-		Pool: pool, Jobs: jobs,
-		HashPassword: authService.HashPassword,
-		TokenTTL:     cfg.ResetTokenTTL,
-		MaxAttempts:  cfg.EmailMaxAttempts,
-	})
-	if err != nil {
-		return err
-	}
-	signups, err := signup.NewService(signup.ServiceConfig{
-		Pool: pool, Jobs: jobs, Accounts: authService,
-		TTL: cfg.SignupTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
-	})
-	if err != nil {
-		return err
-	}
-	dash, err := newDashboard(ctx, cfg, jobs, logger)
-	if err != nil {
-		return err
-	}
-	reg := metrics.NewRegistry()
-	handler := httpapi.NewServer(httpapi.Deps{
-		Config: cfg, Logger: logger, Pool: pool,
-		Auth:      authService,
-		Tasks:     todo.NewService(pool),
-		Resets:    resets,
-		Signups:   signups,
-		Dashboard: dash,
-		Metrics:   metrics.NewHTTP(reg),
-	})
-	stopMetrics, err := serveMetrics(cfg.MetricsAddr, cfg.MetricsToken, reg, logger)
+	stopMetrics, err := serveMetrics(cfg.MetricsAddr, cfg.MetricsToken, app.Metrics, logger)
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           app.Handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       cfg.HTTPReadTimeout,
 		WriteTimeout:      cfg.HTTPWriteTimeout,

@@ -18,6 +18,10 @@ type API struct {
 	JWTSecret string `env:"JWT_SECRET"`
 	// JWTTTL is how long an access token lives. Defaults to 1h.
 	JWTTTL time.Duration `env:"JWT_TTL" envDefault:"1h"`
+	// BcryptCost is the bcrypt work factor for new password hashes: each
+	// step doubles the time a hash (and a login) takes. At least 10 in
+	// production; the tests use 4, bcrypt's minimum. Defaults to 10.
+	BcryptCost int `env:"BCRYPT_COST" envDefault:"10"`
 	// CORSAllowedOrigins lists, comma-separated, the browser origins allowed
 	// to call the API. Defaults to FRONTEND_URL's origin.
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
@@ -97,6 +101,13 @@ func (c *API) validate(p *problems) {
 	p.secret("JWT_SECRET", c.JWTSecret)
 	if c.JWTTTL < time.Minute || c.JWTTTL > 7*24*time.Hour {
 		p.addf("JWT_TTL", "JWT_TTL must be between 1m and 168h, not %s", c.JWTTTL)
+	}
+	minCost := 4
+	if c.Production() {
+		minCost = 10
+	}
+	if c.BcryptCost < minCost || c.BcryptCost > 16 {
+		p.addf("BCRYPT_COST", "BCRYPT_COST must be between %d and 16, not %d", minCost, c.BcryptCost)
 	}
 	for _, o := range c.CORSAllowedOrigins {
 		u, err := url.Parse(o)

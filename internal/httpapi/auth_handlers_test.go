@@ -1,4 +1,4 @@
-package httpapi
+package httpapi_test
 
 import (
 	"context"
@@ -244,7 +244,7 @@ func TestTokensThatMustBeRejected(t *testing.T) {
 // hold no password, token or full address.
 func TestAuthLogsLeakNothing(t *testing.T) {
 	t.Parallel()
-	b := setup(t, withConfig(func(c *config.API) {}))
+	b := setup(t, func(c *config.API) {})
 	token := b.newUser("secret.person@example.com")
 	b.do(request{method: http.MethodPost, path: "/api/auth/login", body: `{"email":"secret.person@example.com","password":"wrong password!"}`})
 	b.do(request{method: http.MethodGet, path: "/api/auth/me", token: token})

@@ -1,4 +1,4 @@
-package httpapi
+package httpapi_test
 
 import (
 	"net/http"
@@ -11,9 +11,9 @@ import (
 
 func TestCORS(t *testing.T) {
 	t.Parallel()
-	b := setup(t, withConfig(func(c *config.API) {
+	b := setup(t, func(c *config.API) {
 		c.CORSAllowedOrigins = []string{"https://app.example.com", "http://localhost:3000"}
-	}))
+	})
 
 	preflight := func(origin, method, path string) *request {
 		return &request{method: http.MethodOptions, path: path, headers: map[string]string{

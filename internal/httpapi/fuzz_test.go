@@ -1,4 +1,4 @@
-package httpapi
+package httpapi_test
 
 import (
 	"bytes"
@@ -68,7 +68,9 @@ func fuzzEndpoint(f *testing.F, method, path string, b *testBundle, token string
 			t.Fatalf("%s %s answered %d to %q (%s): %s", method, path, rec.Code, body, contentType, rec.Body.String())
 		}
 		if rec.Code >= 400 {
-			var e errorBody
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
 				t.Fatalf("%d without the error shape: %s", rec.Code, rec.Body.String())
 			}

@@ -1,4 +1,4 @@
-package httpapi
+package httpapi_test
 
 import (
 	"io"
@@ -54,7 +54,7 @@ func TestDecodeJSONRefusesBadBodies(t *testing.T) {
 
 func TestBodiesOverTheCapGet413(t *testing.T) {
 	t.Parallel()
-	b := setup(t, withConfig(func(c *config.API) { c.MaxBodyBytes = 4096 }))
+	b := setup(t, func(c *config.API) { c.MaxBodyBytes = 4096 })
 	token := b.newUser("ada@example.com")
 	big := `{"title":"` + strings.Repeat("x", 5000) + `"}`
 

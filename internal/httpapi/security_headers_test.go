@@ -1,4 +1,4 @@
-package httpapi
+package httpapi_test
 
 import (
 	"net/http"
@@ -13,7 +13,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	t.Parallel()
 
 	for _, env := range []string{config.EnvDevelopment, config.EnvProduction} {
-		b := setup(t, withConfig(func(c *config.API) { c.AppEnv = env }))
+		b := setup(t, func(c *config.API) { c.AppEnv = env })
 		token := b.newUser("ada@example.com")
 		for _, r := range []request{
 			{method: http.MethodGet, path: "/healthz"},

@@ -1,6 +1,7 @@
-package httpapi
+package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -8,19 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/todoapp/resetmail/internal/apiapp"
 	"github.com/todoapp/resetmail/internal/auth"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/logging"
-	"github.com/todoapp/resetmail/internal/reset"
-	"github.com/todoapp/resetmail/internal/signup"
 	"github.com/todoapp/resetmail/internal/testdb"
 	"github.com/todoapp/resetmail/internal/testutil"
-	"github.com/todoapp/resetmail/internal/todo"
 )
 
 // testJWTSecret is the signing key of every test server, so tests can forge
@@ -38,52 +34,33 @@ type testBundle struct {
 	logs    *testutil.LogBuffer
 }
 
-// setup builds a Server with every dependency over a fresh database, with
-// bcrypt at its minimum cost and rate limits off. Each option may change the configuration or the
-// dependencies before the server is built.
-func setup(t testing.TB, opts ...func(*config.API, *Deps)) *testBundle {
+// setup builds the API through its own assembly (apiapp.New) over a fresh
+// database, with bcrypt at its minimum cost and rate limits off. Each option
+// may change the configuration before the API is built.
+func setup(t testing.TB, opts ...func(*config.API)) *testBundle {
 	t.Helper()
 	db := testdb.New(t)
 	cfg, err := config.LoadAPI(map[string]string{
 		"DATABASE_URL":       db.URL,
 		"JWT_SECRET":         testJWTSecret,
 		"RATE_LIMIT_ENABLED": "false",
+		"BCRYPT_COST":        "4",
 		// Most tests need an account, not sign-up itself: they register
 		// the way SIGNUP_VERIFICATION=off does.
 		"SIGNUP_VERIFICATION": "off",
 	})
 	require.NoError(t, err)
+	for _, o := range opts {
+		o(cfg)
+	}
 	logs := &testutil.LogBuffer{}
 	logger, err := logging.New(logs, "json", "debug")
 	require.NoError(t, err)
-	authService, err := auth.NewService(auth.Options{
-		Pool: db.Pool, JWTSecret: []byte(cfg.JWTSecret), TokenTTL: cfg.JWTTTL, BcryptCost: bcrypt.MinCost,
-	})
-	require.NoError(t, err)
 	// Like cmd/api, the API's River client only inserts jobs; nothing works
 	// them here, so reset requests stay queued.
-	jobs, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{Logger: logger, SkipUnknownJobCheck: true})
+	app, err := apiapp.New(context.Background(), cfg, db.Pool, logger)
 	require.NoError(t, err)
-	resets, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Jobs: jobs, HashPassword: authService.HashPassword,
-		TokenTTL: cfg.ResetTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
-	})
-	require.NoError(t, err)
-	signups, err := signup.NewService(signup.ServiceConfig{
-		Pool: db.Pool, Jobs: jobs, Accounts: authService,
-		TTL: cfg.SignupTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
-	})
-	require.NoError(t, err)
-	deps := Deps{Config: cfg, Logger: logger, Pool: db.Pool, Auth: authService, Tasks: todo.NewService(db.Pool), Resets: resets, Signups: signups}
-	for _, o := range opts {
-		o(cfg, &deps)
-	}
-	return &testBundle{t: t, db: db, cfg: cfg, auth: deps.Auth, handler: NewServer(deps), logs: logs}
-}
-
-// withConfig is a setup option that changes only the configuration.
-func withConfig(f func(*config.API)) func(*config.API, *Deps) {
-	return func(c *config.API, _ *Deps) { f(c) }
+	return &testBundle{t: t, db: db, cfg: cfg, auth: app.Auth, handler: app.Handler, logs: logs}
 }
 
 // request is one HTTP request for testBundle.do. A non-empty body is sent

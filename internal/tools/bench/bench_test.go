@@ -91,7 +91,7 @@ func TestPgbenchScriptIsTheForgotPasswordTransaction(t *testing.T) {
 	require.NoError(t, err)
 	defer s.close()
 
-	tx, err := captureForgotPassword(ctx, s.db.URL)
+	tx, err := captureForgotPassword(ctx, h.apiDefaults, s.db.URL)
 	require.NoError(t, err)
 	require.NotNil(t, tx.Notify, "the first insert of a fresh client notifies the queue")
 	script, vars, err := pgbenchScript(ctx, s.db.Pool, tx)

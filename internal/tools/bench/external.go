@@ -5,8 +5,8 @@ import (
 	"cmp"
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +17,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/todoapp/resetmail/internal/apiapp"
 	"github.com/todoapp/resetmail/internal/postgres"
-	"github.com/todoapp/resetmail/internal/reset"
 )
 
 //go:embed wrk.lua
@@ -244,25 +242,19 @@ func displayCommand(name string, args []string, dir, dbURL string) string {
 // goroutines for dur, in this process, without HTTP: the same transaction
 // through the same pgx and River code as the API, so that figure 2 can say
 // how much of the gap between pgbench and the API is the database client
-// and how much is HTTP. The River client is configured as the API's.
+// and how much is HTTP. The services are the API's own assembly
+// (apiapp.New).
 func serviceLoop(ctx context.Context, s *scenario, clients int, dur time.Duration) (loadResult, error) {
 	pool, err := postgres.Open(ctx, s.db.URL, postgres.PoolConfig{MaxConns: int32(clients)})
 	if err != nil {
 		return loadResult{}, err
 	}
 	defer pool.Close()
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{SkipUnknownJobCheck: true, FetchCooldown: 10 * time.Millisecond})
+	app, err := apiapp.New(ctx, s.h.apiDefaults, pool, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return loadResult{}, err
 	}
-	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: pool, Jobs: client,
-		HashPassword: func(string) (string, error) { return "", errors.New("unused") },
-		TokenTTL:     s.h.apiDefaults.ResetTokenTTL, MaxAttempts: s.h.apiDefaults.EmailMaxAttempts,
-	})
-	if err != nil {
-		return loadResult{}, err
-	}
+	svc := app.Resets
 	var mu sync.Mutex
 	var lat []time.Duration
 	var firstErr error

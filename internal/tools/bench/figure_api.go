@@ -36,7 +36,7 @@ func (h *harness) figAPICeiling(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		tx, err := captureForgotPassword(ctx, s.db.URL)
+		tx, err := captureForgotPassword(ctx, h.apiDefaults, s.db.URL)
 		if err != nil {
 			s.close()
 			return "", err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net/url"
 	"strconv"
@@ -13,8 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/todoapp/resetmail/internal/apiapp"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/stack"
@@ -133,12 +134,14 @@ func (h *harness) newScenario(ctx context.Context, sinkOpts *smtptest.Options) (
 		}
 		s.env = s.env.With("SMTP_HOST", s.sink.Host(), "SMTP_PORT", strconv.Itoa(s.sink.Port()))
 	}
-	// An insert-only River client, as the API has, for enqueueing bursts.
-	s.inserter, err = river.NewClient(riverpgxv5.New(db.Pool), &river.Config{SkipUnknownJobCheck: true})
+	// The API's own insert-only River client (apiapp.New), for
+	// enqueueing bursts.
+	app, err := apiapp.New(ctx, h.apiDefaults, db.Pool, slog.New(slog.DiscardHandler))
 	if err != nil {
 		s.close()
 		return nil, err
 	}
+	s.inserter = app.Jobs
 	return s, nil
 }
 

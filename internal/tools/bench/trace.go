@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-
-	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/apiapp"
+	"github.com/todoapp/resetmail/internal/config"
 )
 
 // tracedStmt is one statement a pgx connection sent, with its arguments.
@@ -69,7 +67,7 @@ type forgotPasswordTx struct {
 // reset_insert_request, River's insert as recorded in bench_river_insert_job,
 // COMMIT: that is the guarantee that the pgbench script replays the real
 // transaction, and it breaks loudly when River's SQL changes.
-func captureForgotPassword(ctx context.Context, dbURL string) (*forgotPasswordTx, error) {
+func captureForgotPassword(ctx context.Context, cfg *config.API, dbURL string) (*forgotPasswordTx, error) {
 	pc, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		return nil, err
@@ -82,19 +80,13 @@ func captureForgotPassword(ctx context.Context, dbURL string) (*forgotPasswordTx
 		return nil, err
 	}
 	defer pool.Close()
-	// The API's River client is insert-only; its FetchCooldown drives the
-	// insert notification limiter.
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{SkipUnknownJobCheck: true})
+	// The API as cmd/api assembles it: its insert-only River client's
+	// FetchCooldown drives the insert notification limiter.
+	app, err := apiapp.New(ctx, cfg, pool, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, err
 	}
-	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: pool, Jobs: client,
-		HashPassword: func(string) (string, error) { return "", errors.New("unused") },
-	})
-	if err != nil {
-		return nil, err
-	}
+	svc := app.Resets
 	var first []tracedStmt
 	for i := range 2 {
 		if _, err := svc.RequestReset(ctx, fmt.Sprintf("trace-%d@example.com", i)); err != nil {

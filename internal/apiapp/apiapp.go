@@ -1,0 +1,108 @@
+// Package apiapp assembles the API binary: from its validated
+// configuration, a pool and a logger, New builds the insert-only River
+// client, the auth, reset, sign-up and task services, the job dashboard,
+// the metrics and the http.Handler that serves them. cmd/api serves what
+// it returns; the httpapi tests and the benchmark build the API through it
+// too, so that what they exercise is what ships. A test that needs other
+// settings changes the config.API it passes, never a copy of this wiring.
+package apiapp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/todoapp/resetmail/internal/auth"
+	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/httpapi"
+	"github.com/todoapp/resetmail/internal/metrics"
+	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/signup"
+	"github.com/todoapp/resetmail/internal/todo"
+)
+
+// App is the API assembled: the handler to serve, and the parts a caller
+// may need besides (the benchmark calls the services directly; tests sign
+// tokens with Auth).
+type App struct {
+	// Handler serves the whole public API.
+	Handler http.Handler
+	// Metrics is the registry cmd/api serves on METRICS_ADDR.
+	Metrics *prometheus.Registry
+	// Jobs is the insert-only River client the services enqueue through.
+	Jobs *river.Client[pgx.Tx]
+	// Auth, Resets, Signups and Tasks are the services behind Handler.
+	Auth    *auth.Service
+	Resets  *reset.Service
+	Signups *signup.Service
+	Tasks   *todo.Service
+}
+
+// FetchCooldown is, for the API's insert-only River client, how often it
+// may wake the workers with a NOTIFY. River's default of 100 ms made a mail
+// wait up to 100 ms for its wake-up (enqueue-to-inbox p99 106 ms in
+// docs/benchmarks.md); 10 ms caps the NOTIFYs at 100/s, a few percent of
+// the transactions at full load.
+const FetchCooldown = 10 * time.Millisecond
+
+// New assembles the API from cfg over pool. ctx bounds the dashboard's
+// start-up work only.
+func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.Logger) (*App, error) {
+	authService, err := auth.NewService(auth.Options{
+		Pool: pool, JWTSecret: []byte(cfg.JWTSecret), TokenTTL: cfg.JWTTTL, BcryptCost: cfg.BcryptCost,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The API's River client only inserts, so it works through a
+	// transaction pooler; the job kinds are registered on the worker.
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Logger: logger, SkipUnknownJobCheck: true, FetchCooldown: FetchCooldown,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create river client: %w", err)
+	}
+	resets, err := reset.NewService(reset.ServiceConfig{
+		Pool: pool, Jobs: jobs,
+		HashPassword: authService.HashPassword,
+		TokenTTL:     cfg.ResetTokenTTL,
+		MaxAttempts:  cfg.EmailMaxAttempts,
+	})
+	if err != nil {
+		return nil, err
+	}
+	signups, err := signup.NewService(signup.ServiceConfig{
+		Pool: pool, Jobs: jobs, Accounts: authService,
+		TTL: cfg.SignupTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
+	})
+	if err != nil {
+		return nil, err
+	}
+	dash, err := newDashboard(ctx, cfg, jobs, logger)
+	if err != nil {
+		return nil, err
+	}
+	tasks := todo.NewService(pool)
+	reg := metrics.NewRegistry()
+	handler := httpapi.NewServer(httpapi.Deps{
+		Config: cfg, Logger: logger, Pool: pool,
+		Auth:      authService,
+		Tasks:     tasks,
+		Resets:    resets,
+		Signups:   signups,
+		Dashboard: dash,
+		Metrics:   metrics.NewHTTP(reg),
+	})
+	return &App{
+		Handler: handler, Metrics: reg, Jobs: jobs,
+		Auth: authService, Resets: resets, Signups: signups, Tasks: tasks,
+	}, nil
+}

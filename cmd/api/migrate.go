@@ -30,13 +30,13 @@ func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) 
 		return &config.Error{Problems: []config.Problem{{Var: "DATABASE_URL", Problem: problem}}}
 	}
 	logger := boot.Logger(stdout, &cfg.Common)
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.PoolConfig{MaxConns: 4, ConnectTimeout: cfg.DatabaseConnectTimeout})
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL, boot.PoolConfig(&cfg.Common, 4))
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	if err := postgres.Ping(ctx, pool, cfg.DatabaseConnectTimeout); err != nil {
-		return fmt.Errorf("migrate: cannot reach the database: %w", err)
+		return fmt.Errorf("migrate: %s", boot.Unreachable(&cfg.Common, err))
 	}
 	start := time.Now()
 	res, err := postgres.NewMigrator(pool, logger).Migrate(ctx)

@@ -56,9 +56,7 @@ func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgx
 		}
 		cfgErr.Add(v, problem)
 	}
-	pool, err := postgres.Open(ctx, c.DatabaseURL, postgres.PoolConfig{
-		MaxConns: c.DatabaseMaxConns, ConnectTimeout: c.DatabaseConnectTimeout, TransactionPooler: c.TransactionPooler(),
-	})
+	pool, err := postgres.Open(ctx, c.DatabaseURL, PoolConfig(c, c.DatabaseMaxConns))
 	if err != nil {
 		// The config check already named a malformed URL.
 		return nil, cfgErr
@@ -66,7 +64,10 @@ func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgx
 	deadline := time.Now().Add(c.DatabaseConnectTimeout)
 	for {
 		err = postgres.Ping(ctx, pool, c.DatabaseConnectTimeout)
-		if err == nil || cfgErr != nil || time.Now().After(deadline) || ctx.Err() != nil {
+		var refused *postgres.RefusedError
+		// A refusal (a wrong password, say) is an answer: trying again
+		// for the rest of the timeout would only hide it.
+		if err == nil || errors.As(err, &refused) || cfgErr != nil || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		select {
@@ -76,7 +77,7 @@ func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgx
 	}
 	if err != nil {
 		pool.Close()
-		add("DATABASE_URL", fmt.Sprintf("DATABASE_URL: cannot reach the database (%v)", err))
+		add("DATABASE_URL", "DATABASE_URL: "+Unreachable(c, err))
 		return nil, cfgErr
 	}
 	pending, err := postgres.NewMigrator(pool, nil).Pending(ctx)
@@ -91,6 +92,28 @@ func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgx
 		return nil, cfgErr
 	}
 	return pool, nil
+}
+
+// PoolConfig is the pool both binaries and `api migrate` open over
+// DATABASE_URL, with maxConns connections.
+func PoolConfig(c *config.Common, maxConns int32) postgres.PoolConfig {
+	return postgres.PoolConfig{
+		MaxConns: maxConns, ConnectTimeout: c.DatabaseConnectTimeout, TransactionPooler: c.TransactionPooler(),
+		WebSocket: c.WebSocket(), WebSocketURL: c.DatabaseWebsocketURL,
+	}
+}
+
+// Unreachable says that the database could not be reached and why; a TCP
+// connection that timed out names the likely cause, a blocked port.
+func Unreachable(c *config.Common, err error) string {
+	msg := fmt.Sprintf("cannot reach the database (%v)", err)
+	if hint := c.PortHint(); hint != "" && errors.Is(err, postgres.ErrConnectTimeout) {
+		msg += ": " + hint
+	}
+	if c.WebSocket() {
+		msg += " over DATABASE_TRANSPORT=websocket"
+	}
+	return msg
 }
 
 // AsConfigError unwraps a *config.Error, or returns nil.

@@ -40,6 +40,17 @@ type Common struct {
 	// worker polls for jobs instead of using LISTEN/NOTIFY, and `api migrate`
 	// refuses to run. Defaults to none; docs/architecture.md has the details.
 	DatabasePooler string `env:"DATABASE_POOLER"`
+	// DatabaseTransport is how both binaries and `api migrate` reach
+	// Postgres: "tcp" (an ordinary connection to DATABASE_URL's host and
+	// port) or "websocket" (Postgres over a WebSocket on port 443, as Neon
+	// serves it at wss://<DATABASE_URL host>/v2, for hosts such as Hugging
+	// Face Spaces that block outbound port 5432). Defaults to tcp.
+	DatabaseTransport string `env:"DATABASE_TRANSPORT" envDefault:"tcp"`
+	// DatabaseWebsocketURL, with DATABASE_TRANSPORT=websocket, replaces the
+	// whole WebSocket URL (a self-hosted proxy, tests); its host is then the
+	// one sent in the Host header. wss:// only, or ws:// to a loopback
+	// host. Defaults to empty: wss://<DATABASE_URL host>/v2.
+	DatabaseWebsocketURL string `env:"DATABASE_WEBSOCKET_URL"`
 	// DatabaseConnectTimeout bounds each new database connection and the
 	// start-up check. Defaults to 5s.
 	DatabaseConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"5s"`
@@ -111,6 +122,7 @@ func (c *Common) validate(p *problems) {
 	if c.DatabaseMaxConns < 2 {
 		p.addf("DATABASE_MAX_CONNS", "DATABASE_MAX_CONNS must be at least 2, not %d", c.DatabaseMaxConns)
 	}
+	c.validateTransport(p)
 	if c.DatabaseConnectTimeout <= 0 {
 		p.add("DATABASE_CONNECT_TIMEOUT", "DATABASE_CONNECT_TIMEOUT must be positive")
 	}

@@ -13,10 +13,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
+
+	"github.com/todoapp/resetmail/internal/postgres/pgws"
 )
 
 // PoolConfig sizes a connection pool.
@@ -38,6 +41,11 @@ type PoolConfig struct {
 	// bound and executed in one round trip. docs/architecture.md says why
 	// not the other modes.
 	TransactionPooler bool
+	// WebSocket is DATABASE_TRANSPORT=websocket: every connection, cancel
+	// requests included, goes over a WebSocket on port 443 (package pgws).
+	// WebSocketURL is DATABASE_WEBSOCKET_URL, "" for wss://<host>/v2.
+	WebSocket    bool
+	WebSocketURL string
 }
 
 // Open parses url, builds a pool and returns it without waiting for a
@@ -58,6 +66,15 @@ func Open(ctx context.Context, url string, cfg PoolConfig) (*pgxpool.Pool, error
 	pc.MaxConns = cfg.MaxConns
 	pc.MinConns = cfg.MinConns
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	if cfg.WebSocket {
+		d, err := pgws.New(cfg.WebSocketURL, pgws.Options{})
+		if err != nil {
+			return nil, err
+		}
+		if err := d.Configure(&pc.ConnConfig.Config); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.TransactionPooler {
 		pc.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 		pc.ConnConfig.StatementCacheCapacity = 0
@@ -82,6 +99,24 @@ func Open(ctx context.Context, url string, cfg PoolConfig) (*pgxpool.Pool, error
 	return pool, nil
 }
 
+// ErrConnectTimeout is the error Ping returns when no connection could be
+// made in time: the address may be wrong, or the port blocked.
+var ErrConnectTimeout = errors.New("timed out connecting to the database")
+
+// RefusedError is the database (or the proxy in front of it) answering
+// with an error, such as a wrong password: trying again will not help.
+type RefusedError struct {
+	Code, Message string
+}
+
+func (e *RefusedError) Error() string {
+	msg := fmt.Sprintf("postgres error %s: %s", e.Code, e.Message)
+	if e.Code == pgerrcode.InvalidPassword {
+		msg += " (check the password in DATABASE_URL)"
+	}
+	return msg
+}
+
 // Ping checks that the database answers within timeout.
 func Ping(ctx context.Context, pool *pgxpool.Pool, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -97,11 +132,11 @@ func Ping(ctx context.Context, pool *pgxpool.Pool, timeout time.Duration) error 
 func describe(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		return fmt.Errorf("postgres error %s: %s", pgErr.Code, pgErr.Message)
+		return &RefusedError{Code: pgErr.Code, Message: pgErr.Message}
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-		return errors.New("timed out connecting to the database")
+		return ErrConnectTimeout
 	}
 	return ScrubError(err)
 }

@@ -11,6 +11,9 @@ import (
 	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/mail/postmark"
+	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/mail/smtp"
 	"github.com/todoapp/resetmail/internal/redact"
 )
@@ -109,7 +112,7 @@ type keyChecker interface {
 }
 
 func checkAPI(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mail.Message) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*mail.DefaultAPITimeout)
+	ctx, cancel := context.WithTimeout(ctx, 2*apiclient.DefaultTimeout)
 	defer cancel()
 	p, closeProvider, err := newProvider(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -162,9 +165,9 @@ func describeAPI(cfg *config.Worker) string {
 		}
 		return out
 	case config.MailProviderPostmark:
-		return " url=" + orDefault(cfg.MailAPIURL, mail.PostmarkURL) + " stream=" + cfg.PostmarkMessageStream + " key=set"
+		return " url=" + orDefault(cfg.MailAPIURL, postmark.URL) + " stream=" + cfg.PostmarkMessageStream + " key=set"
 	}
-	return " url=" + orDefault(cfg.MailAPIURL, mail.ResendURL) + " key=set"
+	return " url=" + orDefault(cfg.MailAPIURL, resend.URL) + " key=set"
 }
 
 func orDefault(s, def string) string {

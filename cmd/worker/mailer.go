@@ -10,6 +10,9 @@ import (
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/health"
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/mail/postmark"
+	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/mail/ses"
 	"github.com/todoapp/resetmail/internal/mail/smtp"
 	"github.com/todoapp/resetmail/internal/metrics"
@@ -20,7 +23,7 @@ import (
 // tests exactly what sends use.
 func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (mail.Provider, func(), error) {
 	nothing := func() {}
-	api := mail.APIConfig{
+	api := apiclient.Config{
 		APIKey:         cfg.MailAPIKey,
 		BaseURL:        cfg.MailAPIURL,
 		MessageStream:  cfg.PostmarkMessageStream,
@@ -28,13 +31,13 @@ func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (
 	}
 	switch cfg.MailProvider {
 	case config.MailProviderResend:
-		p, err := mail.NewResend(api)
+		p, err := resend.New(api)
 		if err != nil {
 			return nil, nil, fmt.Errorf("resend settings: %w", err)
 		}
 		return p, nothing, nil
 	case config.MailProviderPostmark:
-		p, err := mail.NewPostmark(api)
+		p, err := postmark.New(api)
 		if err != nil {
 			return nil, nil, fmt.Errorf("postmark settings: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 
 	mailer "github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
 	"github.com/todoapp/resetmail/internal/mail/oauth"
 )
 
@@ -120,7 +121,7 @@ func (c *Mail) validate(p *problems, smtpFrom string) {
 		p.addf("MAIL_PROVIDER", "MAIL_PROVIDER must be smtp, resend, postmark, ses or graph, not %q", c.MailProvider)
 	}
 	if c.MailAPIURL != "" {
-		if err := mailer.CheckAPIURL(c.MailAPIURL); err != nil {
+		if err := apiclient.CheckURL(c.MailAPIURL); err != nil {
 			p.addf("MAIL_API_URL", "MAIL_API_URL %v, not %q", err, c.MailAPIURL)
 		}
 	}
@@ -130,7 +131,7 @@ func (c *Mail) validate(p *problems, smtpFrom string) {
 		}
 	}
 	if c.AWSEndpointURLSESV2 != "" {
-		if err := mailer.CheckAPIURL(c.AWSEndpointURLSESV2); err != nil {
+		if err := apiclient.CheckURL(c.AWSEndpointURLSESV2); err != nil {
 			p.addf("AWS_ENDPOINT_URL_SESV2", "AWS_ENDPOINT_URL_SESV2 %v, not %q", err, c.AWSEndpointURLSESV2)
 		}
 	}

@@ -77,7 +77,7 @@ func isReservedHeader(key string) bool {
 // become a Bcc header. Compose therefore cleans and formats every header
 // value before the library sees it.
 func Compose(m Message) ([]byte, error) {
-	f, err := messageFields(m)
+	f, err := m.Fields()
 	if err != nil {
 		return nil, err
 	}

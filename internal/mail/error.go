@@ -172,3 +172,9 @@ func Describe(err error) string {
 // shown in full in River UI. redact.Addresses is the one masking function
 // for free text, shared with the log redactor.
 func maskAddresses(s string) string { return redact.Addresses(s) }
+
+// SetClass sets Class and the Temporary flag that goes with it.
+func (e *SendError) SetClass(class string) {
+	e.Class = class
+	e.Temporary = class == ClassTransient || class == ClassOutage || class == ClassThrottled
+}

@@ -9,12 +9,12 @@ import (
 	"golang.org/x/text/language"
 )
 
-// fields is a Message validated and cleaned: what Compose hands to
+// Fields is a Message validated and cleaned: what Compose hands to
 // jordan-wright/email, and what the HTTPS providers send as JSON rather than
 // as RFC 5322 bytes. One cleaning for both keeps header injection through a
 // name or subject as impossible there as over SMTP, with the same display
 // names.
-type fields struct {
+type Fields struct {
 	From     string // formatted, "Todo <no-reply@example.com>"
 	FromBare string
 	To       string // formatted, with the cleaned display name
@@ -24,12 +24,15 @@ type fields struct {
 	HTML     string
 	// Headers are the extra headers, validated and cleaned, in a stable
 	// order so that a retried request carries the same body.
-	Headers []header
+	Headers []Header
 }
 
-type header struct{ Name, Value string }
+// Header is one extra header, validated and cleaned.
+type Header struct{ Name, Value string }
 
-func messageFields(m Message) (*fields, error) {
+// Fields validates and cleans m once, for a provider that sends the parts
+// rather than RFC 5322 bytes (Compose uses it too).
+func (m Message) Fields() (*Fields, error) {
 	from, err := ParseFrom(m.From)
 	if err != nil {
 		return nil, err
@@ -41,7 +44,7 @@ func messageFields(m Message) (*fields, error) {
 	if m.Text == "" && m.HTML == "" {
 		return nil, errors.New("mail: message has neither a text nor an HTML part")
 	}
-	f := &fields{
+	f := &Fields{
 		From:     formatAddress(displayName(from.Name), from.Address),
 		FromBare: from.Address,
 		To:       formatAddress(displayName(m.ToName), to),
@@ -55,14 +58,14 @@ func messageFields(m Message) (*fields, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mail: language %q is not a BCP 47 tag", m.Language)
 		}
-		f.Headers = append(f.Headers, header{"Content-Language", tag.String()})
+		f.Headers = append(f.Headers, Header{"Content-Language", tag.String()})
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Headers)) {
 		key, err := headerKey(name)
 		if err != nil {
 			return nil, err
 		}
-		f.Headers = append(f.Headers, header{key, cleanHeaderValue(m.Headers[name])})
+		f.Headers = append(f.Headers, Header{key, cleanHeaderValue(m.Headers[name])})
 	}
 	return f, nil
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/delivery"
-	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/providertest"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/testdb"
@@ -46,7 +47,7 @@ func benchmarkHTTPSProvider(b *testing.B, concurrency int) {
 	for range b.N {
 		db := testdb.New(b)
 		srv := providertest.New(b, providertest.Options{Kind: providertest.Resend, Key: providerKey, TLS: true, Latency: latency})
-		p, err := mail.NewResend(mail.APIConfig{APIKey: providerKey, BaseURL: srv.URL, RootCAs: srv.RootCAs(), MaxConnections: concurrency})
+		p, err := resend.New(apiclient.Config{APIKey: providerKey, BaseURL: srv.URL, RootCAs: srv.RootCAs(), MaxConnections: concurrency})
 		require.NoError(b, err)
 		key := []byte(testutil.Secret("reset-key", 40))
 		o := productionTimings

@@ -11,6 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/mail/postmark"
+	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/mail/ses"
 	"github.com/todoapp/resetmail/internal/providertest"
 	"github.com/todoapp/resetmail/internal/reset"
@@ -30,9 +33,9 @@ func setupProvider(t *testing.T, kind string, opts ...workerOpts) (*testBundle, 
 	)
 	switch kind {
 	case providertest.Resend:
-		p, err = mail.NewResend(mail.APIConfig{APIKey: providerKey, BaseURL: srv.URL})
+		p, err = resend.New(apiclient.Config{APIKey: providerKey, BaseURL: srv.URL})
 	case providertest.Postmark:
-		p, err = mail.NewPostmark(mail.APIConfig{APIKey: providerKey, BaseURL: srv.URL})
+		p, err = postmark.New(apiclient.Config{APIKey: providerKey, BaseURL: srv.URL})
 	case providertest.SES:
 		p, err = ses.New(context.Background(), ses.Config{
 			Region: "eu-west-1", Endpoint: srv.URL,

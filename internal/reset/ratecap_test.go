@@ -10,7 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/delivery"
-	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/mail/postmark"
 	"github.com/todoapp/resetmail/internal/mailrate"
 	"github.com/todoapp/resetmail/internal/providertest"
 	"github.com/todoapp/resetmail/internal/reset"
@@ -31,7 +32,7 @@ func TestThreeWorkersShareOneSendRateCap(t *testing.T) {
 	key := []byte(testutil.Secret("reset-key", 40))
 	var client delivery.Inserter
 	for i := range 3 {
-		p, err := mail.NewPostmark(mail.APIConfig{APIKey: providerKey, BaseURL: srv.URL})
+		p, err := postmark.New(apiclient.Config{APIKey: providerKey, BaseURL: srv.URL})
 		require.NoError(t, err)
 		bucket, err := mailrate.New(mailrate.Config{Pool: db.Pool, Rate: rate, Burst: burst})
 		require.NoError(t, err)

@@ -28,7 +28,9 @@ import (
 	"time"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
 	"github.com/todoapp/resetmail/internal/mail/oauth"
+	"github.com/todoapp/resetmail/internal/redact"
 )
 
 // URL is Graph's public base URL; MAIL_API_URL overrides it (tests).
@@ -74,14 +76,14 @@ func New(cfg Config) (*Graph, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = URL
 	}
-	if err := mail.CheckAPIURL(cfg.BaseURL); err != nil {
+	if err := apiclient.CheckURL(cfg.BaseURL); err != nil {
 		return nil, fmt.Errorf("graph: invalid config: base URL %v", err)
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = mail.DefaultAPITimeout
+		cfg.Timeout = apiclient.DefaultTimeout
 	}
 	if cfg.MaxConnections <= 0 {
-		cfg.MaxConnections = mail.DefaultAPIMaxConnections
+		cfg.MaxConnections = apiclient.DefaultMaxConnections
 	}
 	base := strings.TrimRight(cfg.BaseURL, "/")
 	u, _ := url.Parse(base)
@@ -125,7 +127,7 @@ func (g *Graph) Send(ctx context.Context, m mail.Outgoing) error {
 	body := []byte(base64.StdEncoding.EncodeToString(data))
 	se := g.post(ctx, body, true)
 	if se != nil {
-		se.Recipient = mail.MaskAddresses(m.To)
+		se.Recipient = redact.Email(m.To)
 		return se
 	}
 	return nil
@@ -154,14 +156,14 @@ func (g *Graph) post(ctx context.Context, body []byte, retry bool) *mail.SendErr
 	req.Header.Set("Accept", "application/json")
 	resp, err := g.http.Do(req)
 	if err != nil {
-		se := mail.TransportError(cctx, mail.ProviderGraph, err)
+		se := apiclient.TransportError(cctx, mail.ProviderGraph, err)
 		se.Server = g.host
 		return se
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		se := mail.TransportError(cctx, mail.ProviderGraph, err)
+		se := apiclient.TransportError(cctx, mail.ProviderGraph, err)
 		se.Server = g.host
 		return se
 	}
@@ -190,7 +192,7 @@ type graphError struct {
 func (g *Graph) classify(status int, header http.Header, raw []byte) *mail.SendError {
 	var ge graphError
 	_ = json.Unmarshal(raw, &ge)
-	se := mail.StatusError(mail.ProviderGraph, status, header, ge.Error.Code, ge.Error.Message)
+	se := apiclient.StatusError(mail.ProviderGraph, status, header, ge.Error.Code, ge.Error.Message)
 	se.Server = g.host
 	switch code := ge.Error.Code; {
 	case status == http.StatusGatewayTimeout:

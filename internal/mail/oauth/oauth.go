@@ -39,6 +39,7 @@ import (
 	"golang.org/x/oauth2/google"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
 )
 
 // The variables a token problem names. internal/config reads them; they are
@@ -236,7 +237,7 @@ func New(cfg Config) (*Source, error) {
 
 // CheckTokenURL is the rule for SMTP_OAUTH_TOKEN_URL: https, or http only
 // to a loopback host, since the client secret goes in the request.
-func CheckTokenURL(raw string) error { return mail.CheckAPIURL(raw) }
+func CheckTokenURL(raw string) error { return apiclient.CheckURL(raw) }
 
 // newHTTPClient is the token endpoint's client: TLS 1.2 at least, and no
 // redirects, which could replay the secret to another host.
@@ -374,7 +375,7 @@ func (s *Source) classify(ctx context.Context, err error) *mail.SendError {
 	if !errors.As(err, &re) {
 		var ue *url.Error
 		if errors.As(err, &ue) || ctx.Err() != nil {
-			se := mail.TransportError(ctx, s.provider, err)
+			se := apiclient.TransportError(ctx, s.provider, err)
 			se.Stage = mail.StageAuth
 			if se.Class == mail.ClassTransient {
 				// Every send needs the token: an endpoint we cannot reach
@@ -406,7 +407,7 @@ func (s *Source) classify(ctx context.Context, err error) *mail.SendError {
 	if re.Response != nil {
 		status, header = re.Response.StatusCode, re.Response.Header
 	}
-	se := mail.StatusError(s.provider, status, header, code, "")
+	se := apiclient.StatusError(s.provider, status, header, code, "")
 	se.Stage = mail.StageAuth
 	se.Server = s.host
 	text := "token endpoint refused"
@@ -427,7 +428,7 @@ func (s *Source) classify(ctx context.Context, err error) *mail.SendError {
 		se.SetClass(mail.ClassConfig)
 		text += "; check " + s.culprit(code) + "; mail is held and resumes by itself once the endpoint accepts"
 	}
-	se.Text = mail.MaskAddresses(text)
+	se.Text = apiclient.MaskText(text)
 	return se
 }
 

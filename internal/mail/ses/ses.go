@@ -20,6 +20,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/redact"
 )
 
 // Config configures New.
@@ -58,13 +60,13 @@ type SES struct {
 // New loads the AWS configuration. It makes no network call.
 func New(ctx context.Context, cfg Config) (*SES, error) {
 	if cfg.Timeout == 0 {
-		cfg.Timeout = mail.DefaultAPITimeout
+		cfg.Timeout = apiclient.DefaultTimeout
 	}
 	if cfg.MaxConnections == 0 {
-		cfg.MaxConnections = mail.DefaultAPIMaxConnections
+		cfg.MaxConnections = apiclient.DefaultMaxConnections
 	}
 	if cfg.Endpoint != "" {
-		if err := mail.CheckAPIURL(cfg.Endpoint); err != nil {
+		if err := apiclient.CheckURL(cfg.Endpoint); err != nil {
 			return nil, fmt.Errorf("ses: invalid config: endpoint %v", err)
 		}
 	}
@@ -135,7 +137,7 @@ func (s *SES) Send(ctx context.Context, m mail.Outgoing) error {
 	defer cancel()
 	if _, err := s.client.SendEmail(ctx, in); err != nil {
 		se := sesError(ctx, err)
-		se.Recipient = mail.MaskAddresses(m.To)
+		se.Recipient = redact.Email(m.To)
 		return se
 	}
 	return nil
@@ -184,12 +186,12 @@ func sesError(ctx context.Context, err error) *mail.SendError {
 	}
 	if !errors.As(err, &apiErr) {
 		if status != 0 {
-			se := mail.StatusError(mail.ProviderSES, status, header, "", err.Error())
+			se := apiclient.StatusError(mail.ProviderSES, status, header, "", err.Error())
 			se.Err = err
 			return se
 		}
 		// No answer at all: the network, or no credentials.
-		se := mail.TransportError(ctx, mail.ProviderSES, err)
+		se := apiclient.TransportError(ctx, mail.ProviderSES, err)
 		if se.Class == mail.ClassTransient && isCredentialError(err) {
 			se.SetClass(mail.ClassConfig)
 			se.Stage = mail.StageAuth
@@ -197,7 +199,7 @@ func sesError(ctx context.Context, err error) *mail.SendError {
 		}
 		return se
 	}
-	se := mail.StatusError(mail.ProviderSES, status, header, apiErr.ErrorCode(), apiErr.ErrorMessage())
+	se := apiclient.StatusError(mail.ProviderSES, status, header, apiErr.ErrorCode(), apiErr.ErrorMessage())
 	se.Err = err
 	if se.Text == "" || se.Text == http.StatusText(status) {
 		se.Text = apiErr.ErrorCode()

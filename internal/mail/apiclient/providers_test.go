@@ -1,4 +1,4 @@
-package mail_test
+package apiclient_test
 
 import (
 	"context"
@@ -13,6 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/mail/postmark"
+	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/mail/ses"
 	"github.com/todoapp/resetmail/internal/providertest"
 )
@@ -31,9 +34,9 @@ func newProvider(t *testing.T, srv *providertest.Server, kind string) mail.Provi
 	)
 	switch kind {
 	case providertest.Resend:
-		p, err = mail.NewResend(mail.APIConfig{APIKey: testAPIKey, BaseURL: srv.URL, RootCAs: srv.RootCAs()})
+		p, err = resend.New(apiclient.Config{APIKey: testAPIKey, BaseURL: srv.URL, RootCAs: srv.RootCAs()})
 	case providertest.Postmark:
-		p, err = mail.NewPostmark(mail.APIConfig{APIKey: testAPIKey, BaseURL: srv.URL, RootCAs: srv.RootCAs()})
+		p, err = postmark.New(apiclient.Config{APIKey: testAPIKey, BaseURL: srv.URL, RootCAs: srv.RootCAs()})
 	case providertest.SES:
 		p, err = ses.New(context.Background(), ses.Config{
 			Region: "eu-west-1", Endpoint: srv.URL, RootCAs: srv.RootCAs(),
@@ -219,11 +222,11 @@ func TestUnreachableProviderIsAnOutage(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
-	p, err := mail.NewResend(mail.APIConfig{APIKey: testAPIKey, BaseURL: "http://" + addr})
+	p, err := resend.New(apiclient.Config{APIKey: testAPIKey, BaseURL: "http://" + addr})
 	require.NoError(t, err)
 	err = p.Send(context.Background(), outgoing("ada@example.com"))
 	require.Equal(t, mail.ClassOutage, mail.Classify(err), "%v", err)
-	require.True(t, mail.IsUnreachable(err))
+	require.Equal(t, mail.StageDial, sendError(t, err).Stage, "nothing reached the provider")
 }
 
 func TestTimeoutIsTransientAndBoundedByTheCaller(t *testing.T) {
@@ -268,12 +271,20 @@ func TestConnectionsAreReusedAcrossSends(t *testing.T) {
 
 func TestAPIURLMustBeHTTPSExceptOnLoopback(t *testing.T) {
 	t.Parallel()
-	require.NoError(t, mail.CheckAPIURL("https://api.resend.com"))
-	require.NoError(t, mail.CheckAPIURL("http://127.0.0.1:8080"))
-	require.NoError(t, mail.CheckAPIURL("http://localhost:8080/"))
-	require.Error(t, mail.CheckAPIURL("http://api.resend.com"))
-	require.Error(t, mail.CheckAPIURL("ftp://api.resend.com"))
-	require.Error(t, mail.CheckAPIURL("api.resend.com"))
-	_, err := mail.NewResend(mail.APIConfig{APIKey: "k", BaseURL: "http://api.example.com"})
+	require.NoError(t, apiclient.CheckURL("https://api.resend.com"))
+	require.NoError(t, apiclient.CheckURL("http://127.0.0.1:8080"))
+	require.NoError(t, apiclient.CheckURL("http://localhost:8080/"))
+	require.Error(t, apiclient.CheckURL("http://api.resend.com"))
+	require.Error(t, apiclient.CheckURL("ftp://api.resend.com"))
+	require.Error(t, apiclient.CheckURL("api.resend.com"))
+	_, err := resend.New(apiclient.Config{APIKey: "k", BaseURL: "http://api.example.com"})
 	require.Error(t, err)
+}
+
+// sendError asserts err is a *mail.SendError and returns it.
+func sendError(t *testing.T, err error) *mail.SendError {
+	t.Helper()
+	var se *mail.SendError
+	require.ErrorAs(t, err, &se)
+	return se
 }

@@ -1,34 +1,39 @@
-package mail
+// Package resend sends mail through Resend's HTTPS API (POST /emails).
+package resend
 
 import (
 	"context"
 	"encoding/json"
 	"net/http"
+
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/redact"
 )
 
-// ResendURL is Resend's public API.
-const ResendURL = "https://api.resend.com"
+// URL is Resend's public API.
+const URL = "https://api.resend.com"
 
 // Resend sends through Resend's HTTPS API (POST /emails) with plain
 // net/http: the API is one JSON call, and owning the client lets us keep
 // connections alive, bound every call by the job's deadline and classify
 // errors from the status and the documented error names.
 type Resend struct {
-	c   *apiClient
+	c   *apiclient.Client
 	key string
 }
 
-// NewResend validates cfg.
-func NewResend(cfg APIConfig) (*Resend, error) {
-	cfg = cfg.withDefaults(ResendURL)
-	if err := cfg.validate(ProviderResend); err != nil {
+// New validates cfg.
+func New(cfg apiclient.Config) (*Resend, error) {
+	c, err := apiclient.New(mail.ProviderResend, URL, cfg)
+	if err != nil {
 		return nil, err
 	}
-	return &Resend{c: newAPIClient(ProviderResend, cfg), key: cfg.APIKey}, nil
+	return &Resend{c: c, key: c.Config().APIKey}, nil
 }
 
 // Name implements Provider.
-func (r *Resend) Name() string { return ProviderResend }
+func (r *Resend) Name() string { return mail.ProviderResend }
 
 type resendEmail struct {
 	From    string            `json:"from"`
@@ -50,10 +55,10 @@ type resendError struct {
 // the same key within 24 hours return the first email's id without sending
 // again, so a crash between Resend's 200 and our record of it costs no
 // duplicate.
-func (r *Resend) Send(ctx context.Context, m Outgoing) error {
-	f, err := messageFields(m.Message)
+func (r *Resend) Send(ctx context.Context, m mail.Outgoing) error {
+	f, err := m.Fields()
 	if err != nil {
-		return ComposeError(ProviderResend, err)
+		return mail.ComposeError(mail.ProviderResend, err)
 	}
 	body := resendEmail{From: f.From, To: []string{f.To}, Subject: f.Subject, HTML: f.HTML, Text: f.Text}
 	if len(f.Headers) > 0 {
@@ -66,12 +71,12 @@ func (r *Resend) Send(ctx context.Context, m Outgoing) error {
 	if m.IdempotencyKey != "" {
 		h.Set("Idempotency-Key", m.IdempotencyKey)
 	}
-	resp, se := r.c.call(ctx, http.MethodPost, "/emails", h, body)
-	if se == nil && resp.status/100 != 2 {
+	resp, se := r.c.Call(ctx, http.MethodPost, "/emails", h, body)
+	if se == nil && resp.Status/100 != 2 {
 		se = r.error(resp)
 	}
 	if se != nil {
-		se.Recipient = maskAddresses(f.ToBare)
+		se.Recipient = redact.Email(f.ToBare)
 		return se
 	}
 	return nil
@@ -86,16 +91,16 @@ func (r *Resend) header() http.Header {
 // error classifies a Resend error: 401/403 are the key or the domain
 // (invalid_api_key, an unverified domain), 422 is this message, 429 is a
 // rate limit unless it is a daily or monthly quota, which is the account's.
-func (r *Resend) error(resp *apiResponse) *SendError {
+func (r *Resend) error(resp *apiclient.Response) *mail.SendError {
 	var e resendError
-	_ = json.Unmarshal(resp.body, &e)
-	se := r.c.statusError(resp, e.Name, e.Message)
+	_ = json.Unmarshal(resp.Body, &e)
+	se := r.c.StatusError(resp, e.Name, e.Message)
 	switch e.Name {
 	case "daily_quota_exceeded", "monthly_quota_exceeded", "invalid_from_address", "invalid_idempotency_key":
-		se.SetClass(ClassConfig)
+		se.SetClass(mail.ClassConfig)
 	case "concurrent_idempotent_requests":
 		// Another worker is sending this very mail right now.
-		se.SetClass(ClassTransient)
+		se.SetClass(mail.ClassTransient)
 	}
 	return se
 }
@@ -103,18 +108,18 @@ func (r *Resend) error(resp *apiResponse) *SendError {
 // Check proves the key without sending: GET /domains. A sending-only key
 // answers 401 restricted_api_key, which proves it exists and can send.
 func (r *Resend) Check(ctx context.Context) (string, error) {
-	resp, se := r.c.call(ctx, http.MethodGet, "/domains", r.header(), nil)
+	resp, se := r.c.Call(ctx, http.MethodGet, "/domains", r.header(), nil)
 	if se != nil {
 		return "", se
 	}
-	if resp.status/100 == 2 {
+	if resp.Status/100 == 2 {
 		var list struct {
 			Data []struct {
 				Name   string `json:"name"`
 				Status string `json:"status"`
 			} `json:"data"`
 		}
-		_ = json.Unmarshal(resp.body, &list)
+		_ = json.Unmarshal(resp.Body, &list)
 		out := "key valid (full access)"
 		for _, d := range list.Data {
 			out += "; domain " + d.Name + " " + d.Status
@@ -122,8 +127,8 @@ func (r *Resend) Check(ctx context.Context) (string, error) {
 		return out, nil
 	}
 	var e resendError
-	_ = json.Unmarshal(resp.body, &e)
-	if resp.status == http.StatusUnauthorized && e.Name == "restricted_api_key" {
+	_ = json.Unmarshal(resp.Body, &e)
+	if resp.Status == http.StatusUnauthorized && e.Name == "restricted_api_key" {
 		return "key valid (sending access only)", nil
 	}
 	return "", r.error(resp)

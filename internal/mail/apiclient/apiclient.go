@@ -1,4 +1,9 @@
-package mail
+// Package apiclient is what the HTTPS mail providers (resend, postmark,
+// and the HTTP parts of ses and oauth) share: their configuration, one
+// keep-alive client with a timeout per call within the caller's deadline,
+// and one classification of HTTP statuses and transport failures into
+// *mail.SendError, so that every provider fails the same way.
+package apiclient
 
 import (
 	"bytes"
@@ -16,21 +21,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/addr"
+	"github.com/todoapp/resetmail/internal/redact"
 )
 
-// Defaults for APIConfig fields left at their zero value.
+// Defaults for Config fields left at their zero value.
 const (
-	// DefaultAPITimeout bounds one API call when Timeout is zero. The job's
+	// DefaultTimeout bounds one API call when Timeout is zero. The job's
 	// own deadline bounds it further.
-	DefaultAPITimeout = 30 * time.Second
-	// DefaultAPIMaxConnections is the connections kept open to the provider
+	DefaultTimeout = 30 * time.Second
+	// DefaultMaxConnections is the connections kept open to the provider
 	// when MaxConnections is zero.
-	DefaultAPIMaxConnections = 100
+	DefaultMaxConnections = 100
 )
 
-// APIConfig configures the HTTPS providers (Resend, Postmark).
-type APIConfig struct {
+// Config configures the HTTPS providers (Resend, Postmark).
+type Config struct {
 	// APIKey is MAIL_API_KEY. It is never logged or put in an error.
 	// Required.
 	APIKey string
@@ -49,9 +56,9 @@ type APIConfig struct {
 	RootCAs *x509.CertPool
 }
 
-// CheckAPIURL validates MAIL_API_URL: an absolute https URL, or http only
+// CheckURL validates MAIL_API_URL: an absolute https URL, or http only
 // to a loopback host, where nothing crosses the network in clear text.
-func CheckAPIURL(raw string) error {
+func CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || !u.IsAbs() {
 		return errors.New("must be an absolute URL such as https://api.example.com")
@@ -59,7 +66,7 @@ func CheckAPIURL(raw string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !IsLoopbackHost(u.Hostname()) {
+		if !mail.IsLoopbackHost(u.Hostname()) {
 			return errors.New("must use https (http is allowed only to a loopback host)")
 		}
 	default:
@@ -71,16 +78,16 @@ func CheckAPIURL(raw string) error {
 	return nil
 }
 
-func (c APIConfig) withDefaults(defaultURL string) APIConfig {
+func (c Config) withDefaults(defaultURL string) Config {
 	if c.BaseURL == "" {
 		c.BaseURL = defaultURL
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.Timeout == 0 {
-		c.Timeout = DefaultAPITimeout
+		c.Timeout = DefaultTimeout
 	}
 	if c.MaxConnections == 0 {
-		c.MaxConnections = DefaultAPIMaxConnections
+		c.MaxConnections = DefaultMaxConnections
 	}
 	if c.MessageStream == "" {
 		c.MessageStream = "outbound"
@@ -88,14 +95,14 @@ func (c APIConfig) withDefaults(defaultURL string) APIConfig {
 	return c
 }
 
-func (c APIConfig) validate(provider string) error {
+func (c Config) validate(provider string) error {
 	var problems []string
 	if strings.TrimSpace(c.APIKey) == "" {
 		problems = append(problems, "API key is empty")
 	} else if addr.HasControl(c.APIKey) {
 		problems = append(problems, "API key contains control characters")
 	}
-	if err := CheckAPIURL(c.BaseURL); err != nil {
+	if err := CheckURL(c.BaseURL); err != nil {
 		problems = append(problems, "base URL "+err.Error())
 	}
 	if c.Timeout < 0 {
@@ -110,19 +117,29 @@ func (c APIConfig) validate(provider string) error {
 	return nil
 }
 
-// apiClient is what the HTTPS providers share: one keep-alive client, a
+// Client is what the HTTPS providers share: one keep-alive client, a
 // timeout per call within the caller's deadline, and the translation of
-// transport failures into *SendError.
-type apiClient struct {
+// transport failures into *mail.SendError.
+type Client struct {
 	provider string
-	base     string
+	cfg      Config
 	timeout  time.Duration
 	http     *http.Client
 }
 
-func newAPIClient(provider string, c APIConfig) *apiClient {
-	return &apiClient{provider: provider, base: c.BaseURL, timeout: c.Timeout, http: newHTTPClient(c.MaxConnections, c.RootCAs)}
+// New fills cfg's defaults (defaultURL for an empty BaseURL), validates it
+// (listing every problem in one error) and returns the client for
+// provider, one of the mail.Provider* names.
+func New(provider, defaultURL string, cfg Config) (*Client, error) {
+	cfg = cfg.withDefaults(defaultURL)
+	if err := cfg.validate(provider); err != nil {
+		return nil, err
+	}
+	return &Client{provider: provider, cfg: cfg, timeout: cfg.Timeout, http: newHTTPClient(cfg.MaxConnections, cfg.RootCAs)}, nil
 }
+
+// Config is the configuration with its defaults filled in.
+func (c *Client) Config() Config { return c.cfg }
 
 // newHTTPClient keeps connections alive and reuses them, so that a busy
 // worker pays one TLS handshake per connection rather than per mail, and
@@ -146,34 +163,34 @@ func newHTTPClient(maxConns int, roots *x509.CertPool) *http.Client {
 	}
 }
 
-// apiResponse is a provider's answer.
-type apiResponse struct {
-	status int
-	header http.Header
-	body   []byte
+// Response is a provider's answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
 }
 
-// maxAPIBody bounds what is read of an answer; errors are small.
-const maxAPIBody = 1 << 20
+// maxBody bounds what is read of an answer; errors are small.
+const maxBody = 1 << 20
 
 // call sends one request with a JSON body (nil for none) and reads the
-// answer. A failure to get an answer is a *SendError: one to connect at all
-// is at StageDial, so it counts as an outage, and one after the request
-// went out is at StageAPI and transient.
-func (c *apiClient) call(ctx context.Context, method, path string, header http.Header, body any) (*apiResponse, *SendError) {
+// answer. A failure to get an answer is a *mail.SendError: one to connect at all
+// is at mail.StageDial, so it counts as an outage, and one after the request
+// went out is at mail.StageAPI and transient.
+func (c *Client) Call(ctx context.Context, method, path string, header http.Header, body any) (*Response, *mail.SendError) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var rd io.Reader
 	if body != nil {
 		buf, err := json.Marshal(body)
 		if err != nil {
-			return nil, &SendError{Provider: c.provider, Class: ClassRejected, Stage: StageBody, Text: "cannot encode the request", Err: err}
+			return nil, &mail.SendError{Provider: c.provider, Class: mail.ClassRejected, Stage: mail.StageBody, Text: "cannot encode the request", Err: err}
 		}
 		rd = bytes.NewReader(buf)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.cfg.BaseURL+path, rd)
 	if err != nil {
-		return nil, &SendError{Provider: c.provider, Class: ClassConfig, Stage: StageAPI, Text: "cannot build the request: " + Describe(err), Err: err}
+		return nil, &mail.SendError{Provider: c.provider, Class: mail.ClassConfig, Stage: mail.StageAPI, Text: "cannot build the request: " + mail.Describe(err), Err: err}
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -187,51 +204,51 @@ func (c *apiClient) call(ctx context.Context, method, path string, header http.H
 		return nil, c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAPIBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return nil, c.transportError(ctx, err)
 	}
 	// Drain what is left so the connection goes back to the pool.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAPIBody))
-	return &apiResponse{status: resp.StatusCode, header: resp.Header, body: data}, nil
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
 
-func (c *apiClient) transportError(ctx context.Context, err error) *SendError {
+func (c *Client) transportError(ctx context.Context, err error) *mail.SendError {
 	se := TransportError(ctx, c.provider, err)
 	se.Server = c.host()
 	return se
 }
 
 // TransportError classifies a call that got no answer: a failure to
-// connect at all is an outage at StageDial, a certificate or TLS setup that
+// connect at all is an outage at mail.StageDial, a certificate or TLS setup that
 // fails is configuration, anything after the request went out (a timeout,
 // a reset) is transient. Provider clients outside this package (SES) use it
 // so that every provider classifies the network the same way.
-func TransportError(ctx context.Context, provider string, err error) *SendError {
-	se := &SendError{Provider: provider, Temporary: true, Stage: StageAPI, Err: err}
+func TransportError(ctx context.Context, provider string, err error) *mail.SendError {
+	se := &mail.SendError{Provider: provider, Temporary: true, Stage: mail.StageAPI, Err: err}
 	var certErr *tls.CertificateVerificationError
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
 	switch {
-	case ContextErr(ctx) != nil:
-		se.Err = ContextErr(ctx)
-		se.Class = ClassTransient
+	case mail.ContextErr(ctx) != nil:
+		se.Err = mail.ContextErr(ctx)
+		se.Class = mail.ClassTransient
 	case errors.As(err, &certErr), errors.As(err, new(tls.RecordHeaderError)), errors.As(err, new(tls.AlertError)):
 		// Not network weather: the certificate or TLS setup is wrong.
 		se.Temporary = false
-		se.Stage = StageTLS
-		se.Class = ClassConfig
+		se.Stage = mail.StageTLS
+		se.Class = mail.ClassConfig
 	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
-		se.Stage = StageDial
-		se.Class = ClassOutage
+		se.Stage = mail.StageDial
+		se.Class = mail.ClassOutage
 	default:
-		se.Class = ClassTransient
+		se.Class = mail.ClassTransient
 	}
 	return se
 }
 
-func (c *apiClient) host() string {
-	if u, err := url.Parse(c.base); err == nil {
+func (c *Client) host() string {
+	if u, err := url.Parse(c.cfg.BaseURL); err == nil {
 		return u.Host
 	}
 	return ""
@@ -239,8 +256,8 @@ func (c *apiClient) host() string {
 
 // statusError classifies an HTTP error status; each provider then refines
 // it from its error body.
-func (c *apiClient) statusError(r *apiResponse, code, text string) *SendError {
-	se := StatusError(c.provider, r.status, r.header, code, text)
+func (c *Client) StatusError(r *Response, code, text string) *mail.SendError {
+	se := StatusError(c.provider, r.Status, r.Header, code, text)
 	se.Server = c.host()
 	return se
 }
@@ -250,26 +267,26 @@ func (c *apiClient) statusError(r *apiResponse, code, text string) *SendError {
 // or rate-limit reset), 503 outage, other 5xx and 408 transient, 401 and
 // 403 configuration, other 4xx rejected. code is the provider's own error
 // code or name and text its message, with addresses masked.
-func StatusError(provider string, status int, header http.Header, code, text string) *SendError {
-	se := &SendError{
+func StatusError(provider string, status int, header http.Header, code, text string) *mail.SendError {
+	se := &mail.SendError{
 		Provider:     provider,
 		Code:         status,
 		EnhancedCode: code,
-		Text:         maskAddresses(oneLine(text)),
-		Stage:        StageAPI,
+		Text:         redact.Addresses(oneLine(text)),
+		Stage:        mail.StageAPI,
 		RetryAfter:   retryAfter(header, time.Now()),
 	}
 	switch {
 	case status == http.StatusTooManyRequests:
-		se.SetClass(ClassThrottled)
+		se.SetClass(mail.ClassThrottled)
 	case status == http.StatusServiceUnavailable:
-		se.SetClass(ClassOutage)
+		se.SetClass(mail.ClassOutage)
 	case status >= 500, status == http.StatusRequestTimeout:
-		se.SetClass(ClassTransient)
+		se.SetClass(mail.ClassTransient)
 	case status == http.StatusUnauthorized, status == http.StatusForbidden:
-		se.SetClass(ClassConfig)
+		se.SetClass(mail.ClassConfig)
 	default:
-		se.SetClass(ClassRejected)
+		se.SetClass(mail.ClassRejected)
 	}
 	if se.Text == "" {
 		se.Text = http.StatusText(status)
@@ -277,15 +294,9 @@ func StatusError(provider string, status int, header http.Header, code, text str
 	return se
 }
 
-// SetClass sets Class and the Temporary flag that goes with it.
-func (e *SendError) SetClass(class string) {
-	e.Class = class
-	e.Temporary = class == ClassTransient || class == ClassOutage || class == ClassThrottled
-}
-
-// MaskAddresses hides every email-looking substring of a provider's
+// MaskText hides every email-looking substring of a provider's
 // message, for clients outside this package.
-func MaskAddresses(s string) string { return maskAddresses(oneLine(s)) }
+func MaskText(s string) string { return redact.Addresses(oneLine(s)) }
 
 // oneLine keeps a provider's message on one log line and bounded.
 func oneLine(s string) string {

@@ -1,4 +1,4 @@
-package mail_test
+package apiclient_test
 
 import (
 	"context"

@@ -1,35 +1,40 @@
-package mail
+// Package postmark sends mail through Postmark's HTTPS API (POST /email).
+package postmark
 
 import (
 	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
+
+	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/redact"
 )
 
-// PostmarkURL is Postmark's public API.
-const PostmarkURL = "https://api.postmarkapp.com"
+// URL is Postmark's public API.
+const URL = "https://api.postmarkapp.com"
 
 // Postmark sends through Postmark's HTTPS API (POST /email). Postmark has
 // no official Go SDK, and the call is one JSON request, so this is a small
 // client of our own.
 type Postmark struct {
-	c      *apiClient
+	c      *apiclient.Client
 	token  string
 	stream string
 }
 
-// NewPostmark validates cfg.
-func NewPostmark(cfg APIConfig) (*Postmark, error) {
-	cfg = cfg.withDefaults(PostmarkURL)
-	if err := cfg.validate(ProviderPostmark); err != nil {
+// New validates cfg.
+func New(cfg apiclient.Config) (*Postmark, error) {
+	c, err := apiclient.New(mail.ProviderPostmark, URL, cfg)
+	if err != nil {
 		return nil, err
 	}
-	return &Postmark{c: newAPIClient(ProviderPostmark, cfg), token: cfg.APIKey, stream: cfg.MessageStream}, nil
+	return &Postmark{c: c, token: c.Config().APIKey, stream: c.Config().MessageStream}, nil
 }
 
 // Name implements Provider.
-func (p *Postmark) Name() string { return ProviderPostmark }
+func (p *Postmark) Name() string { return mail.ProviderPostmark }
 
 type postmarkHeader struct {
 	Name  string `json:"Name"`
@@ -54,25 +59,25 @@ type postmarkResult struct {
 }
 
 // Send implements Provider.
-func (p *Postmark) Send(ctx context.Context, m Outgoing) error {
-	f, err := messageFields(m.Message)
+func (p *Postmark) Send(ctx context.Context, m mail.Outgoing) error {
+	f, err := m.Fields()
 	if err != nil {
-		return ComposeError(ProviderPostmark, err)
+		return mail.ComposeError(mail.ProviderPostmark, err)
 	}
 	body := postmarkEmail{From: f.From, To: f.To, Subject: f.Subject, HTMLBody: f.HTML, TextBody: f.Text, MessageStream: p.stream}
 	for _, h := range f.Headers {
 		body.Headers = append(body.Headers, postmarkHeader(h))
 	}
-	resp, se := p.c.call(ctx, http.MethodPost, "/email", p.header(), body)
+	resp, se := p.c.Call(ctx, http.MethodPost, "/email", p.header(), body)
 	if se == nil {
 		var res postmarkResult
-		_ = json.Unmarshal(resp.body, &res)
-		if resp.status/100 != 2 || res.ErrorCode != 0 {
+		_ = json.Unmarshal(resp.Body, &res)
+		if resp.Status/100 != 2 || res.ErrorCode != 0 {
 			se = p.error(resp, res)
 		}
 	}
 	if se != nil {
-		se.Recipient = maskAddresses(f.ToBare)
+		se.Recipient = redact.Email(f.ToBare)
 		return se
 	}
 	return nil
@@ -89,21 +94,21 @@ func (p *Postmark) header() http.Header {
 // account, 1235 an unknown message stream (all configuration); 300 (invalid
 // email request) and 406 (inactive recipient) are this message; 100 is
 // maintenance, an outage.
-func (p *Postmark) error(resp *apiResponse, res postmarkResult) *SendError {
+func (p *Postmark) error(resp *apiclient.Response, res postmarkResult) *mail.SendError {
 	code := ""
 	if res.ErrorCode != 0 {
 		code = strconv.Itoa(res.ErrorCode)
 	}
-	se := p.c.statusError(resp, code, res.Message)
+	se := p.c.StatusError(resp, code, res.Message)
 	switch res.ErrorCode {
 	case 10, 400, 401, 405, 412, 413, 1235:
-		se.SetClass(ClassConfig)
+		se.SetClass(mail.ClassConfig)
 	case 300, 406:
-		se.SetClass(ClassRejected)
+		se.SetClass(mail.ClassRejected)
 	case 100:
-		se.SetClass(ClassOutage)
+		se.SetClass(mail.ClassOutage)
 	case 429:
-		se.SetClass(ClassThrottled)
+		se.SetClass(mail.ClassThrottled)
 	}
 	return se
 }
@@ -111,7 +116,7 @@ func (p *Postmark) error(resp *apiResponse, res postmarkResult) *SendError {
 // Check proves the token without sending: GET /server returns the server
 // the token belongs to.
 func (p *Postmark) Check(ctx context.Context) (string, error) {
-	resp, se := p.c.call(ctx, http.MethodGet, "/server", p.header(), nil)
+	resp, se := p.c.Call(ctx, http.MethodGet, "/server", p.header(), nil)
 	if se != nil {
 		return "", se
 	}
@@ -119,8 +124,8 @@ func (p *Postmark) Check(ctx context.Context) (string, error) {
 		postmarkResult
 		Name string `json:"Name"`
 	}
-	_ = json.Unmarshal(resp.body, &res)
-	if resp.status/100 != 2 || res.ErrorCode != 0 {
+	_ = json.Unmarshal(resp.Body, &res)
+	if resp.Status/100 != 2 || res.ErrorCode != 0 {
 		return "", p.error(resp, res.postmarkResult)
 	}
 	return "token valid for server " + strconv.Quote(res.Name) + ", message stream " + p.stream, nil

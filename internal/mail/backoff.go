@@ -116,6 +116,25 @@ func (b *backoff) succeeded(t ticket) {
 	}
 }
 
+// heldSince reports whether an attempt let through at generation gen
+// should now hold back: the state changed since (a failure was counted)
+// and a pause or a probe is on. It returns the failure that started it and
+// the time left in the pause.
+func (b *backoff) heldSince(gen uint64, now time.Time) (*SendError, time.Duration, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.gen == gen || b.last == nil {
+		return nil, 0, false
+	}
+	if now.Before(b.until) {
+		return b.last, b.until.Sub(now), true
+	}
+	if b.probing {
+		return b.last, 0, true
+	}
+	return nil, 0, false
+}
+
 // released ends an attempt that says nothing about the server, such as one
 // cut short by the caller's context.
 func (b *backoff) released(t ticket) {

@@ -74,6 +74,9 @@ type SendError struct {
 	// RetryAfter is the wait the provider asked for (Retry-After or its
 	// rate-limit reset header), or zero.
 	RetryAfter time.Duration
+
+	// held marks a send held back by the Gateway's pause (see Hold).
+	held bool
 }
 
 // Error formats the failure for logs and job errors, for example

@@ -129,15 +129,11 @@ func (g *Gateway) Calls() uint64 { return g.calls.Load() }
 func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 	ticket, wait, last, ok := g.gate.allow(time.Now())
 	if !ok {
-		held := *last
+		held := heldError(last, wait)
 		held.Recipient = redact.Email(m.To)
-		held.RetryAfter = max(held.RetryAfter, wait)
-		held.Text = "holding back after: " + shortText(last)
-		if wait > 0 {
-			held.Text = "holding back " + wait.Round(time.Millisecond).String() + " after: " + shortText(last)
-		}
-		return &held
+		return held
 	}
+	m.Hold = Hold{b: g.gate, gen: ticket.gen}
 	if g.limiter != nil {
 		if err := g.limiter.Wait(ctx); err != nil {
 			g.gate.released(ticket)
@@ -166,6 +162,12 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 	if se.Provider == "" {
 		se.Provider = g.providerLabel()
 	}
+	if se.held {
+		// The provider stopped before the network because of a pause
+		// that another attempt started: nothing new was learnt.
+		g.gate.released(ticket)
+		return se
+	}
 	switch class := Classify(se); class {
 	case ClassConfig:
 		g.gate.failed(ticket, se, now, g.configPause)
@@ -192,6 +194,43 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 		g.gate.succeeded(ticket)
 	}
 	return se
+}
+
+// Hold lets a provider that queues sends internally (the SMTP pool waits
+// for a free connection) ask, just before it opens a connection, whether
+// the Gateway paused sends since this attempt was let through. The Gateway
+// owns the one backoff; this is how a send that queued before an outage
+// began fails fast instead of dialling a server that is known to be down.
+// The zero Hold never holds.
+type Hold struct {
+	b   *backoff
+	gen uint64
+}
+
+// Err is the error a held send returns (the failure that started the
+// pause, without a recipient), or nil when the attempt may go on.
+func (h Hold) Err() *SendError {
+	if h.b == nil {
+		return nil
+	}
+	last, wait, ok := h.b.heldSince(h.gen, time.Now())
+	if !ok {
+		return nil
+	}
+	return heldError(last, wait)
+}
+
+// heldError is what a send held back by the pause that last started
+// returns: last's class and code, and how long is left.
+func heldError(last *SendError, wait time.Duration) *SendError {
+	held := *last
+	held.held = true
+	held.RetryAfter = max(held.RetryAfter, wait)
+	held.Text = "holding back after: " + shortText(last)
+	if wait > 0 {
+		held.Text = "holding back " + wait.Round(time.Millisecond).String() + " after: " + shortText(last)
+	}
+	return &held
 }
 
 // providerLabel is the name errors start with ("" means smtp).

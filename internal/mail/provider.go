@@ -30,6 +30,9 @@ type Outgoing struct {
 	// provider that supports it (Resend) sends it at most once. Default ""
 	// sends no key.
 	IdempotencyKey string
+	// Hold is set by the Gateway; a provider that queues before it opens a
+	// connection checks it there. Default zero never holds.
+	Hold Hold
 }
 
 // Provider delivers one Outgoing mail. Implementations return nil once the

@@ -52,5 +52,5 @@ func (p *Provider) Send(ctx context.Context, m mail.Outgoing) error {
 	if err != nil {
 		return mail.ComposeError("", err)
 	}
-	return p.s.Send(ctx, from, msg.To, data)
+	return p.s.deliver(ctx, from, msg.To, data, m.Hold)
 }

@@ -69,7 +69,14 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 // the same call, provided nothing of the message was sent, so the caller
 // never sees that failure and the message is never delivered twice.
 func (s *Sender) Send(ctx context.Context, envelopeFrom, to string, msg []byte) error {
-	err := s.send(ctx, envelopeFrom, to, msg)
+	return s.deliver(ctx, envelopeFrom, to, msg, mail.Hold{})
+}
+
+// deliver is Send for the Provider, which passes the Gateway's Hold: a send
+// that waited for a free connection while the Gateway paused for an outage
+// fails fast with the Gateway's error instead of dialling.
+func (s *Sender) deliver(ctx context.Context, envelopeFrom, to string, msg []byte, hold mail.Hold) error {
+	err := s.send(ctx, envelopeFrom, to, msg, hold)
 	if err != nil {
 		s.stats.failed.Add(1)
 		err.Recipient = redact.Email(to)
@@ -83,7 +90,7 @@ func (s *Sender) Send(ctx context.Context, envelopeFrom, to string, msg []byte) 
 }
 
 // send does the work of Send; Send adds the recipient to the error.
-func (s *Sender) send(ctx context.Context, from, to string, msg []byte) *mail.SendError {
+func (s *Sender) send(ctx context.Context, from, to string, msg []byte, hold mail.Hold) *mail.SendError {
 	if err := addr.Check(from); err != nil {
 		return &mail.SendError{Stage: mail.StageMail, Text: "envelope sender: " + err.Error()}
 	}
@@ -105,7 +112,7 @@ func (s *Sender) send(ctx context.Context, from, to string, msg []byte) *mail.Se
 	}
 	defer func() { <-s.sem }()
 
-	c, reused, err := s.get(ctx)
+	c, reused, err := s.get(ctx, hold)
 	if err != nil {
 		return err
 	}
@@ -114,7 +121,7 @@ func (s *Sender) send(ctx context.Context, from, to string, msg []byte) *mail.Se
 		s.stats.stale.Add(1)
 		s.log.Debug("pooled smtp connection was closed by the server; redialling", slog.String("error", res.err.Error()))
 		c.close()
-		if c, err = s.dial(ctx); err != nil {
+		if c, err = s.dial(ctx, hold); err != nil {
 			return err
 		}
 		res = s.transact(ctx, c, false, from, to, msg)
@@ -155,7 +162,7 @@ func (s *Sender) transact(ctx context.Context, c *conn, reused bool, from, to st
 // get returns a pooled connection (reused is true) or a new one. Idle
 // connections past IdleTimeout are closed rather than reused: the server has
 // probably dropped them, and finding out costs a round trip.
-func (s *Sender) get(ctx context.Context) (c *conn, reused bool, err *mail.SendError) {
+func (s *Sender) get(ctx context.Context, hold mail.Hold) (c *conn, reused bool, err *mail.SendError) {
 	now := time.Now()
 	var expired []*conn
 	s.mu.Lock()
@@ -188,15 +195,18 @@ func (s *Sender) get(ctx context.Context) (c *conn, reused bool, err *mail.SendE
 	if c != nil {
 		return c, true, nil
 	}
-	c, err = s.dial(ctx)
+	c, err = s.dial(ctx, hold)
 	return c, false, err
 }
 
-// dial opens a new connection. It does not pause after failures: the
+// dial opens a new connection unless hold says the Gateway paused sends
+// since this one was let through. It keeps no pause of its own: the
 // Gateway in front of every provider owns the one backoff (a shared pause
-// while the server is down, one probe at a time), so a second one here
-// would only stack pauses.
-func (s *Sender) dial(ctx context.Context) (*conn, *mail.SendError) {
+// while the server is down, one probe at a time).
+func (s *Sender) dial(ctx context.Context, hold mail.Hold) (*conn, *mail.SendError) {
+	if se := hold.Err(); se != nil {
+		return nil, se
+	}
 	s.stats.dials.Add(1)
 	c, err := s.t.open(ctx, nil)
 	if err == nil {

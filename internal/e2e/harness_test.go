@@ -68,7 +68,11 @@ type testBundle struct {
 	api    *stack.Process
 	worker *stack.Process
 	env    stack.Env
-	client *http.Client
+	// workerExtra is set on top of env for workers only (the direct host
+	// with neon).
+	workerExtra []string
+	neon        *neonPair
+	client      *http.Client
 }
 
 type bundleOpts struct {
@@ -78,6 +82,11 @@ type bundleOpts struct {
 	// binaries and Postgres, with DATABASE_POOLER=transaction. The test's
 	// own db.Pool stays direct.
 	pooler bool
+	// neon puts both binaries behind stand-ins for Neon's WebSocket
+	// endpoint (DATABASE_TRANSPORT=websocket), the API through the pooled
+	// host and PgBouncer, the worker through the direct host, with
+	// DATABASE_URL pointing where nothing listens. See websocket_test.go.
+	neon bool
 }
 
 func setup(t testing.TB, o bundleOpts) *testBundle {
@@ -93,6 +102,14 @@ func setup(t testing.TB, o bundleOpts) *testBundle {
 	if o.pooler {
 		dbURL = pgbouncertest.Start(t, db.URL).URL
 		o.extra = append(o.extra, "DATABASE_POOLER", "transaction")
+	}
+	var neon *neonPair
+	var workerExtra []string
+	if o.neon {
+		neon = startNeonPair(t, db)
+		dbURL = neon.databaseURL
+		o.extra = append(o.extra, neon.apiEnv...)
+		workerExtra = neon.workerEnv
 	}
 	env := stack.Env{
 		"DATABASE_URL":         dbURL,
@@ -119,7 +136,7 @@ func setup(t testing.TB, o bundleOpts) *testBundle {
 	api, err := stack.StartAPI(ctx, "api", b.API, env)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = api.Stop(15 * time.Second) })
-	bundle := &testBundle{db: db, smtp: srv, api: api, env: env, client: &http.Client{Timeout: 10 * time.Second}}
+	bundle := &testBundle{db: db, smtp: srv, api: api, env: env, workerExtra: workerExtra, neon: neon, client: &http.Client{Timeout: 10 * time.Second}}
 	worker, err := startWorkerProcess(t, bundle, "worker")
 	require.NoError(t, err)
 	bundle.worker = worker
@@ -130,7 +147,7 @@ func setup(t testing.TB, o bundleOpts) *testBundle {
 // SMTP server, stopped when the test ends.
 func startWorkerProcess(t testing.TB, b *testBundle, name string) (*stack.Process, error) {
 	t.Helper()
-	worker, err := stack.StartWorker(context.Background(), name, built(t).Worker, b.env)
+	worker, err := stack.StartWorker(context.Background(), name, built(t).Worker, b.env.With(b.workerExtra...))
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,16 @@ type API struct {
 	// DashboardPassword is the dashboard's password, at least 12 bytes when
 	// set. Defaults to empty: dashboard off.
 	DashboardPassword string `env:"DASHBOARD_PASSWORD"`
+	// WorkerWakeURLs lists, comma-separated, the wake URLs of the workers
+	// (http://worker:9090/wake): after committing a job the API POSTs to
+	// each, in the background, so that a hibernating worker wakes at once.
+	// Needs WORKER_WAKE_TOKEN. Defaults to empty: the API never wakes
+	// anything.
+	WorkerWakeURLs []string `env:"WORKER_WAKE_URLS"`
+	// WorkerWakeToken is the bearer token sent with each wake, the same
+	// value as the workers' WORKER_WAKE_TOKEN. At least 32 bytes. Required
+	// with WORKER_WAKE_URLS. Defaults to empty.
+	WorkerWakeToken string `env:"WORKER_WAKE_TOKEN"`
 }
 
 // LoadAPI reads and validates the API's configuration from environ.
@@ -162,6 +172,19 @@ func (c *API) validate(p *problems) {
 	}
 	if strings.ContainsRune(c.DashboardUsername, ':') {
 		p.add("DASHBOARD_USERNAME", "DASHBOARD_USERNAME must not contain ':'")
+	}
+	c.validateWake(p)
+}
+
+func (c *API) validateWake(p *problems) {
+	for _, raw := range c.WorkerWakeURLs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			p.addf("WORKER_WAKE_URLS", "WORKER_WAKE_URLS entry %q must be an http(s) URL such as http://worker:9090/wake, without credentials", raw)
+		}
+	}
+	if len(c.WorkerWakeURLs) > 0 || c.WorkerWakeToken != "" {
+		p.secret("WORKER_WAKE_TOKEN", c.WorkerWakeToken)
 	}
 }
 

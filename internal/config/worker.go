@@ -102,7 +102,25 @@ type Worker struct {
 	// ResetRetention is how long reset requests are kept after they expire
 	// before the cleanup job deletes them. Defaults to 24h.
 	ResetRetention time.Duration `env:"RESET_RETENTION" envDefault:"24h"`
+	// WorkerIdleAfter turns hibernation on: after this long with no job
+	// worked and none due within it, the worker stops River and closes its
+	// database connections, running no query until a POST /wake, a
+	// scheduled job or WORKER_IDLE_SWEEP wakes it. At least 1s when set.
+	// Defaults to 0: never sleep.
+	WorkerIdleAfter time.Duration `env:"WORKER_IDLE_AFTER" envDefault:"0s"`
+	// WorkerIdleSweep is the longest a hibernating worker sleeps: it wakes
+	// this often on its own to pick up jobs enqueued without a wake.
+	// Defaults to 1h.
+	WorkerIdleSweep time.Duration `env:"WORKER_IDLE_SWEEP" envDefault:"1h"`
+	// WorkerWakeToken is the bearer token POST /wake on WORKER_HTTP_ADDR
+	// requires; the API sends it with every wake. At least 32 bytes when
+	// set. Defaults to empty: every /wake is refused with 401, and a
+	// hibernating worker wakes only on its own.
+	WorkerWakeToken string `env:"WORKER_WAKE_TOKEN"`
 }
+
+// Hibernates reports whether WORKER_IDLE_AFTER turns hibernation on.
+func (c *Worker) Hibernates() bool { return c.WorkerIdleAfter > 0 }
 
 // LoadWorker reads and validates the worker's configuration from environ.
 func LoadWorker(environ map[string]string) (*Worker, error) {
@@ -206,8 +224,21 @@ func (c *Worker) validateQueue(p *problems) {
 		p.add("RESCUE_STUCK_JOBS_AFTER", "RESCUE_STUCK_JOBS_AFTER must be at least JOB_TIMEOUT, or River rescues jobs that are still running")
 	}
 	positive(p, "RESET_RETENTION", c.ResetRetention)
+	c.validateHibernation(p)
 	if _, err := language.Parse(c.DefaultLocale); err != nil {
 		p.addf("DEFAULT_LOCALE", "DEFAULT_LOCALE must be a BCP 47 language tag such as en or pt-BR, not %q", c.DefaultLocale)
+	}
+}
+
+func (c *Worker) validateHibernation(p *problems) {
+	if c.WorkerIdleAfter < 0 || (c.WorkerIdleAfter > 0 && c.WorkerIdleAfter < time.Second) {
+		p.addf("WORKER_IDLE_AFTER", "WORKER_IDLE_AFTER must be 0 (never sleep) or at least 1s, not %s", c.WorkerIdleAfter)
+	}
+	if c.WorkerIdleSweep < time.Second {
+		p.addf("WORKER_IDLE_SWEEP", "WORKER_IDLE_SWEEP must be at least 1s, not %s", c.WorkerIdleSweep)
+	}
+	if c.WorkerWakeToken != "" {
+		p.secret("WORKER_WAKE_TOKEN", c.WorkerWakeToken)
 	}
 }
 

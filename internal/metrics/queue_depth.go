@@ -21,6 +21,7 @@ type QueueDepth struct {
 	desc    *prometheus.Desc
 	logger  *slog.Logger
 	timeout time.Duration
+	asleep  func() bool
 }
 
 // NewQueueDepth returns the collector; register it on the worker's registry.
@@ -36,11 +37,21 @@ func NewQueueDepth(pool *pgxpool.Pool, logger *slog.Logger) *QueueDepth {
 	}
 }
 
+// PauseWhile makes Collect report nothing while asleep returns true: a
+// hibernating worker's scrape must not open a database connection.
+func (q *QueueDepth) PauseWhile(asleep func() bool) *QueueDepth {
+	q.asleep = asleep
+	return q
+}
+
 // Describe implements prometheus.Collector.
 func (q *QueueDepth) Describe(ch chan<- *prometheus.Desc) { ch <- q.desc }
 
 // Collect implements prometheus.Collector.
 func (q *QueueDepth) Collect(ch chan<- prometheus.Metric) {
+	if q.asleep != nil && q.asleep() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), q.timeout)
 	defer cancel()
 	rows, err := q.queries.RiverQueueDepth(ctx, q.pool)

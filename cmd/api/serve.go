@@ -29,6 +29,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
+	defer app.Close()
 	stopMetrics, err := serveMetrics(cfg.MetricsAddr, cfg.MetricsToken, app.Metrics, logger)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/health"
+	"github.com/todoapp/resetmail/internal/hibernate"
 	"github.com/todoapp/resetmail/internal/mailrate"
 	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/queue"
@@ -43,7 +44,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	// whether an address has an account, so they live on a registry of
 	// their own that only a scrape with METRICS_TOKEN sees.
 	reg := metrics.NewRegistry()
-	reg.MustRegister(metrics.NewQueueDepth(pool, logger))
+	queueDepth := metrics.NewQueueDepth(pool, logger)
+	reg.MustRegister(queueDepth)
 	outcomes := prometheus.NewRegistry()
 	limiter, err := mailrate.New(mailrate.Config{Pool: pool, Rate: cfg.MailRateLimit, Burst: cfg.MailRateBurst})
 	if err != nil {
@@ -56,13 +58,18 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	defer closeMail()
-	client, err := newRiverClient(cfg, queue.WorkerDeps{
-		Pool: pool, Mailer: gateway, Renderer: renderer,
-		Observer: metrics.NewWorker(metrics.WithProvider(outcomes, gateway.Provider())), Logger: logger,
-	})
+	sleeper, err := newSleeper(cfg, pool, reg, logger)
 	if err != nil {
 		return err
 	}
+	client, err := newRiverClient(cfg, queue.WorkerDeps{
+		Pool: pool, Mailer: gateway, Renderer: renderer,
+		Observer: metrics.NewWorker(metrics.WithProvider(outcomes, gateway.Provider())), Logger: logger,
+	}, sleeper)
+	if err != nil {
+		return err
+	}
+	queueDepth.PauseWhile(sleeper.asleep)
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", health.Liveness())
@@ -74,7 +81,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
-	mux.Handle("GET /readyz", health.DatabaseReadiness(logger, pool, health.NamedCheck{Name: "mail", Check: mailReadiness(gateway)}))
+	mux.Handle("GET /readyz", health.WhileAsleep(sleeper.asleep,
+		health.DatabaseReadiness(logger, pool, health.NamedCheck{Name: "mail", Check: mailReadiness(gateway)})))
+	mux.Handle("POST /wake", hibernate.WakeHandler(cfg.WorkerWakeToken, sleeper.wake))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	ln, err := net.Listen("tcp", cfg.WorkerHTTPAddr)
 	if err != nil {
@@ -84,20 +93,30 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	go func() { errc <- srv.Serve(ln) }()
 
 	// River's own context must outlive the signal: Stop below drains it.
-	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start river: %w", err)
+	if err := sleeper.start(ctx, client); err != nil {
+		return err
 	}
 	logger.Info("worker started",
 		slog.String("http_addr", ln.Addr().String()),
 		slog.String("version", version),
 		slog.Int("concurrency", cfg.WorkerConcurrency),
-		slog.Bool("poll_only", cfg.PollOnly()))
+		slog.Bool("poll_only", cfg.PollOnly()),
+		slog.Duration("idle_after", cfg.WorkerIdleAfter))
+	sleeper.warn(cfg, logger)
+	runCtx, stopRun := context.WithCancel(ctx)
+	ran := sleeper.run(runCtx)
 
 	select {
 	case err := <-errc:
+		stopRun()
+		<-ran
 		return fmt.Errorf("serve health: %w", err)
 	case <-ctx.Done():
 	}
+	stopRun()
+	// The controller is done before River is stopped, so that it cannot
+	// start River again behind shutdown's back.
+	<-ran
 	return shutdown(cfg, logger, client, srv, errc)
 }
 
@@ -128,14 +147,18 @@ func shutdown(cfg *config.Worker, logger *slog.Logger, client *river.Client[pgx.
 
 // newRiverClient builds the worker's River client from the one assembly
 // in internal/queue, which the tests and drills run too.
-func newRiverClient(cfg *config.Worker, d queue.WorkerDeps) (*river.Client[pgx.Tx], error) {
+func newRiverClient(cfg *config.Worker, d queue.WorkerDeps, s *sleeper) (*river.Client[pgx.Tx], error) {
 	rc, err := queue.RiverConfig(cfg, d)
 	if err != nil {
 		return nil, err
+	}
+	if s.ctrl != nil {
+		rc.Middleware = append(rc.Middleware, s.ctrl.Middleware())
 	}
 	client, err := river.NewClient(riverpgxv5.New(d.Pool), rc)
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}
+	s.runner.Client = client
 	return client, nil
 }

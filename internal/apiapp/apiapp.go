@@ -27,6 +27,7 @@ import (
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/signup"
 	"github.com/todoapp/resetmail/internal/todo"
+	"github.com/todoapp/resetmail/internal/wake"
 )
 
 // App is the API assembled: the handler to serve, and the parts a caller
@@ -44,7 +45,13 @@ type App struct {
 	Resets  *reset.Service
 	Signups *signup.Service
 	Tasks   *todo.Service
+	// Waker wakes hibernating workers after each committed job
+	// (WORKER_WAKE_URLS); nil, waking nothing, when none is listed.
+	Waker *wake.Waker
 }
+
+// Close stops what New started in the background: the wake calls.
+func (a *App) Close() { a.Waker.Close() }
 
 // FetchCooldown is, for the API's insert-only River client, how often it
 // may wake the workers with a NOTIFY. River's default of 100 ms made a mail
@@ -70,8 +77,17 @@ func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}
+	reg := metrics.NewRegistry()
+	// With WORKER_WAKE_URLS unset, waker is nil and wakes nothing.
+	waker, err := wake.New(wake.Config{
+		URLs: cfg.WorkerWakeURLs, Token: cfg.WorkerWakeToken,
+		Observer: metrics.NewWake(reg), Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
 	resets, err := reset.NewService(reset.ServiceConfig{
-		Pool: pool, Jobs: jobs,
+		Pool: pool, Jobs: jobs, Waker: waker,
 		HashPassword: authService.HashPassword,
 		TokenTTL:     cfg.ResetTokenTTL,
 		MaxAttempts:  cfg.EmailMaxAttempts,
@@ -80,7 +96,7 @@ func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.
 		return nil, err
 	}
 	signups, err := signup.NewService(signup.ServiceConfig{
-		Pool: pool, Jobs: jobs, Accounts: authService,
+		Pool: pool, Jobs: jobs, Accounts: authService, Waker: waker,
 		TTL: cfg.SignupTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
 	})
 	if err != nil {
@@ -91,7 +107,6 @@ func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.
 		return nil, err
 	}
 	tasks := todo.NewService(pool)
-	reg := metrics.NewRegistry()
 	handler := httpapi.NewServer(httpapi.Deps{
 		Config: cfg, Logger: logger, Pool: pool,
 		Auth:      authService,
@@ -103,6 +118,6 @@ func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.
 	})
 	return &App{
 		Handler: handler, Metrics: reg, Jobs: jobs,
-		Auth: authService, Resets: resets, Signups: signups, Tasks: tasks,
+		Auth: authService, Resets: resets, Signups: signups, Tasks: tasks, Waker: waker,
 	}, nil
 }

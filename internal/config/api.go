@@ -179,8 +179,12 @@ func (c *API) validate(p *problems) {
 func (c *API) validateWake(p *problems) {
 	for _, raw := range c.WorkerWakeURLs {
 		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			p.addf("WORKER_WAKE_URLS", "WORKER_WAKE_URLS entry %q must be an http(s) URL such as http://worker:9090/wake, without credentials", raw)
+		switch {
+		case err == nil && u.User != nil:
+			// Not echoed: the entry holds a password.
+			p.add("WORKER_WAKE_URLS", "WORKER_WAKE_URLS entries must not carry credentials; the API authenticates with WORKER_WAKE_TOKEN")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			p.addf("WORKER_WAKE_URLS", "WORKER_WAKE_URLS entry %q must be an http(s) URL such as http://worker:9090/wake", raw)
 		}
 	}
 	if len(c.WorkerWakeURLs) > 0 || c.WorkerWakeToken != "" {

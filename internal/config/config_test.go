@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -203,4 +204,37 @@ func TestMetricsTokenIsOptionalButLongWhenSet(t *testing.T) {
 	_, err = LoadAPI(with(validAPIEnv(), "METRICS_TOKEN", "short-metrics-token"))
 	require.ErrorContains(t, err, "METRICS_TOKEN must be at least 32 bytes")
 	require.NotContains(t, err.Error(), "short-metrics-token")
+}
+
+func TestHibernationSettings(t *testing.T) {
+	t.Parallel()
+
+	cfg, err := LoadWorker(validWorkerEnv())
+	require.NoError(t, err)
+	require.False(t, cfg.Hibernates(), "WORKER_IDLE_AFTER defaults to 0: never sleep")
+	require.Equal(t, time.Hour, cfg.WorkerIdleSweep)
+
+	cfg, err = LoadWorker(with(validWorkerEnv(), "WORKER_IDLE_AFTER", "2s"))
+	require.NoError(t, err)
+	require.True(t, cfg.Hibernates())
+
+	_, err = LoadWorker(with(validWorkerEnv(), "WORKER_IDLE_AFTER", "10ms", "WORKER_IDLE_SWEEP", "0s", "WORKER_WAKE_TOKEN", "short-wake-token"))
+	require.Error(t, err)
+	for _, want := range []string{"WORKER_IDLE_AFTER must be 0", "WORKER_IDLE_SWEEP must be at least 1s", "WORKER_WAKE_TOKEN must be at least 32 bytes"} {
+		require.Contains(t, err.Error(), want)
+	}
+	require.NotContains(t, err.Error(), "short-wake-token")
+
+	// The API wakes nothing by default, and needs the token with URLs.
+	api, err := LoadAPI(validAPIEnv())
+	require.NoError(t, err)
+	require.Empty(t, api.WorkerWakeURLs)
+	_, err = LoadAPI(with(validAPIEnv(), "WORKER_WAKE_URLS", "http://worker:9090/wake"))
+	require.ErrorContains(t, err, "WORKER_WAKE_TOKEN is required")
+	_, err = LoadAPI(with(validAPIEnv(), "WORKER_WAKE_URLS", "worker:9090,http://u:p@worker/wake", "WORKER_WAKE_TOKEN", strings.Repeat("w", 32)))
+	require.ErrorContains(t, err, `WORKER_WAKE_URLS entry "worker:9090"`)
+	require.NotContains(t, err.Error(), "u:p@")
+	api, err = LoadAPI(with(validAPIEnv(), "WORKER_WAKE_URLS", "http://w1:9090/wake,http://w2:9090/wake", "WORKER_WAKE_TOKEN", strings.Repeat("w", 32)))
+	require.NoError(t, err)
+	require.Len(t, api.WorkerWakeURLs, 2)
 }

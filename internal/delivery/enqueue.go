@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 )
@@ -29,6 +30,26 @@ func Enqueue(ctx context.Context, jobs Inserter, tx pgx.Tx, args river.JobArgs, 
 	_, err := jobs.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: QueueEmail, MaxAttempts: maxAttempts})
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", what, err)
+	}
+	return nil
+}
+
+// Waker is told after the API commits a mail job; *wake.Waker implements
+// it, waking hibernating workers (WORKER_WAKE_URLS). Wake must not block.
+type Waker interface {
+	Wake()
+}
+
+// Commit runs fn, which enqueues a mail job with Enqueue, in one
+// transaction on pool and, once it has committed, calls w.Wake, so that a
+// sleeping worker starts at once instead of at its next sweep. Never before
+// the commit: a woken worker must find the job. w may be nil.
+func Commit(ctx context.Context, pool *pgxpool.Pool, w Waker, fn func(pgx.Tx) error) error {
+	if err := pgx.BeginFunc(ctx, pool, fn); err != nil {
+		return err
+	}
+	if w != nil {
+		w.Wake()
 	}
 	return nil
 }

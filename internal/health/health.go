@@ -67,3 +67,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// WhileAsleep is the /readyz of a worker that can hibernate: while asleep
+// returns true it answers 200 with "state":"asleep" and touches nothing, so
+// that a probe never wakes the database; otherwise awake answers.
+func WhileAsleep(asleep func() bool, awake http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if asleep() {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "state": "asleep"})
+			return
+		}
+		awake.ServeHTTP(w, r)
+	})
+}

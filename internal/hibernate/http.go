@@ -44,4 +44,3 @@ func (t *jobTracker) Work(ctx context.Context, _ *rivertype.JobRow, doInner func
 	defer t.c.JobDone()
 	return doInner(ctx)
 }
-

@@ -34,6 +34,9 @@ type ServiceConfig struct {
 	TokenTTL time.Duration
 	// MaxAttempts is EMAIL_MAX_ATTEMPTS, stamped on each job. Defaults to 12.
 	MaxAttempts int
+	// Waker is told after each transaction that enqueued a mail commits
+	// (WORKER_WAKE_URLS). Defaults to nil: nothing is woken.
+	Waker delivery.Waker
 }
 
 // Service is the API's side of the reset flow.
@@ -81,7 +84,7 @@ func (s *Service) RequestReset(ctx context.Context, email string, lang ...locale
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("new request id: %w", err)
 	}
-	err = pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+	err = delivery.Commit(ctx, s.cfg.Pool, s.cfg.Waker, func(tx pgx.Tx) error {
 		err := s.queries.ResetInsertRequest(ctx, tx, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: s.cfg.TokenTTL.Seconds()})
 		if err != nil {
 			return fmt.Errorf("insert reset request: %w", err)
@@ -143,7 +146,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	return pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+	return delivery.Commit(ctx, s.cfg.Pool, s.cfg.Waker, func(tx pgx.Tx) error {
 		consumed, err := s.queries.ResetConsume(ctx, tx, linktoken.Hash(token))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Used or expired between the check and now.

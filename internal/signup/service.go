@@ -38,6 +38,9 @@ type ServiceConfig struct {
 	// MaxAttempts is EMAIL_MAX_ATTEMPTS, stamped on each job. Defaults to
 	// delivery.DefaultMaxAttempts.
 	MaxAttempts int
+	// Waker is told after each transaction that enqueued a mail commits
+	// (WORKER_WAKE_URLS). Defaults to nil: nothing is woken.
+	Waker delivery.Waker
 }
 
 // Service is the API's side of sign-up.
@@ -80,7 +83,7 @@ func (s *Service) Request(ctx context.Context, r auth.Registration) error {
 	if a.Locale != "" {
 		loc = &a.Locale
 	}
-	return pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+	return delivery.Commit(ctx, s.cfg.Pool, s.cfg.Waker, func(tx pgx.Tx) error {
 		err := s.queries.SignupInsertRequest(ctx, tx, dbsqlc.SignupInsertRequestParams{
 			ID: id, Email: a.Email, Name: a.Name, PasswordHash: a.PasswordHash, Locale: loc, TtlSecs: s.cfg.TTL.Seconds(),
 		})

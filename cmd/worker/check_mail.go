@@ -15,6 +15,7 @@ import (
 	"github.com/todoapp/resetmail/internal/mail/postmark"
 	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/mail/smtp"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/redact"
 )
 
@@ -67,7 +68,7 @@ func checkMail(ctx context.Context, name string, args []string, getenv func(stri
 func checkMessage(cfg *config.Worker, f mailFlags, to string) (mail.Message, error) {
 	if *f.kind != "" || *f.lang != "" {
 		if *f.kind == "" {
-			*f.kind = string(mail.KindReset)
+			*f.kind = string(templates.KindReset)
 		}
 		r, err := newRenderer(cfg, nil)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/locale"
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 )
 
 // previewFrom stands in for SMTP_FROM when a preview runs without it.
@@ -22,8 +23,8 @@ const previewTo = "someone@example.com"
 // newRenderer loads and checks every template of cfg, as the worker does at
 // start. Problems come back as a *config.Error, so that they exit with
 // status 2 together with any other configuration problem in loadErr.
-func newRenderer(cfg *config.Worker, loadErr error) (*mail.Renderer, error) {
-	r, err := mail.NewRenderer(mail.RendererConfig{Dir: cfg.TemplateDir, DefaultLocale: cfg.DefaultLocale})
+func newRenderer(cfg *config.Worker, loadErr error) (*templates.Renderer, error) {
+	r, err := templates.NewRenderer(templates.RendererConfig{Dir: cfg.TemplateDir, DefaultLocale: cfg.DefaultLocale})
 	if err == nil {
 		return r, loadErr
 	}
@@ -34,7 +35,7 @@ func newRenderer(cfg *config.Worker, loadErr error) (*mail.Renderer, error) {
 		}
 		cfgErr = &config.Error{}
 	}
-	var terr *mail.TemplateError
+	var terr *templates.TemplateError
 	if errors.As(err, &terr) {
 		for _, p := range terr.Problems {
 			if p.Var != "" {
@@ -57,7 +58,7 @@ type mailFlags struct {
 
 func addMailFlags(fs *flag.FlagSet, defaultKind string) mailFlags {
 	var names []string
-	for _, k := range mail.Kinds() {
+	for _, k := range templates.Kinds() {
 		names = append(names, string(k))
 	}
 	return mailFlags{
@@ -70,8 +71,8 @@ func addMailFlags(fs *flag.FlagSet, defaultKind string) mailFlags {
 // renderer and NewMessage that real sends use: a preview is the mail. The
 // message's Language is the language used, which may differ from --lang
 // like a user's mail would.
-func sampleMessage(cfg *config.Worker, r *mail.Renderer, f mailFlags, to string) (mail.Message, error) {
-	kind, err := mail.ParseKind(*f.kind)
+func sampleMessage(cfg *config.Worker, r *templates.Renderer, f mailFlags, to string) (mail.Message, error) {
+	kind, err := templates.ParseKind(*f.kind)
 	if err != nil {
 		return mail.Message{}, boot.UsageError{Msg: "--kind: " + err.Error()}
 	}
@@ -79,7 +80,7 @@ func sampleMessage(cfg *config.Worker, r *mail.Renderer, f mailFlags, to string)
 	if err != nil {
 		return mail.Message{}, boot.UsageError{Msg: fmt.Sprintf("--lang %q %v", *f.lang, err)}
 	}
-	rendered, err := r.Sample(kind, r.Pick(pref), mail.SampleInput{AppName: cfg.AppName, FrontendURL: cfg.FrontendURL})
+	rendered, err := r.Sample(kind, r.Pick(pref), templates.SampleInput{AppName: cfg.AppName, FrontendURL: cfg.FrontendURL})
 	if err != nil {
 		return mail.Message{}, err
 	}
@@ -95,7 +96,7 @@ func sampleMessage(cfg *config.Worker, r *mail.Renderer, f mailFlags, to string)
 func preview(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	f := addMailFlags(fs, string(mail.KindReset))
+	f := addMailFlags(fs, string(templates.KindReset))
 	format := fs.String("format", "text", "what to write: text (subject and text part), html (the HTML part) or eml (the whole message)")
 	to := fs.String("to", previewTo, "recipient shown in the eml format")
 	if err := fs.Parse(args); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -35,7 +36,7 @@ type Config struct {
 	// Mailer sends rendered mail. Required.
 	Mailer Mailer
 	// Renderer renders the templates. Required.
-	Renderer *mail.Renderer
+	Renderer *templates.Renderer
 	// From is MAIL_FROM (or its alias SMTP_FROM), bare or with a display
 	// name. Required.
 	From string

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 )
 
 // failingMailer fails every send with err.
@@ -31,7 +32,7 @@ func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	renderer, err := mail.NewRenderer(mail.RendererConfig{})
+	renderer, err := templates.NewRenderer(templates.RendererConfig{})
 	require.NoError(t, err)
 
 	for _, tc := range []struct {

@@ -82,7 +82,7 @@ func stripInput(err error) error {
 // names the backslash becomes a slash; any name that still does not survive
 // a round trip is reduced to its letters, digits and spaces.
 func displayName(name string) string {
-	name = cleanHeaderValue(name)
+	name = CleanHeaderValue(name)
 	// An ASCII name is written as a quoted string, which always reads back.
 	if addr.IsASCII(name) || roundTrips(name) {
 		return name
@@ -137,11 +137,11 @@ func encodeWords(s string) string {
 	return strings.Join(words, " ")
 }
 
-// cleanHeaderValue makes a value safe for a single header line: invalid
+// CleanHeaderValue makes a value safe for a single header line: invalid
 // UTF-8 is replaced, every control character (CR and LF included) becomes a
 // space, and runs of whitespace collapse. This is what makes header injection
 // through a user's name or a subject impossible.
-func cleanHeaderValue(s string) string {
+func CleanHeaderValue(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}

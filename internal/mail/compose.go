@@ -108,6 +108,19 @@ func Compose(m Message) ([]byte, error) {
 	return stabilize(out, m), nil
 }
 
+// Rendered is one rendered email, ready for NewMessage; package templates renders it.
+type Rendered struct {
+	// Lang is the language the templates were in (BCP 47), which the
+	// Content-Language header names.
+	Lang string
+	// Subject is a single line without control characters.
+	Subject string
+	// Text is the text/plain body.
+	Text string
+	// HTML is the text/html body.
+	HTML string
+}
+
 // NewMessage is the message that carries a rendered mail from from to to.
 // The worker's jobs, `worker preview` and `worker check-mail` all build
 // their message here, so that a preview is byte for byte the mail (apart

@@ -1,14 +1,8 @@
-// Package mail renders and sends the password-reset emails; it is the
-// provider-neutral core that the providers (smtp, ses and the HTTPS
-// clients) plug into.
+// Package mail is the provider-neutral core of sending the product's mails,
+// which the providers (smtp, resend, postmark, ses, graph) plug into:
 //
-//   - Renderer turns ResetData or PasswordChangedData into a subject, a text
-//     part and an HTML part in one language, from templates embedded in the
-//     binary (templates/<lang>/<kind>.*.tmpl) that a directory (TEMPLATE_DIR)
-//     may override file by file or extend with languages. Pick chooses the
-//     language for a preference (see package locale); every template is
-//     rendered once at start.
-//   - Compose turns a Message (NewMessage builds it from a rendered mail)
+//   - Compose turns a Message (NewMessage builds it from a Rendered mail,
+//     which package templates renders)
 //     into RFC 5322 bytes (multipart/alternative) with
 //     github.com/jordan-wright/email, after stripping anything that could
 //     inject a header. The same mail composes to the same bytes apart from

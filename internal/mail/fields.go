@@ -49,7 +49,7 @@ func (m Message) Fields() (*Fields, error) {
 		FromBare: from.Address,
 		To:       formatAddress(displayName(m.ToName), to),
 		ToBare:   to,
-		Subject:  cleanHeaderValue(m.Subject),
+		Subject:  CleanHeaderValue(m.Subject),
 		Text:     m.Text,
 		HTML:     m.HTML,
 	}
@@ -65,7 +65,7 @@ func (m Message) Fields() (*Fields, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.Headers = append(f.Headers, Header{key, cleanHeaderValue(m.Headers[name])})
+		f.Headers = append(f.Headers, Header{key, CleanHeaderValue(m.Headers[name])})
 	}
 	return f, nil
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/delivery"
-	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/signup"
 )
@@ -26,7 +26,7 @@ type WorkerDeps struct {
 	// Mailer sends rendered mail; *mail.Gateway in production. Required.
 	Mailer delivery.Mailer
 	// Renderer renders the templates, checked at start. Required.
-	Renderer *mail.Renderer
+	Renderer *templates.Renderer
 	// Observer hears outcomes. Defaults to delivery.NopObserver.
 	Observer delivery.Observer
 	// Logger receives River's lines and one line per outcome. Defaults to

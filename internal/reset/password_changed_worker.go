@@ -10,7 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/todoapp/resetmail/internal/delivery"
-	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 )
 
 // PasswordChangedWorker tells a user that their password was changed, so
@@ -41,7 +41,7 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 	if err != nil {
 		return fmt.Errorf("load user for password-changed notice: %w", err)
 	}
-	data := mail.PasswordChangedData{AppName: w.d.AppName, Lang: w.d.Renderer.Pick(job.Args.Locale, deref(u.Locale))}
+	data := templates.PasswordChangedData{AppName: w.d.AppName, Lang: w.d.Renderer.Pick(job.Args.Locale, deref(u.Locale))}
 	if u.PasswordChangedAt != nil {
 		data.ChangedAt = *u.PasswordChangedAt
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/smtp"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/queue"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
@@ -98,7 +99,7 @@ func startWorkerWith(t testing.TB, db *testdb.DB, p mail.Provider, key []byte, o
 		OutagePauseMin: o.pauseMin, OutagePauseMax: o.pauseMax,
 	})
 	require.NoError(t, err)
-	renderer, err := mail.NewRenderer(mail.RendererConfig{})
+	renderer, err := templates.NewRenderer(templates.RendererConfig{})
 	require.NoError(t, err)
 
 	// The worker's own settings and assembly, with timings shortened so

@@ -14,7 +14,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/linktoken"
-	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -79,7 +79,7 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	}
 	// From here on this request holds the account's send slot.
 
-	rendered, err := w.Renderer.Reset(mail.ResetData{
+	rendered, err := w.Renderer.Reset(templates.ResetData{
 		// The request's language, else the one stored at sign-up, else
 		// DEFAULT_LOCALE.
 		Lang:      w.Renderer.Pick(job.Args.Locale, deref(p.UserLocale)),

@@ -15,6 +15,7 @@ import (
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/linktoken"
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -93,14 +94,14 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	var rendered mail.Rendered
 	if exists {
 		to, outcome = *p.UserEmail, AccountExists
-		rendered, err = w.Renderer.SignupExists(mail.SignupExistsData{
+		rendered, err = w.Renderer.SignupExists(templates.SignupExistsData{
 			Lang:       w.Renderer.Pick(deref(p.UserLocale), deref(p.Locale)),
 			AppName:    w.AppName,
 			SignInLink: w.FrontendURL + "/sign-in",
 			ResetLink:  w.FrontendURL + "/forgot-password",
 		})
 	} else {
-		rendered, err = w.Renderer.SignupVerify(mail.SignupVerifyData{
+		rendered, err = w.Renderer.SignupVerify(templates.SignupVerifyData{
 			Lang:      w.Renderer.Pick(deref(p.Locale)),
 			AppName:   w.AppName,
 			Link:      w.FrontendURL + "/verify-email?token=" + url.QueryEscape(token),

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 )
 
 // dotWriterBytes is what textproto's DotWriter writes for msg, the
@@ -86,9 +87,9 @@ func TestWriteDotStuffedMatchesDotWriter(t *testing.T) {
 // composedReset is a reset mail as the worker sends it, for the benchmarks.
 func composedReset(b *testing.B) []byte {
 	b.Helper()
-	r, err := mail.NewRenderer(mail.RendererConfig{})
+	r, err := templates.NewRenderer(templates.RendererConfig{})
 	require.NoError(b, err)
-	out, err := r.Reset(mail.ResetData{AppName: "Todo", Link: "https://app.example.com/reset-password?token=abc", ExpiresAt: time.Now().Add(time.Hour)})
+	out, err := r.Reset(templates.ResetData{AppName: "Todo", Link: "https://app.example.com/reset-password?token=abc", ExpiresAt: time.Now().Add(time.Hour)})
 	require.NoError(b, err)
 	msg, err := mail.Compose(mail.NewMessage("Todo <no-reply@example.com>", "ada@example.com", out))
 	require.NoError(b, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/queue"
 	"github.com/todoapp/resetmail/internal/reset"
@@ -98,7 +99,7 @@ func (h *harness) riverNoopCeiling(ctx context.Context, n int) (drainResult, err
 		return drainResult{}, err
 	}
 	defer pool.Close()
-	renderer, err := mail.NewRenderer(mail.RendererConfig{DefaultLocale: cfg.DefaultLocale})
+	renderer, err := templates.NewRenderer(templates.RendererConfig{DefaultLocale: cfg.DefaultLocale})
 	if err != nil {
 		return drainResult{}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/todoapp/resetmail/internal/mail"
+	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/reset"
 )
@@ -28,7 +29,7 @@ import (
 type inlineBaseline struct {
 	pool     *pgxpool.Pool
 	queries  *dbsqlc.Queries
-	renderer *mail.Renderer
+	renderer *templates.Renderer
 	smtpAddr string
 	ttl      time.Duration
 }
@@ -60,7 +61,7 @@ func (b *inlineBaseline) handle(ctx context.Context, email string) error {
 		return err
 	}
 	token := reset.DeriveToken([]byte(benchResetKey), id)
-	rendered, err := b.renderer.Reset(mail.ResetData{
+	rendered, err := b.renderer.Reset(templates.ResetData{
 		AppName:   "Todo",
 		Link:      benchFrontend + "/reset-password?token=" + token,
 		ExpiresAt: time.Now().Add(b.ttl),
@@ -77,7 +78,7 @@ func (b *inlineBaseline) handle(ctx context.Context, email string) error {
 
 // startInlineBaseline serves the baseline on a free loopback port.
 func startInlineBaseline(s *scenario, pool *pgxpool.Pool) (string, func(), error) {
-	renderer, err := mail.NewRenderer(mail.RendererConfig{})
+	renderer, err := templates.NewRenderer(templates.RendererConfig{})
 	if err != nil {
 		return "", nil, err
 	}

@@ -1,6 +1,8 @@
-package mail
+package templates
 
 import (
+	"bytes"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/mail"
 )
 
 // resetData is a valid reset that tests vary.
@@ -107,7 +111,7 @@ func TestRendererEveryLanguage(t *testing.T) {
 func TestRendererTranslationsAreComplete(t *testing.T) {
 	t.Parallel()
 	r := newRenderer(t, "")
-	english := map[Kind]Rendered{}
+	english := map[Kind]mail.Rendered{}
 	for _, kind := range Kinds() {
 		out, err := r.Sample(kind, "en")
 		require.NoError(t, err)
@@ -408,11 +412,12 @@ func FuzzRenderReset(f *testing.F) {
 		require.NoError(t, err)
 		require.NotContains(t, strings.ToLower(out.HTML), "<script")
 
-		m := NewMessage("Todo <no-reply@example.com>", "john@example.com", out)
+		m := mail.NewMessage("Todo <no-reply@example.com>", "john@example.com", out)
 		m.Subject += " " + name
-		raw, err := Compose(m)
+		raw, err := mail.Compose(m)
 		require.NoError(t, err)
-		msg := parse(t, raw)
+		msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+		require.NoError(t, err)
 		var got []string
 		for k := range msg.Header {
 			got = append(got, k)

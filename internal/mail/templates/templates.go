@@ -1,4 +1,4 @@
-package mail
+package templates
 
 import (
 	"embed"
@@ -17,10 +17,10 @@ import (
 )
 
 // embeddedTemplates holds the shipped templates, one directory per
-// language: templates/<lang>/<kind>.{subject,txt,html}.tmpl. embed.FS is
-// read-only, so this package-level value is not mutable state.
+// language beside this file: <lang>/<kind>.{subject,txt,html}.tmpl.
+// embed.FS is read-only, so this package-level value is not mutable state.
 //
-//go:embed templates
+//go:embed */*.tmpl
 var embeddedTemplates embed.FS
 
 // The three parts of one kind of email, as file-name suffixes.
@@ -108,13 +108,13 @@ func loadTemplates(dir, def string) (*templateSet, error) {
 	def = defTag.String()
 
 	sources := map[string]*source{}
-	entries, err := fs.ReadDir(embeddedTemplates, "templates")
+	entries, err := fs.ReadDir(embeddedTemplates, ".")
 	if err != nil {
 		return nil, fmt.Errorf("mail: embedded templates: %w", err)
 	}
 	for _, e := range entries {
 		if e.IsDir() {
-			sources[e.Name()] = &source{embedded: path.Join("templates", e.Name())}
+			sources[e.Name()] = &source{embedded: e.Name()}
 		}
 	}
 	if dir != "" {
@@ -272,7 +272,7 @@ func parseKind(lang string, kind Kind, src *source) (*emailTemplates, []string) 
 			name := path.Join(src.embedded, base)
 			b, err := fs.ReadFile(embeddedTemplates, name)
 			if err == nil {
-				return file{"embedded:" + strings.TrimPrefix(name, "templates/"), string(b)}, true, nil
+				return file{"embedded:" + name, string(b)}, true, nil
 			}
 		}
 		return file{}, false, nil

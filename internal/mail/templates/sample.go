@@ -1,9 +1,11 @@
-package mail
+package templates
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/todoapp/resetmail/internal/mail"
 )
 
 // SampleInput is what a sample mail takes from the configuration.
@@ -25,7 +27,7 @@ var sampleAt = time.Date(2030, 1, 2, 20, 15, 0, 0, time.UTC)
 // the same templates and code as real mails. NewRenderer renders every kind
 // of every language this way to check the templates; `worker preview` and
 // `worker check-mail` show and send the result.
-func (r *Renderer) Sample(kind Kind, lang string, in ...SampleInput) (Rendered, error) {
+func (r *Renderer) Sample(kind Kind, lang string, in ...SampleInput) (mail.Rendered, error) {
 	var s SampleInput
 	if len(in) > 0 {
 		s = in[0]
@@ -55,7 +57,7 @@ func (r *Renderer) Sample(kind Kind, lang string, in ...SampleInput) (Rendered, 
 		base := strings.TrimRight(s.FrontendURL, "/")
 		return r.SignupExists(SignupExistsData{Lang: lang, AppName: s.AppName, SignInLink: base + "/sign-in", ResetLink: base + "/forgot-password"})
 	}
-	return Rendered{}, fmt.Errorf("mail: unknown kind %q", kind)
+	return mail.Rendered{}, fmt.Errorf("mail: unknown kind %q", kind)
 }
 
 // ParseKind reads a kind's name, such as "reset".

@@ -1,7 +1,9 @@
-package mail
+package templates
 
 import (
 	"testing"
+
+	"github.com/todoapp/resetmail/internal/mail"
 )
 
 // BenchmarkRenderAndCompose measures the CPU cost per email before SMTP:
@@ -13,8 +15,8 @@ func BenchmarkRenderAndCompose(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	compose := func(out Rendered) error {
-		_, err := Compose(Message{From: "Todo <no-reply@example.com>", To: "john@example.com", Subject: out.Subject, Text: out.Text, HTML: out.HTML})
+	compose := func(out mail.Rendered) error {
+		_, err := mail.Compose(mail.Message{From: "Todo <no-reply@example.com>", To: "john@example.com", Subject: out.Subject, Text: out.Text, HTML: out.HTML})
 		return err
 	}
 	b.Run("render", func(b *testing.B) {

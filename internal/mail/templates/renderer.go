@@ -1,4 +1,4 @@
-package mail
+package templates
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/todoapp/resetmail/internal/locale"
+	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/addr"
 )
 
@@ -126,19 +127,6 @@ type SignupExistsData struct {
 	ResetLink string
 }
 
-// Rendered is one rendered email, ready for NewMessage.
-type Rendered struct {
-	// Lang is the language the templates were in (BCP 47), which the
-	// Content-Language header names.
-	Lang string
-	// Subject is a single line without control characters.
-	Subject string
-	// Text is the text/plain body.
-	Text string
-	// HTML is the text/html body.
-	HTML string
-}
-
 // resetView is the data the reset templates see: strings already formatted
 // for the language, so that an overriding template cannot get time zones or
 // escaping wrong.
@@ -239,21 +227,21 @@ func (r *Renderer) Pick(prefs ...string) string {
 }
 
 // Reset renders the password-reset email.
-func (r *Renderer) Reset(d ResetData) (Rendered, error) {
+func (r *Renderer) Reset(d ResetData) (mail.Rendered, error) {
 	return r.linkMail(KindReset, "reset", d)
 }
 
 // linkMail renders a kind whose view is a link and its expiry (reset,
 // signup_verify); noun names the mail in errors.
-func (r *Renderer) linkMail(kind Kind, noun string, d ResetData) (Rendered, error) {
+func (r *Renderer) linkMail(kind Kind, noun string, d ResetData) (mail.Rendered, error) {
 	if strings.TrimSpace(d.AppName) == "" {
-		return Rendered{}, errors.New("mail: " + noun + " email needs an app name")
+		return mail.Rendered{}, errors.New("mail: " + noun + " email needs an app name")
 	}
 	if err := checkLink(d.Link); err != nil {
-		return Rendered{}, err
+		return mail.Rendered{}, err
 	}
 	if d.ExpiresAt.IsZero() {
-		return Rendered{}, errors.New("mail: " + noun + " email needs an expiry time")
+		return mail.Rendered{}, errors.New("mail: " + noun + " email needs an expiry time")
 	}
 	ttl := d.TTL
 	if ttl <= 0 {
@@ -271,9 +259,9 @@ func (r *Renderer) linkMail(kind Kind, noun string, d ResetData) (Rendered, erro
 }
 
 // PasswordChanged renders the notice sent after a password change.
-func (r *Renderer) PasswordChanged(d PasswordChangedData) (Rendered, error) {
+func (r *Renderer) PasswordChanged(d PasswordChangedData) (mail.Rendered, error) {
 	if strings.TrimSpace(d.AppName) == "" {
-		return Rendered{}, errors.New("mail: password changed email needs an app name")
+		return mail.Rendered{}, errors.New("mail: password changed email needs an app name")
 	}
 	at := d.ChangedAt
 	if at.IsZero() {
@@ -291,48 +279,48 @@ func (r *Renderer) PasswordChanged(d PasswordChangedData) (Rendered, error) {
 
 // SignupVerify renders the mail with a sign-up verification link. Its view
 // is the reset mail's: an app name, a link and its expiry.
-func (r *Renderer) SignupVerify(d SignupVerifyData) (Rendered, error) {
+func (r *Renderer) SignupVerify(d SignupVerifyData) (mail.Rendered, error) {
 	return r.linkMail(KindSignupVerify, "signup", ResetData(d))
 }
 
 // SignupExists renders the notice to an address that already has an
 // account: someone tried to sign up with it; sign in or reset the password.
-func (r *Renderer) SignupExists(d SignupExistsData) (Rendered, error) {
+func (r *Renderer) SignupExists(d SignupExistsData) (mail.Rendered, error) {
 	if strings.TrimSpace(d.AppName) == "" {
-		return Rendered{}, errors.New("mail: signup notice needs an app name")
+		return mail.Rendered{}, errors.New("mail: signup notice needs an app name")
 	}
 	if err := checkLink(d.SignInLink); err != nil {
-		return Rendered{}, err
+		return mail.Rendered{}, err
 	}
 	if err := checkLink(d.ResetLink); err != nil {
-		return Rendered{}, err
+		return mail.Rendered{}, err
 	}
 	t := r.set.lookup(d.Lang, KindSignupExists)
 	return r.render(t, existsView{Lang: t.lang, AppName: cleanText(d.AppName, 0), SignInLink: d.SignInLink, ResetLink: d.ResetLink})
 }
 
 // render executes the three templates of one email into a pooled buffer.
-func (r *Renderer) render(t *emailTemplates, data any) (Rendered, error) {
+func (r *Renderer) render(t *emailTemplates, data any) (mail.Rendered, error) {
 	buf := r.bufs.Get().(*bytes.Buffer)
 	defer r.putBuffer(buf)
 
-	out := Rendered{Lang: t.lang}
+	out := mail.Rendered{Lang: t.lang}
 	buf.Reset()
 	if err := t.subject.Execute(buf, data); err != nil {
-		return Rendered{}, fmt.Errorf("mail: %w", err)
+		return mail.Rendered{}, fmt.Errorf("mail: %w", err)
 	}
-	out.Subject = cleanHeaderValue(buf.String())
+	out.Subject = mail.CleanHeaderValue(buf.String())
 	if out.Subject == "" {
-		return Rendered{}, fmt.Errorf("mail: %s: rendered an empty subject", t.subject.Name())
+		return mail.Rendered{}, fmt.Errorf("mail: %s: rendered an empty subject", t.subject.Name())
 	}
 	buf.Reset()
 	if err := t.text.Execute(buf, data); err != nil {
-		return Rendered{}, fmt.Errorf("mail: %w", err)
+		return mail.Rendered{}, fmt.Errorf("mail: %w", err)
 	}
 	out.Text = buf.String()
 	buf.Reset()
 	if err := t.html.Execute(buf, data); err != nil {
-		return Rendered{}, fmt.Errorf("mail: %w", err)
+		return mail.Rendered{}, fmt.Errorf("mail: %w", err)
 	}
 	out.HTML = buf.String()
 	return out, nil
@@ -384,7 +372,7 @@ func checkLink(link string) error {
 // is cut to limit characters. Templates do the escaping; this only keeps a
 // value from adding lines to the text part.
 func cleanText(s string, limit int) string {
-	s = cleanHeaderValue(s)
+	s = mail.CleanHeaderValue(s)
 	if limit > 0 && utf8.RuneCountInString(s) > limit {
 		runes := []rune(s)
 		s = strings.TrimSpace(string(runes[:limit-1])) + "…"

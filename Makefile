@@ -6,8 +6,14 @@ export PATH := /usr/local/go/bin:$(PATH)
 .PHONY: run test build mailpit webdev vet fmt docker-check
 
 ## run: start Postgres if needed, migrate, and run api + worker + Mailpit (dev inbox at http://localhost:8025) + the web app (http://localhost:3000)
-run: build mailpit webdev
+run: announce-build build mailpit webdev
 	.ci/dev-stack
+
+# The first `make run` compiles for a few minutes before anything listens;
+# say so, rather than sit silent.
+.PHONY: announce-build
+announce-build:
+	@echo "make run: building bin/api and bin/worker (go build, about 1-2 min the first time), bin/mailpit with its inbox UI (npm ci + npm run build + go build, about 3 min the first time) and bin/webdev; later runs take seconds." >&2
 
 ## test: the whole test suite against the local Postgres, with the race detector
 test:
@@ -32,10 +38,10 @@ sqlc-check: bin/sqlc
 bin/sqlc: internal/tools/go.mod
 	cd internal/tools && $(GO) build -o ../../bin/sqlc github.com/sqlc-dev/sqlc/cmd/sqlc
 
-## mailpit: the dev inbox, pinned in internal/tools/go.mod so it stays out of the app's go.mod
+## mailpit: the dev inbox with its web UI, at the version pinned in internal/tools/go.mod (so it stays out of the app's go.mod); .ci/build-mailpit builds the UI bundle the Go module lacks with npm
 mailpit: bin/mailpit
-bin/mailpit: internal/tools/go.mod
-	cd internal/tools && $(GO) build -o ../../bin/mailpit github.com/axllent/mailpit
+bin/mailpit: internal/tools/go.mod .ci/build-mailpit
+	.ci/build-mailpit bin/mailpit
 
 ## webdev: the dev server for web/ (Go's net/http imitating Vercel's cleanUrls and vercel.json headers), in the tools module
 webdev:

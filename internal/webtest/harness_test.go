@@ -85,19 +85,23 @@ func built(t *testing.T) binaries {
 		if bins.Binaries, buildErr = stack.Build(ctx, buildDir); buildErr != nil {
 			return
 		}
-		// webdev and Mailpit live in the tools module, as `make run` builds them.
-		tools := filepath.Join(repoRoot(t), "internal", "tools")
+		// webdev lives in the tools module, as `make run` builds it.
+		root := repoRoot(t)
 		bins.Webdev = filepath.Join(buildDir, "webdev")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bins.Webdev, "./webdev")
+		cmd.Dir = filepath.Join(root, "internal", "tools")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./webdev: %w\n%s", err, msg)
+			return
+		}
+		// Mailpit with its inbox UI, built the one way `make mailpit`
+		// builds it (the Go module alone serves a blank page).
 		bins.Mailpit = filepath.Join(buildDir, "mailpit")
-		for out, pkg := range map[string]string{bins.Webdev: "./webdev", bins.Mailpit: "github.com/axllent/mailpit"} {
-			// Built as `make mailpit webdev` builds them, so that one fills
-			// the build cache for the other.
-			cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
-			cmd.Dir = tools
-			if msg, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("go build %s: %w\n%s", pkg, err, msg)
-				return
-			}
+		cmd = exec.CommandContext(ctx, filepath.Join(root, ".ci", "build-mailpit"), bins.Mailpit)
+		cmd.Dir = root
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf(".ci/build-mailpit: %w\n%s", err, msg)
+			return
 		}
 	})
 	require.NoError(t, buildErr)
@@ -312,6 +316,19 @@ func (s *site) mailIDs(t *testing.T, addr string) []string {
 		ids = append(ids, m.ID)
 	}
 	return ids
+}
+
+// mailSubject is the subject of the newest mail to addr.
+func (s *site) mailSubject(t *testing.T, addr string) string {
+	t.Helper()
+	var res struct {
+		Messages []struct {
+			Subject string `json:"Subject"`
+		} `json:"messages"`
+	}
+	s.getJSON(t, s.mailpit+"/api/v1/search?query="+url.QueryEscape("to:"+addr), &res)
+	require.NotEmpty(t, res.Messages, "no mail to %s", addr)
+	return res.Messages[0].Subject
 }
 
 func (s *site) mailText(t *testing.T, id string) string {

@@ -1,6 +1,7 @@
 package webtest
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -108,6 +109,13 @@ func TestJourney(t *testing.T) {
 	b.checkPage(t, "forgot-password-sent")
 	link := s.waitLink(t, email, "reset-password", 0)
 	require.True(t, strings.HasPrefix(link, s.web+"/reset-password?token="), link)
+	// The user reads it where the README sends them: Mailpit's inbox page
+	// (a single-page app; without its bundle it is blank).
+	subject := s.mailSubject(t, email)
+	b.open(t, s.mailpit+"/")
+	b.waitFor(t, "the reset mail in the inbox's message list",
+		fmt.Sprintf(`[...document.querySelectorAll("#message-page a, .message")].some(e => e.innerText.includes(%q))`, subject))
+	b.screenshot(t, "mailpit-inbox")
 	// A mail scanner: GET and HEAD of the link, as link checkers do.
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		req, err := http.NewRequest(method, link, nil)

@@ -102,7 +102,7 @@ func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.
 	if err != nil {
 		return nil, err
 	}
-	dash, err := newDashboard(ctx, cfg, jobs, logger)
+	dash, err := newDashboard(ctx, cfg, pool, jobs, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,6 @@ func (s *Server) routes(r *gin.Engine) {
 	// The job dashboard exists only when DASHBOARD_USERNAME and
 	// DASHBOARD_PASSWORD are set; otherwise the path is a plain 404.
 	if s.dashboard != nil {
-		r.Any("/admin/jobs/*path", gin.WrapH(s.dashboard))
+		r.Any("/admin/*path", gin.WrapH(s.dashboard))
 	}
 }

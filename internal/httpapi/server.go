@@ -43,7 +43,8 @@ type Deps struct {
 	// Signups serves register (SIGNUP_VERIFICATION=required) and
 	// verify-email. Required.
 	Signups *signup.Service
-	// Dashboard is the guarded job dashboard, mounted at /admin/jobs/.
+	// Dashboard is the guarded on-call dashboard, mounted at /admin/: the
+	// failed sends (dashboard.SendsPath) and River UI (/admin/jobs/).
 	// Defaults to nil: not mounted, so the path answers 404.
 	Dashboard http.Handler
 	// Metrics records request counts and latencies. Defaults to nil: none.

@@ -153,7 +153,7 @@ func (s *Sends) search(w http.ResponseWriter, r *http.Request) {
 		s.render(w, "sends.html", http.StatusUnprocessableEntity, page)
 		return
 	}
-	page.Searched = redact.Email(email)
+	page.Searched = redact.Email(strings.ToLower(email))
 	page.Title = "Sends to " + page.Searched
 	rows, err := s.queries.DashboardSendsByEmail(r.Context(), s.cfg.Pool, dbsqlc.DashboardSendsByEmailParams{
 		Queue: s.cfg.Queue, Email: email, MaxRows: maxRows,

@@ -7,7 +7,9 @@ package delivery
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +23,7 @@ import (
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
+	"github.com/todoapp/resetmail/internal/redact"
 )
 
 // Mailer delivers one rendered mail through the configured provider;
@@ -133,6 +136,7 @@ func (d *Delivery) Send(ctx context.Context, kind string, row *rivertype.JobRow,
 	switch {
 	case class == mail.ClassRejected:
 		d.Observer.EmailFailed(kind, ClassPermanent)
+		d.logGivenUp(ctx, slog.LevelWarn, "mail refused by the provider; job cancelled, not retried", kind, row, to, err)
 		return river.JobCancel(fmt.Errorf("provider rejected the message, not retrying: %w", err))
 	case class == mail.ClassConfig && waiting:
 		return d.snooze(ctx, kind, ClassConfig, err,
@@ -147,11 +151,46 @@ func (d *Delivery) Send(ctx context.Context, kind string, row *rivertype.JobRow,
 			max(mail.RetryAfter(err), 500*time.Millisecond))
 	case row.Attempt >= row.MaxAttempts:
 		d.Observer.EmailFailed(kind, ClassExhausted)
+		d.logGivenUp(ctx, slog.LevelError, "mail not sent after the last attempt; job discarded", kind, row, to, err)
 		return fmt.Errorf("gave up after %d attempts: %w", row.Attempt, err)
 	default:
 		d.Observer.EmailFailed(kind, ClassTransient)
 		return fmt.Errorf("provider unavailable, will retry (attempt %d of %d): %w", row.Attempt, row.MaxAttempts, err)
 	}
+}
+
+// logGivenUp writes the one line on-call reads when a mail will never be
+// sent: the metrics count it, but they are hidden without METRICS_TOKEN and
+// name no job. The line carries the masked recipient, the provider's code
+// (SMTP reply or HTTP status, and the enhanced code or the provider's error
+// name such as MessageRejected), the job and the request it answers;
+// the error text names the recipient masked too (mail.SendError).
+func (d *Delivery) logGivenUp(ctx context.Context, level slog.Level, msg, kind string, row *rivertype.JobRow, to string, err error) {
+	attrs := []slog.Attr{
+		slog.String("kind", kind),
+		slog.Int64("job_id", row.ID),
+		slog.String("request_id", requestID(row)),
+		slog.String("to", redact.Email(to)),
+		slog.Int("attempt", row.Attempt),
+		slog.Int("max_attempts", row.MaxAttempts),
+	}
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		attrs = append(attrs, slog.Int("code", se.Code), slog.String("code_detail", se.EnhancedCode),
+			slog.String("provider", cmp.Or(se.Provider, "smtp")))
+	}
+	attrs = append(attrs, slog.String("error", err.Error()))
+	d.Logger.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// requestID is the request a mail job answers (its args' request_id: a
+// reset or a sign-up), or "" for a notice, which the job ID names alone.
+func requestID(row *rivertype.JobRow) string {
+	var args struct {
+		RequestID string `json:"request_id"`
+	}
+	_ = json.Unmarshal(row.EncodedArgs, &args)
+	return args.RequestID
 }
 
 // snooze counts the failure as class and runs the job again after about

@@ -12,6 +12,7 @@ import (
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/mail/graph"
 	"github.com/todoapp/resetmail/internal/mail/postmark"
 	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/mail/smtp"
@@ -103,7 +104,16 @@ func checkSMTP(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mai
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.SMTPDialTimeout+4*cfg.SMTPCommandTimeout)
 	defer cancel()
-	return smtp.Check(ctx, senderConfig(cfg, slog.New(slog.DiscardHandler)), stdout, msg)
+	var tokens smtp.Tokens
+	if cfg.SMTPAuth == string(smtp.AuthXOAuth2) {
+		src, err := newTokens(cfg)
+		if err != nil {
+			fmt.Fprintf(stdout, "config ... FAILED: %v\n", err)
+			return err
+		}
+		tokens = src
+	}
+	return smtp.Check(ctx, senderConfig(cfg, slog.New(slog.DiscardHandler), tokens), stdout, msg)
 }
 
 // keyChecker is what the HTTPS providers offer to prove their credentials
@@ -139,8 +149,11 @@ func checkAPI(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mail
 		return nil
 	}
 	name := "prove the key without sending"
-	if cfg.MailProvider == config.MailProviderSES {
+	switch cfg.MailProvider {
+	case config.MailProviderSES:
 		name = "GetAccount"
+	case config.MailProviderGraph:
+		name = "oauth token"
 	}
 	if err := step(name, func() (string, error) { return p.(keyChecker).Check(ctx) }); err != nil {
 		return err
@@ -165,6 +178,8 @@ func describeAPI(cfg *config.Worker) string {
 			out += " configuration-set=" + cfg.SESConfigurationSet
 		}
 		return out
+	case config.MailProviderGraph:
+		return " url=" + orDefault(cfg.MailAPIURL, graph.URL) + " mailbox=" + redact.Email(mailbox(cfg.MailFrom)) + " token-url=" + cfg.SMTPOAuthTokenURL + " client-secret=set"
 	case config.MailProviderPostmark:
 		return " url=" + orDefault(cfg.MailAPIURL, postmark.URL) + " stream=" + cfg.PostmarkMessageStream + " key=set"
 	}
@@ -176,4 +191,12 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// mailbox is the bare address of MAIL_FROM, the mailbox Graph sends as.
+func mailbox(from string) string {
+	if a, err := mail.EnvelopeAddress(from); err == nil {
+		return a
+	}
+	return from
 }

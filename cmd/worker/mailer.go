@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -11,6 +13,8 @@ import (
 	"github.com/todoapp/resetmail/internal/health"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/apiclient"
+	"github.com/todoapp/resetmail/internal/mail/graph"
+	"github.com/todoapp/resetmail/internal/mail/oauth"
 	"github.com/todoapp/resetmail/internal/mail/postmark"
 	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/mail/ses"
@@ -53,14 +57,61 @@ func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (
 			return nil, nil, fmt.Errorf("ses settings: %w", err)
 		}
 		return p, nothing, nil
+	case config.MailProviderGraph:
+		tokens, err := newTokens(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := graph.New(graph.Config{Tokens: tokens, From: cfg.MailFrom, BaseURL: cfg.MailAPIURL, MaxConnections: cfg.WorkerConcurrency})
+		if err != nil {
+			return nil, nil, fmt.Errorf("graph settings: %w", err)
+		}
+		return p, nothing, nil
 	}
-	sender, err := smtp.NewSender(senderConfig(cfg, logger))
+	var tokens smtp.Tokens
+	if cfg.SMTPAuth == string(smtp.AuthXOAuth2) {
+		src, err := newTokens(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		tokens = src
+	}
+	sender, err := smtp.NewSender(senderConfig(cfg, logger, tokens))
 	if err != nil {
 		// config.LoadWorker applies mail's rules already; whatever the
 		// transport still refuses is a configuration problem too (exit 2).
 		return nil, nil, &config.Error{Problems: []config.Problem{{Var: "SMTP_HOST", Problem: "SMTP settings: " + err.Error()}}}
 	}
 	return smtp.NewProvider(sender), func() { _ = sender.Close() }, nil
+}
+
+// newTokens builds the worker's one OAuth token source (SMTP_OAUTH_*), for
+// SMTP XOAUTH2 or Graph: every connection and call shares its token. What
+// it refuses (an unreadable key file, a token URL) is a configuration
+// problem (exit 2).
+func newTokens(cfg *config.Worker) (*oauth.Source, error) {
+	provider := ""
+	if cfg.MailProvider == config.MailProviderGraph {
+		provider = mail.ProviderGraph
+	}
+	src, err := oauth.New(oauth.Config{
+		Provider:           provider,
+		TokenURL:           cfg.SMTPOAuthTokenURL,
+		ClientID:           cfg.SMTPOAuthClientID,
+		ClientSecret:       cfg.SMTPOAuthClientSecret,
+		Scopes:             strings.Fields(cfg.SMTPOAuthScope),
+		RefreshToken:       cfg.SMTPOAuthRefreshToken,
+		ServiceAccountFile: cfg.SMTPOAuthServiceAccountFile,
+		Subject:            cfg.SMTPUsername,
+	})
+	if err != nil {
+		v := oauth.VarTokenURL
+		if cfg.SMTPOAuthServiceAccountFile != "" {
+			v = oauth.VarServiceAccountFile
+		}
+		return nil, &config.Error{Problems: []config.Problem{{Var: v, Problem: "OAuth settings: " + err.Error()}}}
+	}
+	return src, nil
 }
 
 // newGateway wraps the provider in what every provider shares: the send-rate
@@ -91,6 +142,11 @@ func newGateway(ctx context.Context, cfg *config.Worker, logger *slog.Logger, re
 func mailReadiness(g *mail.Gateway) health.Check {
 	return func(context.Context) error {
 		if p := g.Problem(); p != nil {
+			if errors.Is(p, oauth.ErrRefused) {
+				// Every send asks the token endpoint again: mail resumes
+				// by itself once it accepts, without a restart.
+				return health.Problem(p.Error() + " (mail is held; it resumes by itself once the token endpoint accepts again; see `worker check-mail`)")
+			}
 			return health.Problem(p.Error() + " (fix the setting, then restart; see `worker check-mail`)")
 		}
 		return nil

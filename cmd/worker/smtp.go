@@ -9,12 +9,15 @@ import (
 
 // senderConfig maps the worker's SMTP_* settings onto the transport's config.
 // serve and check-smtp share it, so the check tests exactly what sends use.
-func senderConfig(cfg *config.Worker, logger *slog.Logger) smtp.SenderConfig {
+// tokens is the OAuth token source of SMTP_AUTH=xoauth2, else nil.
+func senderConfig(cfg *config.Worker, logger *slog.Logger, tokens smtp.Tokens) smtp.SenderConfig {
 	return smtp.SenderConfig{
 		Host:           cfg.SMTPHost,
 		Port:           cfg.SMTPPort,
 		Username:       cfg.SMTPUsername,
 		Password:       cfg.SMTPPassword,
+		Auth:           smtp.AuthMode(cfg.SMTPAuth),
+		Tokens:         tokens,
 		TLS:            smtp.TLSMode(cfg.SMTPTLS),
 		DialTimeout:    cfg.SMTPDialTimeout,
 		CommandTimeout: cfg.SMTPCommandTimeout,

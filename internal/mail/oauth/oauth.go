@@ -78,6 +78,12 @@ const (
 	ScopeGmail = "https://mail.google.com/"
 )
 
+// ErrRefused is the cause (errors.Is) of every refusal by the token
+// endpoint of our client, grant or scope: a configuration problem that
+// heals by itself once the endpoint accepts again, since every send asks
+// it anew. /readyz says so instead of asking for a restart.
+var ErrRefused = errors.New("token endpoint refused the configured client or grant")
+
 // DefaultTimeout bounds one call to the token endpoint when Config.Timeout
 // is zero; the caller's deadline bounds it further.
 const DefaultTimeout = 30 * time.Second
@@ -96,8 +102,10 @@ type Config struct {
 	// SMTP_OAUTH_CLIENT_SECRET. ClientSecret may be empty with a refresh
 	// token of a public client.
 	ClientID, ClientSecret string
-	// Scopes is SMTP_OAUTH_SCOPE split on spaces. Default none: the caller
-	// fills in the provider's default scope.
+	// Scopes is SMTP_OAUTH_SCOPE split on spaces. Default: ScopeGraph for
+	// Graph, ScopeGmail for a service account, ScopeOutlookSMTP for SMTP
+	// with a client secret alone, none for a refresh token (the endpoint
+	// then grants the scopes the token was issued for).
 	Scopes []string
 	// RefreshToken is SMTP_OAUTH_REFRESH_TOKEN.
 	RefreshToken string
@@ -145,6 +153,16 @@ type Source struct {
 func New(cfg Config) (*Source, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if len(cfg.Scopes) == 0 {
+		switch {
+		case cfg.Provider == mail.ProviderGraph:
+			cfg.Scopes = []string{ScopeGraph}
+		case cfg.ServiceAccountFile != "":
+			cfg.Scopes = []string{ScopeGmail}
+		case cfg.RefreshToken == "":
+			cfg.Scopes = []string{ScopeOutlookSMTP}
+		}
 	}
 	s := &Source{
 		provider: cfg.Provider,
@@ -426,6 +444,7 @@ func (s *Source) classify(ctx context.Context, err error) *mail.SendError {
 	default:
 		// Every 4xx from a token endpoint is our client, grant or scope.
 		se.SetClass(mail.ClassConfig)
+		se.Err = ErrRefused
 		text += "; check " + s.culprit(code) + "; mail is held and resumes by itself once the endpoint accepts"
 	}
 	se.Text = apiclient.MaskText(text)

@@ -65,6 +65,10 @@ type Options struct {
 	Endpoints map[string]string
 	// Password is the one every role must send.
 	Password string
+	// WholeFrames sends each reply in one frame, as Neon's proxy does
+	// for each write, instead of cutting it at odd sizes; the benchmark
+	// uses it so that the stand-in's own cutting is not measured.
+	WholeFrames bool
 	// PingEvery, when positive, makes the stand-in ping each client at this
 	// interval; a client that does not answer is dropped.
 	PingEvery time.Duration
@@ -98,6 +102,7 @@ type Server struct {
 	CAFile string
 
 	o     Options
+	dir   string
 	ca    *authority
 	srv   *httptest.Server
 	stats struct {
@@ -109,23 +114,46 @@ type Server struct {
 // Start runs a stand-in until t ends.
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
-	ca, err := newAuthority([]string{"localhost", "127.0.0.1", "*." + Domain})
+	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New runs a stand-in until Close, for programs (the benchmark) that have
+// no testing.TB.
+func New(o Options) (*Server, error) {
+	ca, err := newAuthority([]string{"localhost", "127.0.0.1", "*." + Domain})
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{o: o, ca: ca}
-	s.CAFile = filepath.Join(t.TempDir(), "neontest-ca.pem")
+	dir, err := os.MkdirTemp("", "neontest-")
+	if err != nil {
+		return nil, err
+	}
+	s.dir = dir
+	s.CAFile = filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(s.CAFile, ca.pem, 0o600); err != nil {
-		t.Fatal(err)
+		_ = os.RemoveAll(dir)
+		return nil, err
 	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.server}, NextProtos: []string{"http/1.1"}}
 	s.srv.StartTLS()
-	t.Cleanup(s.srv.Close)
 	s.Addr = s.srv.Listener.Addr().String()
 	_, port, _ := net.SplitHostPort(s.Addr)
 	s.URL = "wss://localhost:" + port + "/v2"
-	return s
+	return s, nil
+}
+
+// Close stops the stand-in and ends its sessions.
+func (s *Server) Close() {
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+	_ = os.RemoveAll(s.dir)
 }
 
 // ClientTLS trusts the stand-in's CA, for in-process clients.
@@ -286,7 +314,11 @@ func (s *Server) session(client net.Conn, host string) error {
 		done <- err
 	}()
 	go func() {
-		_, err := io.Copy(&chopper{w: client}, server)
+		var w io.Writer = &chopper{w: client}
+		if s.o.WholeFrames {
+			w = client
+		}
+		_, err := io.Copy(w, server)
 		done <- err
 	}()
 	err = <-done

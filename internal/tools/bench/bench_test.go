@@ -35,6 +35,9 @@ func smokeSizes() sizes {
 	s.InlineLatency = 20 * time.Millisecond
 	s.InlineRate = 50
 	s.InlineDuration = time.Second
+	s.TransportConnects = 3
+	s.TransportDuration = time.Second
+	s.TransportJobs = 100
 	return s
 }
 

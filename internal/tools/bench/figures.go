@@ -39,6 +39,11 @@ type sizes struct {
 	InlineLatency   time.Duration
 	InlineRate      float64
 	InlineDuration  time.Duration
+	// TransportConnects, TransportDuration (at LatencyRate) and
+	// TransportJobs size figure 8, once per transport.
+	TransportConnects int
+	TransportDuration time.Duration
+	TransportJobs     int
 }
 
 func fullSizes() sizes {
@@ -63,6 +68,10 @@ func fullSizes() sizes {
 		InlineLatency:   300 * time.Millisecond,
 		InlineRate:      100,
 		InlineDuration:  15 * time.Second,
+
+		TransportConnects: 100,
+		TransportDuration: 20 * time.Second,
+		TransportJobs:     10_000,
 	}
 }
 
@@ -80,6 +89,8 @@ func figures() []figure {
 		{"4", "slow-provider", "4. A slow provider: 200 ms per message", (*harness).figSlowProvider},
 		{"5", "burst-drain", "5. Burst drain with 1, 2 and 4 workers", (*harness).figBurstDrain},
 		{"6", "inline-send", "6. Versus sending inside the request", (*harness).figInline},
+		// Figure 7 is a Go benchmark of its own (docs/benchmarks.md).
+		{"8", "transport", "8. TCP against Postgres over a WebSocket (DATABASE_TRANSPORT=websocket)", (*harness).figTransport},
 	}
 }
 

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/todoapp/resetmail/internal/neontest"
+	"github.com/todoapp/resetmail/internal/postgres/pgws"
+	"github.com/todoapp/resetmail/internal/smtptest"
+)
+
+// transportRun is one transport's measurements in figure 7.
+type transportRun struct {
+	name    string
+	connect dist
+	api202  dist
+	drain   drainResult
+}
+
+// figTransport measures DATABASE_TRANSPORT=websocket against tcp on this
+// machine, in one run: the WebSocket goes through neontest, the stand-in for
+// Neon's endpoint, to the same local Postgres the TCP runs reach directly.
+func (h *harness) figTransport(ctx context.Context) (string, error) {
+	sz := h.sizes
+	probe, err := h.newScenario(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	cfg, err := pgx.ParseConfig(probe.db.URL)
+	if err != nil {
+		probe.close()
+		return "", err
+	}
+	upstream := net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+	// The harness's connection strings carry no password; the stand-in
+	// checks the empty one like any other. WholeFrames: one frame per
+	// write, as Neon sends, so that the stand-in's odd cuts are not
+	// measured.
+	neon, err := neontest.New(neontest.Options{Endpoints: map[string]string{"localhost": upstream}, WholeFrames: true})
+	if err != nil {
+		probe.close()
+		return "", err
+	}
+	defer neon.Close()
+	wsEnv := []string{"DATABASE_TRANSPORT", "websocket", "DATABASE_WEBSOCKET_URL", neon.URL, "SSL_CERT_FILE", neon.CAFile}
+
+	runs := []transportRun{{name: "tcp"}, {name: "websocket"}}
+	for i := range runs {
+		r := &runs[i]
+		var extra []string
+		if r.name == "websocket" {
+			extra = wsEnv
+		}
+		h.logf("  %s: %d connections", r.name, sz.TransportConnects)
+		r.connect, err = connectTimes(ctx, probe.db.URL, sz.TransportConnects, r.name == "websocket", neon)
+		if err != nil {
+			probe.close()
+			return "", fmt.Errorf("%s connect: %w", r.name, err)
+		}
+		h.logf("  %s: connect p50 %s p99 %s", r.name, ms(r.connect.P50), ms(r.connect.P99))
+		r.api202, err = h.forgotLatency(ctx, extra)
+		if err != nil {
+			probe.close()
+			return "", fmt.Errorf("%s forgot-password: %w", r.name, err)
+		}
+		h.logf("  %s: forgot-password p50 %s p99 %s", r.name, ms(r.api202.P50), ms(r.api202.P99))
+		r.drain, err = h.emailDrain(ctx, sz.TransportJobs, 1, 0, extra...)
+		if err != nil {
+			probe.close()
+			return "", fmt.Errorf("%s drain: %w", r.name, err)
+		}
+		h.logf("  %s: drain %.0f mails/s", r.name, r.drain.Rate())
+	}
+	probe.close()
+
+	tcp, ws := runs[0], runs[1]
+	var b strings.Builder
+	fmt.Fprintf(&b, "| | TCP (`DATABASE_TRANSPORT=tcp`) | WebSocket (`websocket`, through the stand-in) | WebSocket against TCP |\n|---|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| new connection, ready for a query: p50 / p99 (%d each) | %s / %s | **%s / %s** | %s |\n", tcp.connect.N,
+		ms(tcp.connect.P50), ms(tcp.connect.P99), ms(ws.connect.P50), ms(ws.connect.P99), times(ws.connect.P50, tcp.connect.P50))
+	fmt.Fprintf(&b, "| POST /api/auth/forgot-password at %.0f/s for %s: p50 / p99 | %s / %s | **%s / %s** | %s |\n", sz.LatencyRate, sz.TransportDuration,
+		ms(tcp.api202.P50), ms(tcp.api202.P99), ms(ws.api202.P50), ms(ws.api202.P99), times(ws.api202.P50, tcp.api202.P50))
+	fmt.Fprintf(&b, "| drain of %d reset mails, one worker | %s mails/s | **%s mails/s** | %s |\n\n", tcp.drain.Jobs,
+		rate(tcp.drain.Rate()), rate(ws.drain.Rate()), pct(ws.drain.Rate()/tcp.drain.Rate()))
+	fmt.Fprintf(&b, "Both columns reach the same local Postgres on the same machine in one run. TCP is a plain loopback connection (no TLS, as the tests use); the WebSocket is everything `DATABASE_TRANSPORT=websocket` does on a Space: a TLS handshake verified against a CA (`SSL_CERT_FILE`), an HTTP/1.1 upgrade, the stand-in's cleartext password check and its replay of the startup message to Postgres, then every byte through the pipe, the WebSocket's binary frames and the stand-in's relay, which runs in the benchmark's own process. ")
+	fmt.Fprintf(&b, "A connection is timed from the dial to the end of the startup (pgx's `ConnectConfig`), one after another. The forgot-password row is the API (defaults, %d connections) with one worker running, open loop as in figure 3, every request answered 202; the drain is figure 1's measurement (one worker at defaults: %s). ", h.apiDefaults.DatabaseMaxConns, h.settingsLine())
+	fmt.Fprintf(&b, "What this cannot show: the distance to Neon (a Space and its database are one round trip apart per query either way; the WebSocket adds round trips only when a connection opens, which the pools make rare), Neon's own proxy, and a suspended compute's wake-up, which dominates the first connection after an idle period whatever the transport.\n")
+	return b.String(), nil
+}
+
+// times is a/b as "1.8×".
+func times(a, b time.Duration) string {
+	if b <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f×", float64(a)/float64(b))
+}
+
+// connectTimes opens n connections one after another, each closed at once,
+// and returns how long each took to be ready for a query.
+func connectTimes(ctx context.Context, dbURL string, n int, websocket bool, neon *neontest.Server) (dist, error) {
+	cfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		return dist{}, err
+	}
+	if websocket {
+		d, err := pgws.New(neon.URL, pgws.Options{TLS: neon.ClientTLS()})
+		if err != nil {
+			return dist{}, err
+		}
+		if err := d.Configure(&cfg.Config); err != nil {
+			return dist{}, err
+		}
+	}
+	var out []time.Duration
+	for range n {
+		t0 := time.Now()
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			return dist{}, err
+		}
+		out = append(out, time.Since(t0))
+		_ = conn.Close(ctx)
+	}
+	return summarize(out), nil
+}
+
+// forgotLatency runs the API and one worker with extra set on both, sends
+// forgot-password requests at a steady rate, and returns the 202s' latency.
+func (h *harness) forgotLatency(ctx context.Context, extra []string) (dist, error) {
+	sz := h.sizes
+	n := int(sz.LatencyRate * sz.TransportDuration.Seconds())
+	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true})
+	if err != nil {
+		return dist{}, err
+	}
+	defer s.close()
+	if err := s.seedUsers(ctx, n); err != nil {
+		return dist{}, err
+	}
+	api, err := s.startAPI(ctx, extra...)
+	if err != nil {
+		return dist{}, err
+	}
+	if _, err := s.startWorkers(ctx, 1, extra...); err != nil {
+		return dist{}, err
+	}
+	settle()
+	results := constantRate(ctx, "http://"+api.Addr+"/api/auth/forgot-password", sz.LatencyRate, sz.TransportDuration, func(i int) string { return userEmail(i + 1) })
+	if err := checkStatuses(results, 202); err != nil {
+		return dist{}, err
+	}
+	if _, err := s.waitDelivered(ctx, n, time.Minute); err != nil {
+		return dist{}, err
+	}
+	if err := s.checkDelivery(ctx, emails(1, n)); err != nil {
+		return dist{}, err
+	}
+	return summarize(latencies(results)), nil
+}

@@ -145,6 +145,9 @@ func Start(ctx context.Context, stdout io.Writer, c *config.Common, loadErr erro
 	if cfgErr != nil {
 		return nil, cfgErr
 	}
+	// Says where the database was reached, so that an operator reading a
+	// Space's log sees which transport is in use.
+	logger.Info("database reachable", slog.String("route", c.DatabaseRoute()))
 	return &Basics{Logger: logger, Pool: pool}, nil
 }
 

@@ -56,3 +56,20 @@ func (c *Common) PortHint() string {
 	}
 	return fmt.Sprintf("outbound port %d may be blocked here; on Hugging Face Spaces set DATABASE_TRANSPORT=websocket", port)
 }
+
+// DatabaseRoute says, for the start-up log, where the database is reached:
+// "tcp host:port" or "websocket wss://host/v2". Neither carries credentials.
+func (c *Common) DatabaseRoute() string {
+	cc, err := pgconn.ParseConfig(c.DatabaseURL)
+	if err != nil {
+		return c.DatabaseTransport
+	}
+	if !c.WebSocket() {
+		return fmt.Sprintf("tcp %s:%d", cc.Host, cc.Port)
+	}
+	d, err := pgws.New(c.DatabaseWebsocketURL, pgws.Options{})
+	if err != nil {
+		return c.DatabaseTransport
+	}
+	return "websocket " + d.URL(cc.Host)
+}

@@ -19,6 +19,8 @@ func TestDatabaseTransport(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, wcfg.WebSocket())
 	require.Empty(t, wcfg.PortHint(), "the WebSocket goes out on 443")
+	require.Equal(t, "websocket wss://ep-quiet-fog-123456-pooler.eu-central-1.aws.neon.tech/v2", wcfg.DatabaseRoute())
+	require.Equal(t, "tcp 127.0.0.1:5432", cfg.DatabaseRoute())
 
 	for env, want := range map[[2]string]string{
 		{"DATABASE_TRANSPORT", "ws"}:                       `DATABASE_TRANSPORT must be tcp or websocket, not "ws"`,

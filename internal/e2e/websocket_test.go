@@ -114,6 +114,8 @@ func TestEverythingOverWebSocket(t *testing.T) {
 	require.NoError(t, err, out)
 	require.Contains(t, out, "migrations applied")
 
+	require.Contains(t, b.api.Output(), `"route":"websocket `+n.pooled.URL+`"`, "the start-up log says where the database is")
+	require.Contains(t, b.worker.Output(), `"route":"websocket `+n.direct.URL+`"`)
 	resetFlow(t, b)
 	require.Contains(t, b.worker.Output(), `"poll_only":false`, "the worker LISTENs on the direct host")
 	requireRiverUI(t, b)

@@ -26,6 +26,9 @@ func notOurVariables() map[string]string {
 		"API_URL":               "a constant in the web app sketch",
 		"SPACE_GIT_URL":         "a shell variable in the Spaces guide",
 		"SPACE_URL":             "a shell variable in the Spaces guide",
+		"WORKER_SPACE_URL":      "a shell variable in the Spaces guide",
+		"HF_TOKEN":              "the user's Hugging Face token, in the Spaces guide",
+		"SSL_CERT_FILE":         "Go's crypto/x509: a file of extra CA roots",
 		"AWS_SECRET_ACCESS_KEY": "the AWS SDK's own",
 		"AWS_ACCESS_KEY_ID":     "the AWS SDK's own",
 	}

@@ -126,18 +126,6 @@ func (e *SendError) Error() string {
 // context.DeadlineExceeded, the sentinels above and network errors.
 func (e *SendError) Unwrap() error { return e.Err }
 
-// IsPermanent reports whether err is a *SendError that retrying cannot fix
-// (SMTP 5xx or a configuration problem). It returns false for nil, for
-// transient failures and for errors this package did not classify, because
-// a bounded retry is the safer default for an unknown failure.
-func IsPermanent(err error) bool {
-	var se *SendError
-	if errors.As(err, &se) {
-		return !se.Temporary
-	}
-	return false
-}
-
 // isTransactionStage reports whether a stage belongs to one message rather
 // than to the connection, which decides whether Error names the recipient or
 // the server.

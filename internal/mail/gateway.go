@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/todoapp/resetmail/internal/redact"
@@ -85,8 +84,6 @@ type Gateway struct {
 	problem     *SendError
 	problemLog  time.Time
 	problemText string
-
-	calls atomic.Uint64
 }
 
 // NewGateway validates cfg.
@@ -120,9 +117,6 @@ func NewGateway(cfg GatewayConfig) (*Gateway, error) {
 // Provider returns the provider's name.
 func (g *Gateway) Provider() string { return g.p.Name() }
 
-// Calls counts the calls that reached the provider.
-func (g *Gateway) Calls() uint64 { return g.calls.Load() }
-
 // Send delivers m, or returns a *SendError that Classify understands. While
 // the provider is paused it fails at once with the error that caused the
 // pause, carrying its class, so the job is snoozed the same way.
@@ -147,7 +141,6 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 			return &SendError{Provider: g.providerLabel(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + Describe(err), Err: err, Recipient: redact.Email(m.To)}
 		}
 	}
-	g.calls.Add(1)
 	err := g.p.Send(ctx, m)
 	now := time.Now()
 	if err == nil {

@@ -103,13 +103,6 @@ func RetryAfter(err error) time.Duration {
 	return 0
 }
 
-// IsUnreachable reports whether err means no connection to the provider
-// could be opened at all, so nothing of the message reached it.
-func IsUnreachable(err error) bool {
-	var se *SendError
-	return errors.As(err, &se) && se.Temporary && se.Stage == StageDial
-}
-
 // isSetupStage reports stages before any message was offered (dial, TLS,
 // EHLO, AUTH): a permanent failure there is our configuration.
 func isSetupStage(stage string) bool {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/smtptest"
 )
 
@@ -52,7 +51,7 @@ func TestCheckNamesFailingStep(t *testing.T) {
 	err := Check(testCtx(t), cfg, &out, nil)
 	require.ErrorContains(t, err, "check-mail: auth as ***")
 	require.ErrorContains(t, err, "535")
-	require.True(t, mail.IsPermanent(err))
+	require.True(t, permanent(err))
 	require.Contains(t, out.String(), "auth as *** ... FAILED (")
 	require.NotContains(t, out.String(), "wrong-secret")
 	require.NotContains(t, out.String(), "quit")

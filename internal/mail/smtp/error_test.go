@@ -20,13 +20,13 @@ func TestSendErrorFormat(t *testing.T) {
 	rcpt.Recipient = "j***@example.com"
 	rcpt.Server = "127.0.0.1:2525"
 	require.Equal(t, "smtp 550 5.1.1 at rcpt for j***@example.com: user unknown", rcpt.Error())
-	require.True(t, mail.IsPermanent(rcpt))
+	require.True(t, permanent(rcpt))
 
 	dial := netError(mail.StageDial, fmt.Errorf("dial tcp 127.0.0.1:2525: connect: %w", syscall.ECONNREFUSED))
 	dial.Server = "127.0.0.1:2525"
 	dial.Recipient = "j***@example.com"
 	require.Equal(t, "smtp dial 127.0.0.1:2525: connection refused (transient)", dial.Error())
-	require.False(t, mail.IsPermanent(dial))
+	require.False(t, permanent(dial))
 	require.ErrorIs(t, dial, syscall.ECONNREFUSED)
 
 	auth := replyError(mail.StageAuth, 535, "5.7.8 Authentication failed")
@@ -40,17 +40,17 @@ func TestSendErrorFormat(t *testing.T) {
 
 func TestClassification(t *testing.T) {
 	t.Parallel()
-	for code, permanent := range map[int]bool{421: false, 450: false, 451: false, 452: false, 454: false, 535: true, 550: true, 552: true, 553: true, 554: true, 334: false, 220: false} {
-		require.Equal(t, permanent, mail.IsPermanent(replyError(mail.StageRcpt, code, "x")), "code %d", code)
+	for code, want := range map[int]bool{421: false, 450: false, 451: false, 452: false, 454: false, 535: true, 550: true, 552: true, 553: true, 554: true, 334: false, 220: false} {
+		require.Equal(t, want, permanent(replyError(mail.StageRcpt, code, "x")), "code %d", code)
 	}
-	require.False(t, mail.IsPermanent(netError(mail.StageBody, io.EOF)))
-	require.False(t, mail.IsPermanent(netError(mail.StageBody, context.DeadlineExceeded)))
-	require.True(t, mail.IsPermanent(netError(mail.StageTLS, &tls.CertificateVerificationError{Err: errors.New("unknown authority")})))
-	require.True(t, mail.IsPermanent(netError(mail.StageTLS, tls.RecordHeaderError{Msg: "not TLS"})))
-	require.True(t, mail.IsPermanent(configError(mail.StageTLS, ErrStartTLSNotOffered)))
-	require.False(t, mail.IsPermanent(nil))
-	require.False(t, mail.IsPermanent(errors.New("something else")))
-	require.True(t, mail.IsPermanent(fmt.Errorf("job: %w", replyError(mail.StageRcpt, 550, "x"))), "wrapped errors are classified")
+	require.False(t, permanent(netError(mail.StageBody, io.EOF)))
+	require.False(t, permanent(netError(mail.StageBody, context.DeadlineExceeded)))
+	require.True(t, permanent(netError(mail.StageTLS, &tls.CertificateVerificationError{Err: errors.New("unknown authority")})))
+	require.True(t, permanent(netError(mail.StageTLS, tls.RecordHeaderError{Msg: "not TLS"})))
+	require.True(t, permanent(configError(mail.StageTLS, ErrStartTLSNotOffered)))
+	require.False(t, permanent(nil))
+	require.False(t, permanent(errors.New("something else")))
+	require.True(t, permanent(fmt.Errorf("job: %w", replyError(mail.StageRcpt, 550, "x"))), "wrapped errors are classified")
 }
 
 func TestReplyTextIsMasked(t *testing.T) {
@@ -108,4 +108,11 @@ func TestClassifySMTPReplies(t *testing.T) {
 	} {
 		require.Equal(t, c.class, mail.Classify(c.err), "%v", c.err)
 	}
+}
+
+// permanent reports whether err's class means a retry cannot help: the
+// message is rejected, or our configuration is.
+func permanent(err error) bool {
+	c := mail.Classify(err)
+	return c == mail.ClassRejected || c == mail.ClassConfig
 }

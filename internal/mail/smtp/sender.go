@@ -62,7 +62,7 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 
 // Send delivers msg (as built by mail.Compose) from envelopeFrom to one
 // recipient. It returns nil once the server accepted the message, or a
-// *mail.SendError; mail.IsPermanent tells whether a retry can help. It never outlives
+// *mail.SendError whose class (mail.Classify) tells whether a retry can help. It never outlives
 // ctx: a cancelled or expired context closes the connection in use.
 //
 // A pooled connection that the server closed while idle is replaced within

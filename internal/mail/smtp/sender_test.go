@@ -129,7 +129,7 @@ func TestSendStartTLSNotOffered(t *testing.T) {
 
 	err := s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com"))
 	require.ErrorIs(t, err, ErrStartTLSNotOffered)
-	require.True(t, mail.IsPermanent(err))
+	require.True(t, permanent(err))
 	se := sendErr(t, err)
 	require.Equal(t, mail.StageTLS, se.Stage)
 	require.Contains(t, err.Error(), "STARTTLS")
@@ -141,7 +141,7 @@ func TestSendUntrustedCertificate(t *testing.T) {
 	srv := smtptest.NewT(t, smtptest.Options{TLS: true})
 	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) { c.TLS = TLSStartTLS })
 	err := s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com"))
-	require.True(t, mail.IsPermanent(err), "%v", err)
+	require.True(t, permanent(err), "%v", err)
 	require.Equal(t, mail.StageTLS, sendErr(t, err).Stage)
 	require.Zero(t, srv.Count())
 }
@@ -184,7 +184,7 @@ func TestSendAuthFailureIsPermanent(t *testing.T) {
 		c.Logger = newTestLogger(&logs, &logMu)
 	})
 	err := s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com"))
-	require.True(t, mail.IsPermanent(err))
+	require.True(t, permanent(err))
 	se := sendErr(t, err)
 	require.Equal(t, 535, se.Code)
 	require.Equal(t, mail.StageAuth, se.Stage)
@@ -205,7 +205,7 @@ func TestSendTemporaryFailure(t *testing.T) {
 
 	err := s.Send(ctx, testFrom, "john@example.com", msg)
 	require.Error(t, err)
-	require.False(t, mail.IsPermanent(err))
+	require.False(t, permanent(err))
 	se := sendErr(t, err)
 	require.Equal(t, 451, se.Code)
 	require.Equal(t, "4.3.0", se.EnhancedCode)
@@ -226,7 +226,7 @@ func TestSendPermanentFailure(t *testing.T) {
 	ctx := testCtx(t)
 
 	err := s.Send(ctx, testFrom, "john.smith@example.com", testMessage(t, "john.smith@example.com"))
-	require.True(t, mail.IsPermanent(err))
+	require.True(t, permanent(err))
 	se := sendErr(t, err)
 	require.Equal(t, 550, se.Code)
 	require.Equal(t, "5.1.1", se.EnhancedCode)
@@ -262,7 +262,7 @@ func TestSendFailuresAtEachStage(t *testing.T) {
 			se := sendErr(t, err)
 			require.Equal(t, tc.code, se.Code)
 			require.Equal(t, tc.wantStage, se.Stage)
-			require.Equal(t, tc.permanent, mail.IsPermanent(err))
+			require.Equal(t, tc.permanent, permanent(err))
 			require.NotContains(t, err.Error(), "john@example.com")
 			require.Zero(t, srv.Count())
 		})
@@ -278,7 +278,7 @@ func TestSendDropMidData(t *testing.T) {
 
 	err := s.Send(ctx, testFrom, "john@example.com", msg)
 	require.Error(t, err)
-	require.False(t, mail.IsPermanent(err))
+	require.False(t, permanent(err))
 	require.Equal(t, mail.StageBody, sendErr(t, err).Stage)
 	require.Zero(t, s.stats.stale.Load(), "a failure after the body started is never retried")
 
@@ -388,7 +388,7 @@ func TestSendHungServer(t *testing.T) {
 			return s.Send(testCtx(t), testFrom, "john@example.com", []byte("x"))
 		})
 		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
-		require.False(t, mail.IsPermanent(err))
+		require.False(t, permanent(err))
 		require.Equal(t, mail.StageDial, sendErr(t, err).Stage)
 	})
 	t.Run("context deadline", func(t *testing.T) {
@@ -398,7 +398,7 @@ func TestSendHungServer(t *testing.T) {
 		defer cancel()
 		err := returnsWithin(t, func() error { return s.Send(ctx, testFrom, "john@example.com", []byte("x")) })
 		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.False(t, mail.IsPermanent(err))
+		require.False(t, permanent(err))
 	})
 }
 
@@ -412,7 +412,7 @@ func TestSendHungDuringBody(t *testing.T) {
 	time.AfterFunc(200*time.Millisecond, cancel)
 	err := returnsWithin(t, func() error { return s.Send(ctx, testFrom, "john@example.com", msg) })
 	require.ErrorIs(t, err, context.Canceled)
-	require.False(t, mail.IsPermanent(err))
+	require.False(t, permanent(err))
 	require.Equal(t, mail.StageBody, sendErr(t, err).Stage)
 	require.Contains(t, err.Error(), "smtp body for j***@example.com: context canceled (transient)")
 }
@@ -480,7 +480,7 @@ func TestSendRateLimitHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(testCtx(t), time.Second)
 	defer cancel()
 	err := returnsWithin(t, func() error { return s.Send(ctx, testFrom, "john@example.com", msg) })
-	require.False(t, mail.IsPermanent(err))
+	require.False(t, permanent(err))
 	require.Equal(t, mail.StageWait, sendErr(t, err).Stage)
 	require.Equal(t, 1, srv.Count())
 }
@@ -492,11 +492,11 @@ func TestSendRejectsBadEnvelope(t *testing.T) {
 	ctx := testCtx(t)
 	for _, to := range []string{"", "john", "john@example.com>\r\nRCPT TO:<x@evil.com", "a b@example.com"} {
 		err := s.Send(ctx, testFrom, to, []byte("x"))
-		require.True(t, mail.IsPermanent(err), "%q", to)
+		require.True(t, permanent(err), "%q", to)
 	}
 	err := s.Send(ctx, "bad\r\n@example.com", "john@example.com", []byte("x"))
-	require.True(t, mail.IsPermanent(err))
-	require.True(t, mail.IsPermanent(s.Send(ctx, testFrom, "john@example.com", nil)))
+	require.True(t, permanent(err))
+	require.True(t, permanent(s.Send(ctx, testFrom, "john@example.com", nil)))
 	require.Zero(t, srv.Dials(), "nothing is sent for an invalid envelope")
 }
 

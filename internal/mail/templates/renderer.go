@@ -189,7 +189,7 @@ func NewRenderer(cfg RendererConfig) (*Renderer, error) {
 			if set.own(lang, kind) == nil {
 				continue
 			}
-			if _, err := r.Sample(kind, lang); err != nil {
+			if _, err := r.Sample(kind, lang, SampleInput{}); err != nil {
 				terr.Problems = append(terr.Problems, TemplateProblem{Text: templateProblem(err)})
 			}
 		}
@@ -201,7 +201,6 @@ func NewRenderer(cfg RendererConfig) (*Renderer, error) {
 }
 
 // Languages lists the languages that have templates, default first.
-func (r *Renderer) Languages() []string { return append([]string(nil), r.set.langs...) }
 
 // DefaultLocale is the language used when no preference matches.
 func (r *Renderer) DefaultLocale() string { return r.set.def }

@@ -27,11 +27,7 @@ var sampleAt = time.Date(2030, 1, 2, 20, 15, 0, 0, time.UTC)
 // the same templates and code as real mails. NewRenderer renders every kind
 // of every language this way to check the templates; `worker preview` and
 // `worker check-mail` show and send the result.
-func (r *Renderer) Sample(kind Kind, lang string, in ...SampleInput) (mail.Rendered, error) {
-	var s SampleInput
-	if len(in) > 0 {
-		s = in[0]
-	}
+func (r *Renderer) Sample(kind Kind, lang string, s SampleInput) (mail.Rendered, error) {
 	if s.AppName == "" {
 		s.AppName = "Todo"
 	}

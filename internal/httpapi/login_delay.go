@@ -32,13 +32,30 @@ const firstLoginDelay = time.Second
 // first one's bcrypt comparison ends. A failure restarts the wait when it
 // is known, so the wait is never spent inside a slow comparison. Counts live in this process: with
 // several API replicas each one counts on its own.
+//
+// Memory is bounded twice over. Addresses still within their free
+// failures sit in an LRU table of capacity entries, where a flood of other
+// addresses may evict them: that costs the guesser nothing it did not
+// have. An address that has used up its free failures moves to delayed, a
+// table nothing evicts while its wait is running or its window has not
+// passed (issue 23, item 6: the LRU alone let logins for 65,536 other
+// addresses give a delayed address fresh guesses). delayed holds at most
+// capacity entries too; when full, cold ones are swept out, and if none is
+// cold the newcomer stays in the LRU table. Filling delayed with hot
+// entries takes free+1 failures for each of capacity addresses within one
+// window, against the per-IP limit.
 type loginDelay struct {
-	free   int
-	window time.Duration
-	now    func() time.Time
+	free     int
+	window   time.Duration
+	capacity int
+	now      func() time.Time
 
-	mu     sync.Mutex
-	byAddr *lru.Cache[string, *addressFailures]
+	mu      sync.Mutex
+	byAddr  *lru.Cache[string, *addressFailures]
+	delayed map[string]*addressFailures
+	// sweptAt is when delayed was last swept, so that a full table of hot
+	// entries is scanned at most once per firstLoginDelay.
+	sweptAt time.Time
 }
 
 type addressFailures struct {
@@ -50,7 +67,7 @@ type addressFailures struct {
 func newLoginDelay(free int, window time.Duration, capacity int, now func() time.Time) *loginDelay {
 	// lru.New fails only for a size below 1.
 	cache, _ := lru.New[string, *addressFailures](max(1, capacity))
-	return &loginDelay{free: free, window: window, now: now, byAddr: cache}
+	return &loginDelay{free: free, window: window, capacity: max(1, capacity), now: now, byAddr: cache, delayed: map[string]*addressFailures{}}
 }
 
 // loginDelayKey folds the spellings of one address together: the login
@@ -69,9 +86,10 @@ func (d *loginDelay) begin(key string) (bool, time.Duration) {
 	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	f, ok := d.byAddr.Get(key)
-	if ok && now.Sub(f.until) >= d.window {
+	f, ok := d.get(key)
+	if ok && d.cold(f, now) {
 		// Quiet for a whole window after its last delay: start afresh.
+		delete(d.delayed, key)
 		ok = false
 	}
 	if !ok {
@@ -83,7 +101,45 @@ func (d *loginDelay) begin(key string) (bool, time.Duration) {
 	}
 	f.count++
 	f.until = d.next(f.count, now)
+	if f.count >= d.free {
+		d.protect(key, f, now)
+	}
 	return true, 0
+}
+
+// get finds key's failures in either table.
+func (d *loginDelay) get(key string) (*addressFailures, bool) {
+	if f, ok := d.delayed[key]; ok {
+		return f, true
+	}
+	return d.byAddr.Get(key)
+}
+
+// cold reports whether f has been quiet for a whole window after its last
+// wait, so that it may be forgotten.
+func (d *loginDelay) cold(f *addressFailures, now time.Time) bool {
+	return now.Sub(f.until) >= d.window
+}
+
+// protect moves key, whose next attempt is delayed, out of reach of the LRU
+// table's eviction, if delayed has room or can make some by sweeping out
+// cold entries.
+func (d *loginDelay) protect(key string, f *addressFailures, now time.Time) {
+	if _, ok := d.delayed[key]; ok {
+		return
+	}
+	if len(d.delayed) >= d.capacity && now.Sub(d.sweptAt) >= firstLoginDelay {
+		d.sweptAt = now
+		for k, g := range d.delayed {
+			if d.cold(g, now) {
+				delete(d.delayed, k)
+			}
+		}
+	}
+	if len(d.delayed) < d.capacity {
+		d.delayed[key] = f
+		d.byAddr.Remove(key)
+	}
 }
 
 // failed records that key's attempt, reserved by begin, failed: its wait
@@ -92,7 +148,7 @@ func (d *loginDelay) failed(key string) {
 	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if f, ok := d.byAddr.Get(key); ok {
+	if f, ok := d.get(key); ok {
 		if u := d.next(f.count, now); u.After(f.until) {
 			f.until = u
 		}
@@ -118,4 +174,5 @@ func (d *loginDelay) succeeded(key string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.byAddr.Remove(key)
+	delete(d.delayed, key)
 }

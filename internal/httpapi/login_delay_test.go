@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -104,4 +105,38 @@ func TestLoginDelayCountsFromTheKnownFailure(t *testing.T) {
 	ok, wait := d.begin("a@example.com")
 	require.False(t, ok)
 	require.Equal(t, time.Second, wait)
+}
+
+// TestLoginDelayEvictionKeepsADelayingAddress is issue 23, item 6: logins
+// for as many other addresses as the table holds evicted the victim's
+// counter and gave the guesser its free guesses again. An address that is
+// being delayed now is never the one evicted.
+func TestLoginDelayEvictionKeepsADelayingAddress(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	d := newLoginDelay(2, time.Minute, 8, func() time.Time { return now })
+	for range 2 {
+		ok, _ := d.begin("victim@example.com")
+		require.True(t, ok)
+	}
+	ok, _ := d.begin("victim@example.com")
+	require.False(t, ok, "the victim's address is delayed")
+
+	// The guesser floods the table with many times its capacity.
+	for i := range 100 {
+		ok, _ := d.begin(strconv.Itoa(i) + "@example.com")
+		require.True(t, ok)
+	}
+	ok, wait := d.begin("victim@example.com")
+	require.False(t, ok, "the flood reset the victim's counter")
+	require.Equal(t, time.Second, wait)
+
+	// Once the wait is over the next guess is checked, and fails: the
+	// count goes on from where it was, so the wait doubles.
+	now = now.Add(wait)
+	ok, _ = d.begin("victim@example.com")
+	require.True(t, ok)
+	ok, wait = d.begin("victim@example.com")
+	require.False(t, ok)
+	require.Equal(t, 2*time.Second, wait)
 }

@@ -80,3 +80,37 @@ func TestRunReadsForwardedForEntriesWithAPort(t *testing.T) {
 	require.Equal(t, http.StatusTooManyRequests, login("[2001:db8::2]:443"), "the same /64")
 	require.Equal(t, http.StatusUnauthorized, login("[2001:db8:0:1::1]:443"), "another /64")
 }
+
+// TestRunDashboardCapsFailedLoginsAcrossClients is issue 23, item 5: 500
+// guesses from 250 client addresses were all checked, since the limit
+// counted each client alone. Past a global cap of failed logins per minute,
+// the guard checks no more guesses from clients it does not know; a client
+// that has signed in before still gets in with the right password.
+func TestRunDashboardCapsFailedLoginsAcrossClients(t *testing.T) {
+	t.Parallel()
+	const user, pass = "oncall", "correct-horse-battery-staple"
+	b := setup(t, map[string]string{
+		"DASHBOARD_USERNAME": user,
+		"DASHBOARD_PASSWORD": pass,
+		"TRUSTED_PROXIES":    "127.0.0.1,::1",
+	})
+	require.Equal(t, http.StatusOK, b.dashboard(t, "192.0.2.1", user, pass).StatusCode, "on-call signs in")
+
+	statuses := map[int]int{}
+	for i := range 250 {
+		xff := "198.51.100." + strconv.Itoa(i)
+		if i > 200 {
+			xff = "203.0.113." + strconv.Itoa(i-200)
+		}
+		for range 2 {
+			statuses[b.dashboard(t, xff, user, "guess").StatusCode]++
+		}
+	}
+	require.Equal(t, 500, statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests], "%v", statuses)
+	require.LessOrEqual(t, statuses[http.StatusUnauthorized], 100, "guesses checked in one minute: %v", statuses)
+
+	require.Equal(t, http.StatusOK, b.dashboard(t, "192.0.2.1", user, pass).StatusCode, "the known client still gets in")
+	resp := b.dashboard(t, "192.0.2.99", user, pass)
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "an unknown client waits out the minute")
+	require.NotEmpty(t, resp.Header.Get("Retry-After"))
+}

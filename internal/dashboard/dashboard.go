@@ -34,6 +34,12 @@ type Config struct {
 	// FailuresPerMinute is how many failed logins one client may make per
 	// minute before it gets 429; IPv6 clients count per /64. Defaults to 10.
 	FailuresPerMinute int
+	// GlobalFailuresPerMinute caps failed logins from all clients together
+	// per minute. Past it, only clients that have signed in during the last
+	// KnownClientFor may try; the others get 429 until the minute is over,
+	// so that guesses spread over many addresses are not all checked.
+	// Defaults to 100.
+	GlobalFailuresPerMinute int
 	// Logger receives one line per refused request. Defaults to discarding.
 	Logger *slog.Logger
 }
@@ -44,6 +50,9 @@ type Guard struct {
 	userHash [32]byte
 	passHash [32]byte
 	failures *failureLimiter
+	// global counts every client's failures under one key.
+	global *failureLimiter
+	known  *knownClients
 }
 
 // New validates cfg and returns the guard.
@@ -57,6 +66,9 @@ func New(cfg Config) (*Guard, error) {
 	if cfg.FailuresPerMinute <= 0 {
 		cfg.FailuresPerMinute = 10
 	}
+	if cfg.GlobalFailuresPerMinute <= 0 {
+		cfg.GlobalFailuresPerMinute = 100
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -65,6 +77,8 @@ func New(cfg Config) (*Guard, error) {
 		userHash: sha256.Sum256([]byte(cfg.Username)),
 		passHash: sha256.Sum256([]byte(cfg.Password)),
 		failures: newFailureLimiter(cfg.FailuresPerMinute, time.Minute, 10_000),
+		global:   newFailureLimiter(cfg.GlobalFailuresPerMinute, time.Minute, 1),
+		known:    newKnownClients(knownClientFor, 1_000),
 	}, nil
 }
 
@@ -73,7 +87,12 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setHeaders(w.Header())
 	ip := g.cfg.ClientIP(r)
 	key := clientip.Key(ip)
-	if wait := g.failures.blocked(key, time.Now()); wait > 0 {
+	now := time.Now()
+	wait := g.failures.blocked(key, now)
+	if wait == 0 && !g.known.has(key, now) {
+		wait = g.global.blocked(globalKey, now)
+	}
+	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "Too many failed logins. Try again later.")
 		return
@@ -83,6 +102,7 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// for the prompt; only a wrong guess counts against the limit.
 		if _, _, presented := r.BasicAuth(); presented {
 			g.failures.fail(key, time.Now())
+			g.global.fail(globalKey, time.Now())
 			g.cfg.Logger.WarnContext(r.Context(), "dashboard login refused", slog.String("client_ip", ip))
 		}
 		w.Header().Set("WWW-Authenticate", `Basic realm="jobs", charset="UTF-8"`)
@@ -95,6 +115,7 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "forbidden", "Cross-origin requests to the dashboard are refused.")
 		return
 	}
+	g.known.add(key, now)
 	g.cfg.Next.ServeHTTP(w, r)
 }
 

@@ -54,3 +54,40 @@ func (l *failureLimiter) fail(key string, now time.Time) {
 	}
 	w.count++
 }
+
+// globalKey is the one key of the guard's global failure count.
+const globalKey = "*"
+
+// knownClientFor is how long a client that signed in stays known: past the
+// global cap on failed logins it may still try, so that a guesser spread
+// over many addresses cannot lock out on-call at their usual desk.
+const knownClientFor = 24 * time.Hour
+
+// knownClients remembers the clients (clientip.Key) that signed in
+// recently, at most maxKeys of them, forgetting the least recently seen.
+type knownClients struct {
+	mu    sync.Mutex
+	ttl   time.Duration
+	byKey *lru.Cache[string, time.Time]
+}
+
+func newKnownClients(ttl time.Duration, maxKeys int) *knownClients {
+	// lru.New fails only for a size below 1.
+	cache, _ := lru.New[string, time.Time](max(1, maxKeys))
+	return &knownClients{ttl: ttl, byKey: cache}
+}
+
+// add records that key signed in at now.
+func (k *knownClients) add(key string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.byKey.Add(key, now)
+}
+
+// has reports whether key signed in within the last ttl.
+func (k *knownClients) has(key string, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	at, ok := k.byKey.Get(key)
+	return ok && now.Sub(at) < k.ttl
+}

@@ -147,6 +147,11 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 		return fmt.Errorf("hash password: %w", err)
 	}
 	return delivery.Commit(ctx, s.cfg.Pool, s.cfg.Waker, func(tx pgx.Tx) error {
+		// The user first, then the requests: one lock order for every
+		// reset of an account, so two of its links never deadlock.
+		if err := s.queries.ResetLockUser(ctx, tx, linktoken.Hash(token)); err != nil {
+			return fmt.Errorf("lock the token's account: %w", err)
+		}
 		consumed, err := s.queries.ResetConsume(ctx, tx, linktoken.Hash(token))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Used or expired between the check and now.

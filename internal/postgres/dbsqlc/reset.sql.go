@@ -96,6 +96,29 @@ func (q *Queries) ResetLoadUserForNotice(ctx context.Context, db DBTX, id int64)
 	return i, err
 }
 
+const resetLockUser = `-- name: ResetLockUser :exec
+SELECT u.id
+FROM users u
+JOIN password_reset_requests r ON r.user_id = u.id
+WHERE r.token_hash = $1
+FOR NO KEY UPDATE OF u
+`
+
+// reset-password's first statement: locks the row of the account the token
+// belongs to, before the token's own row. Every reset of one account thus
+// takes its locks in one order (user, then requests), so two of its links
+// used at the same instant queue on the user instead of each holding one
+// request and waiting for the other's: that was a deadlock, answered 500
+// (issue 23, item 4). The second one then finds its link voided. An
+// unknown token locks nothing, and ResetConsume answers for it. NO KEY
+// UPDATE is the lock UserSetPassword takes anyway; unlike FOR UPDATE it
+// does not wait for the worker's foreign-key checks (mail_slots,
+// reset_prepare), which hold KEY SHARE on the user.
+func (q *Queries) ResetLockUser(ctx context.Context, db DBTX, tokenHash []byte) error {
+	_, err := db.Exec(ctx, resetLockUser, tokenHash)
+	return err
+}
+
 const resetMarkOutcome = `-- name: ResetMarkOutcome :exec
 UPDATE password_reset_requests
 SET outcome = $2

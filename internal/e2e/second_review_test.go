@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/reset"
+	"github.com/todoapp/resetmail/internal/testutil"
+)
+
+// The second security review (issue 23), attacked against the real
+// binaries. Each test names its item.
+
+// TestSimultaneousResetLinksHaveOneWinner: two valid reset links of one
+// account used at the same instant, 20 accounts at once (issue 23, item 4).
+// Each reset took the request's row, then the user's, then voided the
+// other request's row, which the other reset held: a Postgres deadlock,
+// answered 500. Now each pair has exactly one winner, the other link is
+// invalid_token, and nothing is a 5xx.
+func TestSimultaneousResetLinksHaveOneWinner(t *testing.T) {
+	t.Parallel()
+	const pairs = 20
+	b := setup(t, bundleOpts{})
+	emails := make([]string, pairs)
+	for i := range pairs {
+		emails[i] = fmt.Sprintf("pair%02d@example.com", i)
+		b.register(t, emails[i], "old password 1", "Pair")
+	}
+	// One link each, then a second one: two requests of one account
+	// prepared at the same instant could share the send slot's instant.
+	for n := 1; n <= 2; n++ {
+		for _, email := range emails {
+			r := b.do(t, http.MethodPost, "/api/auth/forgot-password", "", map[string]string{"email": email})
+			require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+		}
+		for _, email := range emails {
+			require.Equal(t, map[string]int{"sent": n}, b.waitResetOutcomes(t, email, n))
+		}
+	}
+	tokens := make([][2]string, pairs)
+	for i, email := range emails {
+		for j, req := range b.resetRequests(t, email) {
+			tokens[i][j] = reset.DeriveToken([]byte(resetKey), req.id)
+		}
+	}
+
+	// 40 bcrypt hashes at once on a shared machine: the answers may be
+	// slow, and this test is about what they say.
+	b.client.Timeout = 2 * time.Minute
+	statuses := make([][2]int, pairs)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range pairs {
+		for j := range 2 {
+			wg.Go(func() {
+				<-start
+				r := b.do(t, http.MethodPost, "/api/auth/reset-password", "", map[string]string{"token": tokens[i][j], "new_password": fmt.Sprintf("new password %d", j)})
+				statuses[i][j] = r.status
+				if r.status == http.StatusBadRequest {
+					require.Equal(t, "invalid_token", errorCode(r), string(r.raw))
+				}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+
+	fivexx := 0
+	for i, s := range statuses {
+		for _, st := range s {
+			if st >= 500 {
+				fivexx++
+			}
+		}
+		require.ElementsMatch(t, []int{http.StatusOK, http.StatusBadRequest}, s[:], "pair %d: %v", i, s)
+	}
+	require.Zero(t, fivexx, "5xx answers: %v", statuses)
+}
+
+// TestWorkerHTTPServerClosesIdleConnections is issue 23, item 7: the
+// worker's health and metrics server had no read or idle timeout; a
+// connection stayed open after 75 s idle. It follows HTTP_READ_TIMEOUT and
+// HTTP_IDLE_TIMEOUT like the API's public port.
+func TestWorkerHTTPServerClosesIdleConnections(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{extra: []string{"HTTP_IDLE_TIMEOUT", "200ms"}})
+	require.NoError(t, testutil.IdleConnectionClosed(b.worker.Addr, "/healthz", 20*time.Second))
+}

@@ -10,11 +10,47 @@
 package clientip
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 )
+
+// The shortest prefixes TRUSTED_PROXIES may name. A proxy fleet fits in a
+// /8 (IPv4) or a /16 (IPv6); anything wider, such as 0.0.0.0/0 or ::/0,
+// would make every limiter believe any client's X-Forwarded-For.
+const (
+	MinTrustedBitsIPv4 = 8
+	MinTrustedBitsIPv6 = 16
+)
+
+// CheckTrusted is the rule for one TRUSTED_PROXIES entry, which
+// internal/config applies at start: an IP address, or a CIDR no wider than
+// MinTrustedBitsIPv4 or MinTrustedBitsIPv6. The error completes the
+// sentence "TRUSTED_PROXIES entry "…" ".
+func CheckTrusted(entry string) error {
+	entry = strings.TrimSpace(entry)
+	if _, err := netip.ParseAddr(entry); err == nil {
+		return nil
+	}
+	p, err := netip.ParsePrefix(entry)
+	if err != nil {
+		return errors.New("must be an IP address or a CIDR such as 10.0.0.0/8")
+	}
+	bits, v4 := p.Bits(), p.Addr().Is4()
+	if p.Addr().Is4In6() {
+		// ::ffff:0.0.0.0/96 is all of IPv4 written in IPv6.
+		bits, v4 = bits-96, true
+	}
+	if v4 && bits < MinTrustedBitsIPv4 {
+		return errors.New("trusts too many addresses: an IPv4 prefix must be /8 or longer; name your proxies' own range")
+	}
+	if !v4 && bits < MinTrustedBitsIPv6 {
+		return errors.New("trusts too many addresses: an IPv6 prefix must be /16 or longer; name your proxies' own range")
+	}
+	return nil
+}
 
 // Resolver finds a request's client IP. It is safe for concurrent use.
 type Resolver struct {

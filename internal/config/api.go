@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/todoapp/resetmail/internal/clientip"
 )
 
 // API is the configuration of cmd/api.
@@ -26,8 +28,9 @@ type API struct {
 	// to call the API. Defaults to FRONTEND_URL's origin.
 	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
 	// TrustedProxies lists, comma-separated, the proxy IPs or CIDRs whose
-	// X-Forwarded-For is believed when finding a client's IP. Defaults to
-	// none, so the TCP peer is the client.
+	// X-Forwarded-For is believed when finding a client's IP. A CIDR must be
+	// /8 or longer (IPv4), /16 or longer (IPv6): 0.0.0.0/0 is refused.
+	// Defaults to none, so the TCP peer is the client.
 	TrustedProxies []string `env:"TRUSTED_PROXIES"`
 	// RateLimitEnabled turns the per-IP limits on the auth endpoints on or
 	// off; load tests turn them off. Defaults to true.
@@ -126,10 +129,8 @@ func (c *API) validate(p *problems) {
 		}
 	}
 	for _, tp := range c.TrustedProxies {
-		if net.ParseIP(tp) == nil {
-			if _, _, err := net.ParseCIDR(tp); err != nil {
-				p.addf("TRUSTED_PROXIES", "TRUSTED_PROXIES entry %q must be an IP address or a CIDR such as 10.0.0.0/8", tp)
-			}
+		if err := clientip.CheckTrusted(tp); err != nil {
+			p.addf("TRUSTED_PROXIES", "TRUSTED_PROXIES entry %q %s", tp, err)
 		}
 	}
 	if c.RateLimitAuthPerMinute < 1 {

@@ -238,3 +238,23 @@ func TestHibernationSettings(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, api.WorkerWakeURLs, 2)
 }
+
+// TestLoadAPIRefusesTrustedProxiesWiderThanANetwork is issue 23, item 8:
+// TRUSTED_PROXIES=0.0.0.0/0 (or ::/0) was accepted, which makes every
+// limiter believe any client's X-Forwarded-For. Prefixes shorter than /8
+// (IPv4) or /16 (IPv6) are refused at start, each with a message.
+func TestLoadAPIRefusesTrustedProxiesWiderThanANetwork(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"0.0.0.0/0", "::/0", "10.0.0.0/7", "2001::/15", "::ffff:0.0.0.0/96"} {
+		_, err := LoadAPI(with(validAPIEnv(), "TRUSTED_PROXIES", "127.0.0.1,"+bad))
+		require.Error(t, err, bad)
+		require.Contains(t, err.Error(), "TRUSTED_PROXIES entry "+strconvQuote(bad), bad)
+		require.Contains(t, err.Error(), "trusts too many addresses", bad)
+	}
+	for _, good := range []string{"10.0.0.0/8", "2001:db8::/16", "127.0.0.1", "::1", "192.0.2.0/24"} {
+		_, err := LoadAPI(with(validAPIEnv(), "TRUSTED_PROXIES", good))
+		require.NoError(t, err, good)
+	}
+}
+
+func strconvQuote(s string) string { return `"` + s + `"` }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/metrics"
 )
 
@@ -20,7 +21,8 @@ import (
 // client did not already see in its own responses, so all of them are
 // public when no token is set. With no address it does nothing. The
 // returned function stops the server.
-func serveMetrics(addr, token string, reg *prometheus.Registry, logger *slog.Logger) (func(), error) {
+func serveMetrics(cfg *config.API, reg *prometheus.Registry, logger *slog.Logger) (func(), error) {
+	addr, token := cfg.MetricsAddr, cfg.MetricsToken
 	if addr == "" {
 		return func() {}, nil
 	}
@@ -30,7 +32,9 @@ func serveMetrics(addr, token string, reg *prometheus.Registry, logger *slog.Log
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Endpoint{Public: reg, Token: token}.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// The public port's read and idle timeouts: without them an idle
+	// connection stayed open for good (issue 23, item 7).
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: cfg.HTTPReadTimeout, IdleTimeout: cfg.HTTPIdleTimeout}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("metrics server stopped", slog.Any("err", err))

@@ -167,3 +167,14 @@ func TestRunUnknownCommand(t *testing.T) {
 	require.ErrorContains(t, err, `unknown command "frobnicate"`)
 	require.Equal(t, 2, boot.ExitCode(err))
 }
+
+// TestRunMetricsServerClosesIdleConnections is issue 23, item 7: the
+// metrics listener had no read or idle timeout, so an idle connection
+// stayed open for good. It now follows HTTP_READ_TIMEOUT and
+// HTTP_IDLE_TIMEOUT like the public port.
+func TestRunMetricsServerClosesIdleConnections(t *testing.T) {
+	t.Parallel()
+	b := setup(t, map[string]string{"METRICS_ADDR": "127.0.0.1:0", "HTTP_IDLE_TIMEOUT": "200ms"})
+	addr := b.logs.WaitFor(t, `"msg":"metrics listening","addr":"([^"]+)"`, 15*time.Second)
+	require.NoError(t, testutil.IdleConnectionClosed(addr, "/metrics", 20*time.Second))
+}

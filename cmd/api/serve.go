@@ -30,7 +30,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	defer app.Close()
-	stopMetrics, err := serveMetrics(cfg.MetricsAddr, cfg.MetricsToken, app.Metrics, logger)
+	stopMetrics, err := serveMetrics(cfg, app.Metrics, logger)
 	if err != nil {
 		return err
 	}

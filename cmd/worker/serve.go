@@ -84,7 +84,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	mux.Handle("GET /readyz", health.WhileAsleep(sleeper.asleep,
 		health.DatabaseReadiness(logger, pool, health.NamedCheck{Name: "mail", Check: mailReadiness(gateway)})))
 	mux.Handle("POST /wake", hibernate.WakeHandler(cfg.WorkerWakeToken, sleeper.wake))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// The API's read and idle timeouts: without them an idle connection
+	// stayed open for good (issue 23, item 7).
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: cfg.HTTPReadTimeout, IdleTimeout: cfg.HTTPIdleTimeout}
 	ln, err := net.Listen("tcp", cfg.WorkerHTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on WORKER_HTTP_ADDR %s: %w", cfg.WorkerHTTPAddr, err)

@@ -64,13 +64,8 @@ type API struct {
 	// MaxBodyBytes caps request bodies; larger ones get 413. Defaults to
 	// 1048576 (1 MiB).
 	MaxBodyBytes int64 `env:"MAX_BODY_BYTES" envDefault:"1048576"`
-	// HTTPReadTimeout bounds reading one request, headers and body.
-	// Defaults to 10s.
-	HTTPReadTimeout time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"10s"`
 	// HTTPWriteTimeout bounds writing one response. Defaults to 30s.
 	HTTPWriteTimeout time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`
-	// HTTPIdleTimeout closes idle keep-alive connections. Defaults to 60s.
-	HTTPIdleTimeout time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"60s"`
 	// MetricsAddr is where Prometheus metrics are served, e.g. ":9091".
 	// Never the public port. Defaults to empty: metrics off.
 	MetricsAddr string `env:"METRICS_ADDR"`
@@ -154,10 +149,8 @@ func (c *API) validate(p *problems) {
 	if c.MaxBodyBytes < 1024 {
 		p.add("MAX_BODY_BYTES", "MAX_BODY_BYTES must be at least 1024")
 	}
-	for name, d := range map[string]time.Duration{"HTTP_READ_TIMEOUT": c.HTTPReadTimeout, "HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout, "HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout} {
-		if d <= 0 {
-			p.addf(name, "%s must be positive", name)
-		}
+	if c.HTTPWriteTimeout <= 0 {
+		p.add("HTTP_WRITE_TIMEOUT", "HTTP_WRITE_TIMEOUT must be positive")
 	}
 	if c.MetricsAddr != "" {
 		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {

@@ -80,6 +80,13 @@ type Common struct {
 	// ShutdownTimeout is how long SIGTERM waits for in-flight HTTP requests
 	// and email sends before giving up. Defaults to 20s.
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// HTTPReadTimeout bounds reading one request, headers and body, on
+	// every HTTP server: the API's public port and METRICS_ADDR, the
+	// worker's WORKER_HTTP_ADDR. Defaults to 10s.
+	HTTPReadTimeout time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"10s"`
+	// HTTPIdleTimeout closes idle keep-alive connections on every HTTP
+	// server, as HTTP_READ_TIMEOUT does. Defaults to 60s.
+	HTTPIdleTimeout time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"60s"`
 }
 
 // Production reports whether APP_ENV is production.
@@ -148,6 +155,12 @@ func (c *Common) validate(p *problems) {
 	}
 	if c.ShutdownTimeout <= 0 {
 		p.add("SHUTDOWN_TIMEOUT", "SHUTDOWN_TIMEOUT must be positive")
+	}
+	if c.HTTPReadTimeout <= 0 {
+		p.add("HTTP_READ_TIMEOUT", "HTTP_READ_TIMEOUT must be positive")
+	}
+	if c.HTTPIdleTimeout <= 0 {
+		p.add("HTTP_IDLE_TIMEOUT", "HTTP_IDLE_TIMEOUT must be positive")
 	}
 }
 

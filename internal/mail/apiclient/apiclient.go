@@ -39,8 +39,12 @@ const (
 // Config configures the HTTPS providers (Resend, Postmark).
 type Config struct {
 	// APIKey is MAIL_API_KEY. It is never logged or put in an error.
-	// Required.
+	// Required unless Keyless.
 	APIKey string
+	// Keyless is for a provider that authenticates each call itself, such
+	// as Graph with an OAuth token in its header: APIKey stays empty.
+	// Default false.
+	Keyless bool
 	// BaseURL is MAIL_API_URL. Default "" means the provider's public API.
 	// It must be https, except on a loopback host (tests, a local relay).
 	BaseURL string
@@ -97,7 +101,11 @@ func (c Config) withDefaults(defaultURL string) Config {
 
 func (c Config) validate(provider string) error {
 	var problems []string
-	if strings.TrimSpace(c.APIKey) == "" {
+	if c.Keyless {
+		if c.APIKey != "" {
+			problems = append(problems, "API key is set but unused")
+		}
+	} else if strings.TrimSpace(c.APIKey) == "" {
 		problems = append(problems, "API key is empty")
 	} else if addr.HasControl(c.APIKey) {
 		problems = append(problems, "API key contains control characters")
@@ -170,10 +178,18 @@ type Response struct {
 	Body   []byte
 }
 
+// Raw is a request body Call sends as it is, for an API that does not
+// take JSON (Graph's MIME form).
+type Raw struct {
+	ContentType string
+	Data        []byte
+}
+
 // maxBody bounds what is read of an answer; errors are small.
 const maxBody = 1 << 20
 
-// call sends one request with a JSON body (nil for none) and reads the
+// Call sends one request with a JSON body (nil for none, Raw for another
+// type) and reads the
 // answer. A failure to get an answer is a *mail.SendError: one to connect at all
 // is at mail.StageDial, so it counts as an outage, and one after the request
 // went out is at mail.StageAPI and transient.
@@ -181,7 +197,10 @@ func (c *Client) Call(ctx context.Context, method, path string, header http.Head
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var rd io.Reader
-	if body != nil {
+	contentType := "application/json"
+	if raw, ok := body.(Raw); ok {
+		rd, contentType = bytes.NewReader(raw.Data), raw.ContentType
+	} else if body != nil {
 		buf, err := json.Marshal(body)
 		if err != nil {
 			return nil, &mail.SendError{Provider: c.provider, Class: mail.ClassRejected, Stage: mail.StageBody, Text: "cannot encode the request", Err: err}
@@ -197,7 +216,7 @@ func (c *Client) Call(ctx context.Context, method, path string, header http.Head
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

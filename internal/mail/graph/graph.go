@@ -12,19 +12,14 @@
 package graph
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/todoapp/resetmail/internal/mail"
@@ -56,12 +51,9 @@ type Config struct {
 
 // Graph is the provider. Safe for concurrent use.
 type Graph struct {
-	tokens  *oauth.Source
-	path    string
-	base    string
-	host    string
-	timeout time.Duration
-	http    *http.Client
+	tokens *oauth.Source
+	path   string
+	api    *apiclient.Client
 }
 
 // New checks cfg. It makes no network call.
@@ -73,46 +65,13 @@ func New(cfg Config) (*Graph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: invalid config: MAIL_FROM %v", err)
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = URL
+	api, err := apiclient.New(mail.ProviderGraph, URL, apiclient.Config{
+		Keyless: true, BaseURL: cfg.BaseURL, Timeout: cfg.Timeout, MaxConnections: cfg.MaxConnections, RootCAs: cfg.RootCAs,
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := apiclient.CheckURL(cfg.BaseURL); err != nil {
-		return nil, fmt.Errorf("graph: invalid config: base URL %v", err)
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = apiclient.DefaultTimeout
-	}
-	if cfg.MaxConnections <= 0 {
-		cfg.MaxConnections = apiclient.DefaultMaxConnections
-	}
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	u, _ := url.Parse(base)
-	return &Graph{
-		tokens:  cfg.Tokens,
-		path:    "/v1.0/users/" + url.PathEscape(from) + "/sendMail",
-		base:    base,
-		host:    u.Host,
-		timeout: cfg.Timeout,
-		http:    newHTTPClient(cfg.MaxConnections, cfg.RootCAs),
-	}, nil
-}
-
-// newHTTPClient keeps connections alive, refuses anything below TLS 1.2
-// and follows no redirect, which could replay the token elsewhere.
-func newHTTPClient(maxConns int, roots *x509.CertPool) *http.Client {
-	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, ClientSessionCache: tls.NewLRUClientSessionCache(maxConns)},
-			TLSHandshakeTimeout: 10 * time.Second,
-			ForceAttemptHTTP2:   true,
-			MaxIdleConns:        maxConns,
-			MaxIdleConnsPerHost: maxConns,
-			IdleConnTimeout:     90 * time.Second,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	return &Graph{tokens: cfg.Tokens, path: "/v1.0/users/" + url.PathEscape(from) + "/sendMail", api: api}, nil
 }
 
 // Name implements mail.Provider.
@@ -124,9 +83,8 @@ func (g *Graph) Send(ctx context.Context, m mail.Outgoing) error {
 	if err != nil {
 		return mail.ComposeError(mail.ProviderGraph, err)
 	}
-	body := []byte(base64.StdEncoding.EncodeToString(data))
-	se := g.post(ctx, body, true)
-	if se != nil {
+	body := apiclient.Raw{ContentType: "text/plain", Data: []byte(base64.StdEncoding.EncodeToString(data))}
+	if se := g.post(ctx, body, true); se != nil {
 		se.Recipient = redact.Email(m.To)
 		return se
 	}
@@ -136,7 +94,7 @@ func (g *Graph) Send(ctx context.Context, m mail.Outgoing) error {
 // post sends one sendMail call. A 401 to a token that has not expired
 // (revoked, or the tenant's keys rolled) drops it and tries once more with
 // a fresh one, when retry is set.
-func (g *Graph) post(ctx context.Context, body []byte, retry bool) *mail.SendError {
+func (g *Graph) post(ctx context.Context, body apiclient.Raw, retry bool) *mail.SendError {
 	tok, err := g.tokens.Token(ctx)
 	if err != nil {
 		var se *mail.SendError
@@ -145,35 +103,17 @@ func (g *Graph) post(ctx context.Context, body []byte, retry bool) *mail.SendErr
 		}
 		return &mail.SendError{Provider: mail.ProviderGraph, Class: mail.ClassTransient, Temporary: true, Stage: mail.StageAuth, Err: err}
 	}
-	cctx, cancel := context.WithTimeout(ctx, g.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(cctx, http.MethodPost, g.base+g.path, bytes.NewReader(body))
-	if err != nil {
-		return &mail.SendError{Provider: mail.ProviderGraph, Class: mail.ClassConfig, Stage: mail.StageAPI, Text: "cannot build the request", Err: err}
-	}
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	req.Header.Set("Content-Type", "text/plain")
-	req.Header.Set("Accept", "application/json")
-	resp, err := g.http.Do(req)
-	if err != nil {
-		se := apiclient.TransportError(cctx, mail.ProviderGraph, err)
-		se.Server = g.host
+	resp, se := g.api.Call(ctx, http.MethodPost, g.path, http.Header{"Authorization": {"Bearer " + tok.AccessToken}}, body)
+	if se != nil {
 		return se
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		se := apiclient.TransportError(cctx, mail.ProviderGraph, err)
-		se.Server = g.host
-		return se
-	}
-	if resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK {
+	if resp.Status == http.StatusAccepted || resp.Status == http.StatusOK {
 		return nil
 	}
-	if resp.StatusCode == http.StatusUnauthorized && retry && g.tokens.Invalidate(tok.AccessToken) {
+	if resp.Status == http.StatusUnauthorized && retry && g.tokens.Invalidate(tok.AccessToken) {
 		return g.post(ctx, body, false)
 	}
-	return g.classify(resp.StatusCode, resp.Header, raw)
+	return g.classify(resp)
 }
 
 // graphError is Graph's documented error body.
@@ -189,11 +129,11 @@ type graphError struct {
 // Mail.Send not granted, an application access policy, an unlicensed
 // mailbox) and a mailbox that does not exist configuration, a recipient
 // or message Graph refuses this message's problem.
-func (g *Graph) classify(status int, header http.Header, raw []byte) *mail.SendError {
+func (g *Graph) classify(resp *apiclient.Response) *mail.SendError {
 	var ge graphError
-	_ = json.Unmarshal(raw, &ge)
-	se := apiclient.StatusError(mail.ProviderGraph, status, header, ge.Error.Code, ge.Error.Message)
-	se.Server = g.host
+	_ = json.Unmarshal(resp.Body, &ge)
+	se := g.api.StatusError(resp, ge.Error.Code, ge.Error.Message)
+	status := resp.Status
 	switch code := ge.Error.Code; {
 	case status == http.StatusGatewayTimeout:
 		se.SetClass(mail.ClassOutage)

@@ -237,13 +237,14 @@ func (c *Controller) awake(ctx context.Context) (wakeAt time.Time, why string, o
 			continue
 		}
 		attrs := []any{
+			slog.String("why", "no job worked, running or due; River stopped and database connections closed"),
 			slog.Duration("idle_for", time.Since(c.lastBusyAt()).Round(time.Millisecond)),
 			slog.Time("wake_at", wakeAt), slog.String("wake_for", why),
 		}
 		if found {
 			attrs = append(attrs, slog.Duration("next_job_in", time.Until(due).Round(time.Second)))
 		}
-		c.cfg.Logger.Info("worker asleep: no job worked or due, database connections closed", attrs...)
+		c.cfg.Logger.Info("worker asleep", attrs...)
 		return wakeAt, why, true
 	}
 }

@@ -13,4 +13,8 @@ const (
 	createFromTemplate = "CREATE DATABASE %s TEMPLATE %s"
 	renameDatabase     = "ALTER DATABASE %s RENAME TO %s"
 	dropDatabase       = "DROP DATABASE IF EXISTS %s WITH (FORCE)"
+
+	// transactionCount reads a database's transactions from the admin
+	// connection (DB.Transactions).
+	transactionCount = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1"
 )

@@ -39,6 +39,26 @@ type DB struct {
 	// Fixtures are the statements only tests run (fixtures.sql): pass Pool
 	// as their db argument.
 	Fixtures *testdbsqlc.Queries
+
+	name, adminURL string
+}
+
+// Transactions is how many transactions the database has run, committed
+// and rolled back (pg_stat_database's xact_commit + xact_rollback), read
+// over a connection to the admin database so that the reading itself is
+// not counted. Backends flush their counts within about a second of going
+// idle, and when they exit.
+func (db *DB) Transactions(ctx context.Context) (int64, error) {
+	conn, err := pgx.Connect(ctx, db.adminURL)
+	if err != nil {
+		return 0, postgres.ScrubError(err)
+	}
+	defer conn.Close(context.Background())
+	var n int64
+	// stats_fetch_consistency would cache the figure inside a transaction;
+	// each read here is its own.
+	err = conn.QueryRow(ctx, transactionCount, db.name).Scan(&n)
+	return n, err
 }
 
 // New creates a fresh, fully migrated database for t and drops it when t
@@ -102,7 +122,7 @@ func Create(ctx context.Context) (*DB, func() error, error) {
 		_, err = conn.Exec(ctx, fmt.Sprintf(dropDatabase, ident(name)))
 		return err
 	}
-	return &DB{URL: dbURL, Pool: pool, Fixtures: testdbsqlc.New()}, drop, nil
+	return &DB{URL: dbURL, Pool: pool, Fixtures: testdbsqlc.New(), name: name, adminURL: adminURL}, drop, nil
 }
 
 // ensureTemplate builds the template database once per schema version. The
@@ -198,4 +218,37 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// TransactionsDuring waits until the database's transaction count has
+// stopped moving for settle, or a minute has passed, then returns how many
+// transactions it ran during window. Settle longer than 10 s: a backend
+// that ran a transaction within a second of its last report keeps the
+// count pending for up to 10 s (Postgres 15's PGSTAT_IDLE_INTERVAL).
+func (db *DB) TransactionsDuring(ctx context.Context, settle, window time.Duration) (int64, error) {
+	last, err := db.Transactions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	stable := time.Now()
+	for deadline := time.Now().Add(time.Minute); time.Since(stable) < settle && time.Now().Before(deadline); {
+		time.Sleep(settle / 4)
+		n, err := db.Transactions(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if n != last {
+			last, stable = n, time.Now()
+		}
+	}
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-time.After(window):
+	}
+	n, err := db.Transactions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return n - last, nil
 }

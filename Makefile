@@ -26,6 +26,11 @@ build:
 	.ci/build-binary api bin/api
 	.ci/build-binary worker bin/worker
 
+## check-mail: the runbook's `worker check-mail` with the dev settings of `make run` (.ci/dev-env, ./.env on top); pass flags with ARGS="--send-to you@example.com"
+.PHONY: check-mail
+check-mail: build
+	bash -c '. .ci/dev-env && exec bin/worker check-mail $(ARGS)'
+
 ## sqlc: regenerate the typed query code from sql/ (sql/sqlc.yaml); sqlc is pinned in internal/tools/go.mod
 .PHONY: sqlc sqlc-check
 sqlc: bin/sqlc

@@ -16,6 +16,10 @@ type API struct {
 	// Port is the public HTTP port. Hugging Face Spaces sets it to 7860.
 	// Defaults to 8080.
 	Port int `env:"PORT" envDefault:"8080"`
+	// ListenHost is the address the API listens on, with PORT: an IP such
+	// as 127.0.0.1 (`make run` keeps the dev API on loopback) or
+	// "localhost". Defaults to empty: every interface, as a container needs.
+	ListenHost string `env:"LISTEN_HOST"`
 	// JWTSecret signs access tokens with HS256. At least 32 bytes. Required.
 	JWTSecret string `env:"JWT_SECRET"`
 	// JWTTTL is how long an access token lives. Defaults to 1h.
@@ -105,6 +109,9 @@ func (c *API) validate(p *problems) {
 	// Port 0 picks a free port; tests use it.
 	if c.Port < 0 || c.Port > 65535 {
 		p.addf("PORT", "PORT must be between 1 and 65535, not %d", c.Port)
+	}
+	if c.ListenHost != "" && c.ListenHost != "localhost" && net.ParseIP(c.ListenHost) == nil {
+		p.addf("LISTEN_HOST", "LISTEN_HOST must be an IP address such as 127.0.0.1 or ::1, or localhost, not %q", c.ListenHost)
 	}
 	p.secret("JWT_SECRET", c.JWTSecret)
 	if c.JWTTTL < time.Minute || c.JWTTTL > 7*24*time.Hour {

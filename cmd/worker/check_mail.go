@@ -160,7 +160,11 @@ func checkAPI(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mail
 	}
 	if m != nil {
 		return step("send to "+redact.Email(m.To), func() (string, error) {
-			return "", p.Send(ctx, mail.Outgoing{Message: *m, IdempotencyKey: "resetmail/check-mail/" + time.Now().UTC().Format(time.RFC3339Nano)})
+			r, err := p.Send(ctx, mail.Outgoing{Message: *m, IdempotencyKey: "resetmail/check-mail/" + time.Now().UTC().Format(time.RFC3339Nano)})
+			if err != nil || r.MessageID == "" {
+				return "", err
+			}
+			return "message ID " + r.MessageID, nil
 		})
 	}
 	return nil

@@ -29,7 +29,7 @@ import (
 // Mailer delivers one rendered mail through the configured provider;
 // *mail.Gateway implements it.
 type Mailer interface {
-	Send(ctx context.Context, m mail.Outgoing) error
+	Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error)
 }
 
 // Config holds what every email worker needs.
@@ -118,19 +118,28 @@ func New(cfg Config) (*Delivery, error) {
 //
 // After unreachableFor, snoozes stop and attempts count again, so that a
 // notice for a provider that never comes back is eventually discarded.
-func (d *Delivery) Send(ctx context.Context, kind string, row *rivertype.JobRow, key, to string, r mail.Rendered) error {
+//
+// On success it returns the provider's receipt, whose message ID the
+// caller records with the send.
+func (d *Delivery) Send(ctx context.Context, kind string, row *rivertype.JobRow, key, to string, r mail.Rendered) (mail.Receipt, error) {
 	start := time.Now()
 	// To carries the bare address: the account's display name is text a
 	// stranger may have chosen, and security mail carries none.
-	err := d.Mailer.Send(ctx, mail.Outgoing{Message: mail.NewMessage(d.From, to, r), IdempotencyKey: key})
-	if err == nil {
-		d.Observer.EmailSent(kind, time.Since(start), time.Since(row.CreatedAt))
-		if bytes.Contains(row.Metadata, []byte(`"snoozes"`)) {
-			// Replace the "still retrying" note a snooze left behind.
-			_ = river.RecordOutput(ctx, waitingOutput{Status: "sent after the provider came back", At: time.Now().UTC()})
-		}
-		return nil
+	receipt, err := d.Mailer.Send(ctx, mail.Outgoing{Message: mail.NewMessage(d.From, to, r), IdempotencyKey: key})
+	if err != nil {
+		return mail.Receipt{}, d.failed(ctx, kind, row, to, err)
 	}
+	d.Observer.EmailSent(kind, time.Since(start), time.Since(row.CreatedAt))
+	if bytes.Contains(row.Metadata, []byte(`"snoozes"`)) {
+		// Replace the "still retrying" note a snooze left behind.
+		_ = river.RecordOutput(ctx, waitingOutput{Status: "sent after the provider came back", At: time.Now().UTC()})
+	}
+	return receipt, nil
+}
+
+// failed turns a send's error into what River should do with the job, as
+// Send describes.
+func (d *Delivery) failed(ctx context.Context, kind string, row *rivertype.JobRow, to string, err error) error {
 	class := mail.Classify(err)
 	waiting := time.Since(row.CreatedAt) < unreachableFor
 	switch {

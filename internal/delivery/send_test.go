@@ -18,7 +18,9 @@ import (
 // failingMailer fails every send with err.
 type failingMailer struct{ err error }
 
-func (m failingMailer) Send(context.Context, mail.Outgoing) error { return m.err }
+func (m failingMailer) Send(context.Context, mail.Outgoing) (mail.Receipt, error) {
+	return mail.Receipt{}, m.err
+}
 
 // TestUnreachableServerSnoozesWithoutUsingAnAttempt pins down the rule the
 // outage drills (internal/tools/chaos) rely on: a provider that cannot be
@@ -61,14 +63,14 @@ func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 			require.NoError(t, err)
 			r := mail.Rendered{Subject: "Reset", Text: "text", HTML: "<p>html</p>"}
 			last := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now()}
-			err = d.Send(context.Background(), "password_reset_email", last, "key", "ada@example.com", r)
+			_, err = d.Send(context.Background(), "password_reset_email", last, "key", "ada@example.com", r)
 			require.Error(t, err)
 			require.Equal(t, tc.snooze, isSnooze(err), "%v", err)
 
 			// After unreachableFor, attempts count again, so that a job for a
 			// server that never comes back ends.
 			old := &rivertype.JobRow{Attempt: 12, MaxAttempts: 12, CreatedAt: time.Now().Add(-unreachableFor - time.Minute)}
-			err = d.Send(context.Background(), "password_reset_email", old, "key", "ada@example.com", r)
+			_, err = d.Send(context.Background(), "password_reset_email", old, "key", "ada@example.com", r)
 			require.False(t, isSnooze(err), "%v", err)
 		})
 	}

@@ -288,6 +288,10 @@ func headerKey(name string) (string, error) {
 	return key, nil
 }
 
+// NewMessageID is a new Message-ID, in angle brackets, for a mail from the
+// bare address from: what Compose sets when the message has none.
+func NewMessageID(from string) (string, error) { return messageID("", from) }
+
 // messageID returns the caller's Message-ID in angle brackets, or a new one.
 // The random part is 128 bits from crypto/rand, so IDs do not collide across
 // workers; the domain of From keeps the ID aligned with the sending domain,

@@ -120,12 +120,12 @@ func (g *Gateway) Provider() string { return g.p.Name() }
 // Send delivers m, or returns a *SendError that Classify understands. While
 // the provider is paused it fails at once with the error that caused the
 // pause, carrying its class, so the job is snoozed the same way.
-func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
+func (g *Gateway) Send(ctx context.Context, m Outgoing) (Receipt, error) {
 	ticket, wait, last, ok := g.gate.allow(time.Now())
 	if !ok {
 		held := heldError(last, wait)
 		held.Recipient = redact.Email(m.To)
-		return held
+		return Receipt{}, held
 	}
 	m.Hold = Hold{b: g.gate, gen: ticket.gen}
 	if g.limiter != nil {
@@ -136,17 +136,20 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 				held := *se
 				held.Provider = g.providerLabel()
 				held.Recipient = redact.Email(m.To)
-				return &held
+				return Receipt{}, &held
 			}
-			return &SendError{Provider: g.providerLabel(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + Describe(err), Err: err, Recipient: redact.Email(m.To)}
+			return Receipt{}, &SendError{Provider: g.providerLabel(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + Describe(err), Err: err, Recipient: redact.Email(m.To)}
 		}
 	}
-	err := g.p.Send(ctx, m)
+	receipt, err := g.p.Send(ctx, m)
 	now := time.Now()
 	if err == nil {
 		g.gate.succeeded(ticket)
 		g.clearProblem()
-		return nil
+		if receipt.Provider == "" {
+			receipt.Provider = g.p.Name()
+		}
+		return receipt, nil
 	}
 	var se *SendError
 	if !errors.As(err, &se) {
@@ -159,7 +162,7 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 		// The provider stopped before the network because of a pause
 		// that another attempt started: nothing new was learnt.
 		g.gate.released(ticket)
-		return se
+		return Receipt{}, se
 	}
 	switch class := Classify(se); class {
 	case ClassConfig:
@@ -186,7 +189,7 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) error {
 		// One message's problem says the provider works.
 		g.gate.succeeded(ticket)
 	}
-	return se
+	return Receipt{}, se
 }
 
 // Hold lets a provider that queues sends internally (the SMTP pool waits

@@ -35,13 +35,27 @@ type Outgoing struct {
 	Hold Hold
 }
 
-// Provider delivers one Outgoing mail. Implementations return nil once the
-// provider accepted the mail, or a *SendError that Classify understands.
+// Receipt is what a provider says about a mail it accepted: the ID its
+// delivery events (webhooks) will carry, which the worker stores with the
+// send so that one message's story can be told (`worker trace`).
+type Receipt struct {
+	// Provider is one of the Provider* constants. The Gateway fills it in.
+	Provider string
+	// MessageID is the provider's ID of the mail: Resend's id, Postmark's
+	// MessageID, SES's MessageId, or for SMTP the Message-ID header we
+	// sent (without its angle brackets). Empty when the provider gives
+	// none (Microsoft Graph's sendMail).
+	MessageID string
+}
+
+// Provider delivers one Outgoing mail. Implementations return the receipt
+// once the provider accepted the mail, or a *SendError that Classify
+// understands.
 type Provider interface {
 	// Name is one of the Provider* constants; metrics and errors carry it.
 	Name() string
 	// Send delivers m. It never outlives ctx.
-	Send(ctx context.Context, m Outgoing) error
+	Send(ctx context.Context, m Outgoing) (Receipt, error)
 }
 
 // Failure classes that Classify returns. They decide what the job does.

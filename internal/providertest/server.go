@@ -46,6 +46,10 @@ type Mail struct {
 	IdempotencyKey string
 	// Raw is the RFC 5322 message, for SES.
 	Raw []byte
+	// ID is the message ID the server answered (Resend's id, Postmark's
+	// MessageID, SES's MessageId), the one its webhooks would carry; ""
+	// for Graph, which answers none.
+	ID string
 	// At is when it was accepted.
 	At time.Time
 }
@@ -350,7 +354,7 @@ func (s *Server) resendSend(w http.ResponseWriter, r *http.Request) {
 	}
 	id := fmt.Sprintf("re_%d", s.calls.Load())
 	to := bareAddress(b.To[0])
-	s.deliver(Mail{From: b.From, To: to, Subject: b.Subject, Text: b.Text, HTML: b.HTML, Headers: b.Headers, IdempotencyKey: key})
+	s.deliver(Mail{From: b.From, To: to, Subject: b.Subject, Text: b.Text, HTML: b.HTML, Headers: b.Headers, IdempotencyKey: key, ID: id})
 	if key != "" {
 		s.mu.Lock()
 		s.byKey[key] = idem{id: id, body: string(raw)}
@@ -413,8 +417,9 @@ func (s *Server) postmarkSend(w http.ResponseWriter, r *http.Request) {
 	for _, h := range b.Headers {
 		headers[h.Name] = h.Value
 	}
-	s.deliver(Mail{From: b.From, To: to, Subject: b.Subject, Text: b.TextBody, HTML: b.HtmlBody, Headers: headers})
-	writeJSON(w, 200, nil, map[string]any{"To": b.To, "SubmittedAt": time.Now().Format(time.RFC3339), "MessageID": fmt.Sprintf("pm-%d", s.calls.Load()), "ErrorCode": 0, "Message": "OK"})
+	id := fmt.Sprintf("pm-%d", s.calls.Load())
+	s.deliver(Mail{From: b.From, To: to, Subject: b.Subject, Text: b.TextBody, HTML: b.HtmlBody, Headers: headers, ID: id})
+	writeJSON(w, 200, nil, map[string]any{"To": b.To, "SubmittedAt": time.Now().Format(time.RFC3339), "MessageID": id, "ErrorCode": 0, "Message": "OK"})
 }
 
 func (s *Server) postmarkServer(w http.ResponseWriter, r *http.Request) {
@@ -483,8 +488,9 @@ func (s *Server) sesSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.To = b.Destination.ToAddresses[0]
+	m.ID = fmt.Sprintf("ses-%d", s.calls.Load())
 	s.deliver(m)
-	writeJSON(w, 200, nil, map[string]string{"MessageId": fmt.Sprintf("ses-%d", s.calls.Load())})
+	writeJSON(w, 200, nil, map[string]string{"MessageId": m.ID})
 }
 
 func (s *Server) sesAccount(w http.ResponseWriter, r *http.Request) {

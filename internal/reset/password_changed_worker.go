@@ -49,5 +49,7 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 	if err != nil {
 		return river.JobCancel(fmt.Errorf("render password-changed mail: %w", err))
 	}
-	return w.d.Send(ctx, job.Kind, job.JobRow, delivery.IdempotencyKey("password-changed", strconv.FormatInt(job.ID, 10)), u.Email, rendered)
+	// A notice has no send record to keep the receipt in.
+	_, err = w.d.Send(ctx, job.Kind, job.JobRow, delivery.IdempotencyKey("password-changed", strconv.FormatInt(job.ID, 10)), u.Email, rendered)
+	return err
 }

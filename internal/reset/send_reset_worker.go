@@ -93,7 +93,7 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	// Never send after expiry, even if the send itself is slow to start.
 	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
 	defer cancel()
-	if err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered); err != nil {
+	if _, err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered); err != nil {
 		return w.SendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
 			w.ReleaseSlot(ctx, delivery.SlotReset, p.UserID, id)
 			_ = w.mark(ctx, id, outcome)

@@ -113,7 +113,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	}
 	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
 	defer cancel()
-	if err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("signup", id.String()), to, rendered); err != nil {
+	if _, err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("signup", id.String()), to, rendered); err != nil {
 		return w.SendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
 			w.ReleaseSlot(ctx, delivery.SlotSignupExists, p.UserID, id)
 			_ = w.mark(ctx, id, outcome)

@@ -35,7 +35,7 @@ func TestGatewayHoldsMailWhileTheKeyIsRefusedAndReportsIt(t *testing.T) {
 	g := newGateway(t, newProvider(t, srv, providertest.Resend), obs)
 	ctx := context.Background()
 
-	err := g.Send(ctx, outgoing("ada@example.com"))
+	_, err := g.Send(ctx, outgoing("ada@example.com"))
 	require.Equal(t, mail.ClassConfig, mail.Classify(err))
 	require.NotNil(t, g.Problem())
 	require.Contains(t, g.Problem().Error(), "401")
@@ -45,7 +45,7 @@ func TestGatewayHoldsMailWhileTheKeyIsRefusedAndReportsIt(t *testing.T) {
 	// Further sends are held without calling the provider.
 	calls := srv.Calls()
 	for range 20 {
-		err := g.Send(ctx, outgoing("bob@example.com"))
+		_, err := g.Send(ctx, outgoing("bob@example.com"))
 		require.Equal(t, mail.ClassConfig, mail.Classify(err), "%v", err)
 	}
 	require.Equal(t, calls, srv.Calls())
@@ -53,7 +53,7 @@ func TestGatewayHoldsMailWhileTheKeyIsRefusedAndReportsIt(t *testing.T) {
 	// The key is fixed at the provider: after the pause a probe succeeds
 	// and the problem clears.
 	srv.SetKey(testAPIKey)
-	require.Eventually(t, func() bool { return g.Send(ctx, outgoing("carol@example.com")) == nil }, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { _, err := g.Send(ctx, outgoing("carol@example.com")); return err == nil }, 5*time.Second, 20*time.Millisecond)
 	require.Nil(t, g.Problem())
 }
 
@@ -66,7 +66,7 @@ func TestGatewayPausesAProviderThatRefusesEverythingAndResumes(t *testing.T) {
 
 	deadline := time.Now().Add(500 * time.Millisecond)
 	for time.Now().Before(deadline) {
-		err := g.Send(ctx, outgoing("ada@example.com"))
+		_, err := g.Send(ctx, outgoing("ada@example.com"))
 		require.Equal(t, mail.ClassOutage, mail.Classify(err), "%v", err)
 		time.Sleep(time.Millisecond)
 	}
@@ -76,7 +76,7 @@ func TestGatewayPausesAProviderThatRefusesEverythingAndResumes(t *testing.T) {
 
 	srv.SetFault(nil)
 	recovered := time.Now()
-	require.Eventually(t, func() bool { return g.Send(ctx, outgoing("ada@example.com")) == nil }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { _, err := g.Send(ctx, outgoing("ada@example.com")); return err == nil }, 5*time.Second, 5*time.Millisecond)
 	require.Less(t, time.Since(recovered), time.Second)
 }
 
@@ -91,10 +91,10 @@ func TestGatewayHonoursRetryAfterForEveryCaller(t *testing.T) {
 		return nil
 	})
 	g := newGateway(t, newProvider(t, srv, providertest.Resend), nil)
-	err := g.Send(context.Background(), outgoing("ada@example.com"))
+	_, err := g.Send(context.Background(), outgoing("ada@example.com"))
 	require.Equal(t, mail.ClassThrottled, mail.Classify(err))
 	require.Equal(t, time.Second, mail.RetryAfter(err))
-	err = g.Send(context.Background(), outgoing("bob@example.com"))
+	_, err = g.Send(context.Background(), outgoing("bob@example.com"))
 	require.Equal(t, mail.ClassThrottled, mail.Classify(err), "held until the reset")
 	require.Greater(t, mail.RetryAfter(err), 500*time.Millisecond)
 	require.Equal(t, int64(1), srv.Calls())

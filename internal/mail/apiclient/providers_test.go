@@ -78,11 +78,18 @@ func TestProvidersSendTheSameRenderedMessage(t *testing.T) {
 			srv := newServer(t, kind, providertest.Options{TLS: true})
 			p := newProvider(t, srv, kind)
 			require.Equal(t, kind, p.Name())
-			require.NoError(t, p.Send(context.Background(), outgoing("ada@example.com")))
+			receipt, err := p.Send(context.Background(), outgoing("ada@example.com"))
+			require.NoError(t, err)
 
 			got := srv.Mails()
 			require.Len(t, got, 1)
 			m := got[0]
+			// The receipt carries the ID the provider's webhooks will name.
+			require.Equal(t, kind, receipt.Provider)
+			if kind != providertest.Graph {
+				require.NotEmpty(t, m.ID)
+				require.Equal(t, m.ID, receipt.MessageID)
+			}
 			require.Equal(t, "ada@example.com", m.To)
 			require.Contains(t, m.From, "no-reply@example.com")
 			require.Contains(t, m.From, "Todo")
@@ -109,8 +116,8 @@ func TestResendSendsOneIdempotencyKeyAndTheRepeatSendsNothing(t *testing.T) {
 	// A second worker, as after a crash between Resend's 200 and our record.
 	p2 := newProvider(t, srv, providertest.Resend)
 	m := outgoing("ada@example.com")
-	require.NoError(t, p.Send(context.Background(), m))
-	require.NoError(t, p2.Send(context.Background(), m))
+	require.NoError(t, sendErr(p.Send(context.Background(), m)))
+	require.NoError(t, sendErr(p2.Send(context.Background(), m)))
 	require.Equal(t, int64(2), srv.Calls())
 	require.Equal(t, 1, srv.Count(), "the repeat returned the first id and sent nothing")
 	require.Equal(t, "resetmail/password-reset/req-1", srv.Mails()[0].IdempotencyKey)
@@ -162,7 +169,7 @@ func TestProviderFailuresAreClassified(t *testing.T) {
 				srv := newServer(t, kind, providertest.Options{})
 				srv.SetFault(providertest.Always(c.reply(srv)))
 				p := newProvider(t, srv, kind)
-				err := p.Send(context.Background(), outgoing("bounced@example.com"))
+				_, err := p.Send(context.Background(), outgoing("bounced@example.com"))
 				require.Error(t, err)
 				require.Equal(t, c.class, mail.Classify(err), "%v", err)
 				require.NotContains(t, err.Error(), "bounced@example.com", "the address is masked")
@@ -184,7 +191,7 @@ func TestWrongKeyIsAConfigurationProblem(t *testing.T) {
 			srv := newServer(t, kind, providertest.Options{})
 			srv.SetKey("revoked")
 			p := newProvider(t, srv, kind)
-			err := p.Send(context.Background(), outgoing("ada@example.com"))
+			_, err := p.Send(context.Background(), outgoing("ada@example.com"))
 			require.Equal(t, mail.ClassConfig, mail.Classify(err), "%v", err)
 			require.NotContains(t, err.Error(), testAPIKey)
 			_, err = p.(interface {
@@ -224,7 +231,7 @@ func TestUnreachableProviderIsAnOutage(t *testing.T) {
 	require.NoError(t, ln.Close())
 	p, err := resend.New(apiclient.Config{APIKey: testAPIKey, BaseURL: "http://" + addr})
 	require.NoError(t, err)
-	err = p.Send(context.Background(), outgoing("ada@example.com"))
+	_, err = p.Send(context.Background(), outgoing("ada@example.com"))
 	require.Equal(t, mail.ClassOutage, mail.Classify(err), "%v", err)
 	require.Equal(t, mail.StageDial, sendError(t, err).Stage, "nothing reached the provider")
 }
@@ -236,7 +243,7 @@ func TestTimeoutIsTransientAndBoundedByTheCaller(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := p.Send(ctx, outgoing("ada@example.com"))
+	_, err := p.Send(ctx, outgoing("ada@example.com"))
 	require.Less(t, time.Since(start), 2*time.Second)
 	require.Equal(t, mail.ClassTransient, mail.Classify(err), "%v", err)
 }
@@ -255,7 +262,7 @@ func TestConnectionsAreReusedAcrossSends(t *testing.T) {
 					for i := range each {
 						m := outgoing(fmt.Sprintf("u%d-%d@example.com", w, i))
 						m.IdempotencyKey = fmt.Sprintf("key-%d-%d", w, i)
-						require.NoError(t, p.Send(context.Background(), m))
+						require.NoError(t, sendErr(p.Send(context.Background(), m)))
 					}
 				})
 			}
@@ -288,3 +295,6 @@ func sendError(t *testing.T, err error) *mail.SendError {
 	require.ErrorAs(t, err, &se)
 	return se
 }
+
+// sendErr is the error of a Send, for assertions that need only it.
+func sendErr(_ mail.Receipt, err error) error { return err }

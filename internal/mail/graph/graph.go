@@ -78,17 +78,18 @@ func New(cfg Config) (*Graph, error) {
 func (g *Graph) Name() string { return mail.ProviderGraph }
 
 // Send implements mail.Provider.
-func (g *Graph) Send(ctx context.Context, m mail.Outgoing) error {
+func (g *Graph) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error) {
 	data, err := mail.Compose(m.Message)
 	if err != nil {
-		return mail.ComposeError(mail.ProviderGraph, err)
+		return mail.Receipt{}, mail.ComposeError(mail.ProviderGraph, err)
 	}
 	body := apiclient.Raw{ContentType: "text/plain", Data: []byte(base64.StdEncoding.EncodeToString(data))}
 	if se := g.post(ctx, body, true); se != nil {
 		se.Recipient = redact.Email(m.To)
-		return se
+		return mail.Receipt{}, se
 	}
-	return nil
+	// sendMail answers 202 with no ID.
+	return mail.Receipt{Provider: mail.ProviderGraph}, nil
 }
 
 // post sends one sendMail call. A 401 to a token that has not expired

@@ -43,7 +43,8 @@ func outgoing(to string) mail.Outgoing {
 func send(t *testing.T, f fixture, to string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return f.p.Send(ctx, outgoing(to))
+	_, err := f.p.Send(ctx, outgoing(to))
+	return err
 }
 
 // TestSendMailDeliversBothPartsWithOneToken: 202, the text and HTML parts
@@ -104,7 +105,7 @@ func TestUnknownMailboxIsConfiguration(t *testing.T) {
 	require.NoError(t, err)
 	p, err := graph.New(graph.Config{Tokens: src, From: "someone-else@example.com", BaseURL: f.graph.URL, RootCAs: f.graph.RootCAs()})
 	require.NoError(t, err)
-	err = p.Send(context.Background(), outgoing("ada@example.com"))
+	_, err = p.Send(context.Background(), outgoing("ada@example.com"))
 	require.Equal(t, mail.ClassConfig, mail.Classify(err), err.Error())
 	require.Contains(t, err.Error(), "ErrorInvalidUser")
 	require.Contains(t, err.Error(), "MAIL_FROM")

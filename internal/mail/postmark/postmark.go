@@ -59,18 +59,18 @@ type postmarkResult struct {
 }
 
 // Send implements Provider.
-func (p *Postmark) Send(ctx context.Context, m mail.Outgoing) error {
+func (p *Postmark) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error) {
 	f, err := m.Fields()
 	if err != nil {
-		return mail.ComposeError(mail.ProviderPostmark, err)
+		return mail.Receipt{}, mail.ComposeError(mail.ProviderPostmark, err)
 	}
 	body := postmarkEmail{From: f.From, To: f.To, Subject: f.Subject, HTMLBody: f.HTML, TextBody: f.Text, MessageStream: p.stream}
 	for _, h := range f.Headers {
 		body.Headers = append(body.Headers, postmarkHeader(h))
 	}
 	resp, se := p.c.Call(ctx, http.MethodPost, "/email", p.header(), body)
+	var res postmarkResult
 	if se == nil {
-		var res postmarkResult
 		_ = json.Unmarshal(resp.Body, &res)
 		if resp.Status/100 != 2 || res.ErrorCode != 0 {
 			se = p.error(resp, res)
@@ -78,9 +78,10 @@ func (p *Postmark) Send(ctx context.Context, m mail.Outgoing) error {
 	}
 	if se != nil {
 		se.Recipient = redact.Email(f.ToBare)
-		return se
+		return mail.Receipt{}, se
 	}
-	return nil
+	// MessageID is what Postmark's webhooks carry.
+	return mail.Receipt{Provider: mail.ProviderPostmark, MessageID: res.MessageID}, nil
 }
 
 func (p *Postmark) header() http.Header {

@@ -55,10 +55,10 @@ type resendError struct {
 // the same key within 24 hours return the first email's id without sending
 // again, so a crash between Resend's 200 and our record of it costs no
 // duplicate.
-func (r *Resend) Send(ctx context.Context, m mail.Outgoing) error {
+func (r *Resend) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error) {
 	f, err := m.Fields()
 	if err != nil {
-		return mail.ComposeError(mail.ProviderResend, err)
+		return mail.Receipt{}, mail.ComposeError(mail.ProviderResend, err)
 	}
 	body := resendEmail{From: f.From, To: []string{f.To}, Subject: f.Subject, HTML: f.HTML, Text: f.Text}
 	if len(f.Headers) > 0 {
@@ -77,9 +77,14 @@ func (r *Resend) Send(ctx context.Context, m mail.Outgoing) error {
 	}
 	if se != nil {
 		se.Recipient = redact.Email(f.ToBare)
-		return se
+		return mail.Receipt{}, se
 	}
-	return nil
+	// The email's id is what Resend's webhooks carry as data.email_id.
+	var ok struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(resp.Body, &ok)
+	return mail.Receipt{Provider: mail.ProviderResend, MessageID: ok.ID}, nil
 }
 
 func (r *Resend) header() http.Header {

@@ -116,14 +116,14 @@ func New(ctx context.Context, cfg Config) (*SES, error) {
 func (s *SES) Name() string { return mail.ProviderSES }
 
 // Send implements Provider.
-func (s *SES) Send(ctx context.Context, m mail.Outgoing) error {
+func (s *SES) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error) {
 	data, err := mail.Compose(m.Message)
 	if err != nil {
-		return mail.ComposeError(mail.ProviderSES, err)
+		return mail.Receipt{}, mail.ComposeError(mail.ProviderSES, err)
 	}
 	from, err := mail.EnvelopeAddress(m.From)
 	if err != nil {
-		return mail.ComposeError(mail.ProviderSES, err)
+		return mail.Receipt{}, mail.ComposeError(mail.ProviderSES, err)
 	}
 	in := &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(from),
@@ -135,12 +135,14 @@ func (s *SES) Send(ctx context.Context, m mail.Outgoing) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	if _, err := s.client.SendEmail(ctx, in); err != nil {
+	out, err := s.client.SendEmail(ctx, in)
+	if err != nil {
 		se := sesError(ctx, err)
 		se.Recipient = redact.Email(m.To)
-		return se
+		return mail.Receipt{}, se
 	}
-	return nil
+	// MessageId is what SES's events carry as mail.messageId.
+	return mail.Receipt{Provider: mail.ProviderSES, MessageID: aws.ToString(out.MessageId)}, nil
 }
 
 // Check reads the account without sending: GetAccount reports whether the

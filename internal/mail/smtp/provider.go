@@ -35,7 +35,7 @@ func isResendSMTPHost(host string) bool {
 func (p *Provider) Name() string { return mail.ProviderSMTP }
 
 // Send implements Provider: mail.Compose, then Sender.Send.
-func (p *Provider) Send(ctx context.Context, m mail.Outgoing) error {
+func (p *Provider) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error) {
 	msg := m.Message
 	if p.resend && m.IdempotencyKey != "" {
 		msg.Headers = maps.Clone(msg.Headers)
@@ -44,13 +44,23 @@ func (p *Provider) Send(ctx context.Context, m mail.Outgoing) error {
 		}
 		msg.Headers[ResendIdempotencyHeader] = m.IdempotencyKey
 	}
-	data, err := mail.Compose(msg)
-	if err != nil {
-		return mail.ComposeError("", err)
-	}
 	from, err := mail.EnvelopeAddress(msg.From)
 	if err != nil {
-		return mail.ComposeError("", err)
+		return mail.Receipt{}, mail.ComposeError("", err)
 	}
-	return p.s.deliver(ctx, from, msg.To, data, m.Hold)
+	// SMTP servers give no ID their callers can rely on; the Message-ID we
+	// send is the mail's identity, chosen here so the receipt can carry it.
+	if msg.MessageID == "" {
+		if msg.MessageID, err = mail.NewMessageID(from); err != nil {
+			return mail.Receipt{}, mail.ComposeError("", err)
+		}
+	}
+	data, err := mail.Compose(msg)
+	if err != nil {
+		return mail.Receipt{}, mail.ComposeError("", err)
+	}
+	if err := p.s.deliver(ctx, from, msg.To, data, m.Hold); err != nil {
+		return mail.Receipt{}, err
+	}
+	return mail.Receipt{Provider: mail.ProviderSMTP, MessageID: strings.Trim(msg.MessageID, "<>")}, nil
 }

@@ -331,7 +331,8 @@ func TestSendServerDownBoundedDials(t *testing.T) {
 	require.NoError(t, err)
 	ctx := testCtx(t)
 	out := mail.Outgoing{Message: mail.Message{From: "Todo <" + testFrom + ">", To: "john@example.com", Subject: "s", Text: "t"}}
-	require.NoError(t, g.Send(ctx, out))
+	_, err = g.Send(ctx, out)
+	require.NoError(t, err)
 
 	srv.Down()
 	dialsBefore := srv.Dials()
@@ -346,7 +347,7 @@ func TestSendServerDownBoundedDials(t *testing.T) {
 					return
 				default:
 				}
-				if err := g.Send(ctx, out); err != nil {
+				if _, err := g.Send(ctx, out); err != nil {
 					failures.Add(1)
 					if c := mail.Classify(err); c != mail.ClassOutage {
 						panic(fmt.Sprintf("a down server is an outage, not %s: %v", c, err))
@@ -532,4 +533,20 @@ func TestNewSenderValidation(t *testing.T) {
 	require.Equal(t, DefaultMaxConnections, cap(s.sem))
 	require.Equal(t, "smtp.example.com", s.t.tlsConfig.ServerName)
 	require.NoError(t, s.Close())
+}
+
+// TestProviderReceiptIsTheMessageIDSent: SMTP servers give no ID a caller
+// can rely on, so the receipt carries the Message-ID header we sent.
+func TestProviderReceiptIsTheMessageIDSent(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.NewT(t, smtptest.Options{})
+	s := newTestSender(t, srv.Host(), srv.Port(), nil)
+	r, err := NewProvider(s).Send(testCtx(t), mail.Outgoing{Message: mail.Message{From: "Todo <" + testFrom + ">", To: "john@example.com", Subject: "s", Text: "t"}})
+	require.NoError(t, err)
+	require.Equal(t, mail.ProviderSMTP, r.Provider)
+	require.NotEmpty(t, r.MessageID)
+	require.NotContains(t, r.MessageID, "<")
+	msgs := srv.Messages()
+	require.Len(t, msgs, 1)
+	require.Contains(t, string(msgs[0].Data), "Message-Id: <"+r.MessageID+">")
 }

@@ -184,7 +184,9 @@ func (h *harness) riverTunedCeiling(ctx context.Context, n int) (drainResult, er
 // noMailer is the no-op ceiling's mailer: its jobs never send.
 type noMailer struct{}
 
-func (noMailer) Send(context.Context, mail.Outgoing) error { return nil }
+func (noMailer) Send(context.Context, mail.Outgoing) (mail.Receipt, error) {
+	return mail.Receipt{}, nil
+}
 
 func stopClient(client *river.Client[pgx.Tx]) {
 	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

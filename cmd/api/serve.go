@@ -17,8 +17,12 @@ import (
 )
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	// Every step of the start-up adds its problems here and the next one
+	// runs anyway, so that one message reports them all.
+	var problems config.Error
 	cfg, err := config.LoadAPI(boot.Environ(getenv, &config.API{}))
-	basics, err := boot.Start(ctx, stdout, &cfg.Common, err)
+	problems.Collect(err)
+	basics, err := boot.Start(ctx, stdout, &cfg.Common, &problems)
 	if err != nil {
 		return err
 	}

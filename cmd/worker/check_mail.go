@@ -18,6 +18,7 @@ import (
 	"github.com/todoapp/resetmail/internal/mail/smtp"
 	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/redact"
+	"github.com/todoapp/resetmail/internal/workerapp"
 )
 
 // checkMail proves the configured provider works, printing each step, and
@@ -71,7 +72,7 @@ func checkMessage(cfg *config.Worker, f mailFlags, to string) (mail.Message, err
 		if *f.kind == "" {
 			*f.kind = string(templates.KindReset)
 		}
-		r, err := newRenderer(cfg, nil)
+		r, err := workerapp.NewRenderer(cfg)
 		if err != nil {
 			return mail.Message{}, err
 		}
@@ -106,14 +107,14 @@ func checkSMTP(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mai
 	defer cancel()
 	var tokens smtp.Tokens
 	if cfg.SMTPAuth == string(smtp.AuthXOAuth2) {
-		src, err := newTokens(cfg)
+		src, err := workerapp.NewTokens(cfg)
 		if err != nil {
 			fmt.Fprintf(stdout, "config ... FAILED: %v\n", err)
 			return err
 		}
 		tokens = src
 	}
-	return smtp.Check(ctx, senderConfig(cfg, slog.New(slog.DiscardHandler), tokens), stdout, msg)
+	return smtp.Check(ctx, workerapp.SMTPConfig(cfg, slog.New(slog.DiscardHandler), tokens), stdout, msg)
 }
 
 // keyChecker is what the HTTPS providers offer to prove their credentials
@@ -125,7 +126,7 @@ type keyChecker interface {
 func checkAPI(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mail.Message) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*apiclient.DefaultTimeout)
 	defer cancel()
-	p, closeProvider, err := newProvider(ctx, cfg, slog.New(slog.DiscardHandler))
+	p, closeProvider, err := workerapp.NewProvider(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		fmt.Fprintf(stdout, "config ... FAILED: %v\n", err)
 		return fmt.Errorf("check-mail: config: %w", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"github.com/todoapp/resetmail/internal/locale"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/templates"
+	"github.com/todoapp/resetmail/internal/workerapp"
 )
 
 // previewFrom stands in for SMTP_FROM when a preview runs without it.
@@ -19,36 +19,6 @@ const previewFrom = "no-reply@example.com"
 
 // previewTo is the recipient of a preview when --to is not given.
 const previewTo = "someone@example.com"
-
-// newRenderer loads and checks every template of cfg, as the worker does at
-// start. Problems come back as a *config.Error, so that they exit with
-// status 2 together with any other configuration problem in loadErr.
-func newRenderer(cfg *config.Worker, loadErr error) (*templates.Renderer, error) {
-	r, err := templates.NewRenderer(templates.RendererConfig{Dir: cfg.TemplateDir, DefaultLocale: cfg.DefaultLocale})
-	if err == nil {
-		return r, loadErr
-	}
-	cfgErr := boot.AsConfigError(loadErr)
-	if cfgErr == nil {
-		if loadErr != nil {
-			return nil, loadErr
-		}
-		cfgErr = &config.Error{}
-	}
-	var terr *templates.TemplateError
-	if errors.As(err, &terr) {
-		for _, p := range terr.Problems {
-			if p.Var != "" {
-				cfgErr.Add(p.Var, p.Text)
-			} else {
-				cfgErr.Add("TEMPLATE_DIR", "email template "+p.Text)
-			}
-		}
-	} else {
-		cfgErr.Add("TEMPLATE_DIR", err.Error())
-	}
-	return nil, cfgErr
-}
 
 // mailFlags are the flags that choose a sample mail, shared by preview and
 // check-smtp --send-to.
@@ -111,17 +81,16 @@ func preview(args []string, getenv func(string) string, stdout, stderr io.Writer
 		return boot.UsageError{Msg: fmt.Sprintf("--format must be text, html or eml, not %q", *format)}
 	}
 
+	var problems config.Error
 	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
 	if cfgErr := boot.AsConfigError(err); cfgErr != nil {
 		// A preview needs no database and no SMTP server, only what shapes
 		// the mail.
-		err = nil
-		if only := cfgErr.About("TEMPLATE_DIR", "DEFAULT_LOCALE", "APP_NAME", "FRONTEND_URL"); only != nil {
-			err = only
-		}
+		problems.Collect(cfgErr.About("TEMPLATE_DIR", "DEFAULT_LOCALE", "APP_NAME", "FRONTEND_URL"))
 	}
-	r, err := newRenderer(cfg, err)
-	if err != nil {
+	r, err := workerapp.NewRenderer(cfg)
+	problems.Collect(err)
+	if err := problems.Err(); err != nil {
 		return err
 	}
 	if w := r.Warning(); w != "" {

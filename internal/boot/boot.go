@@ -45,21 +45,20 @@ func Logger(w io.Writer, c *config.Common) *slog.Logger {
 }
 
 // Database opens the pool and checks, within DATABASE_CONNECT_TIMEOUT, that
-// the database answers and that no migration is pending. Problems are added
-// to cfgErr, which may be nil on entry; the pool is nil when a problem was
-// found. When the configuration is already invalid it tries only once, so
-// that the operator hears about every mistake without waiting.
-func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgxpool.Pool, *config.Error) {
-	add := func(v, problem string) {
-		if cfgErr == nil {
-			cfgErr = &config.Error{}
-		}
-		cfgErr.Add(v, problem)
-	}
+// the database answers and that no migration is pending. Its problems are
+// added to problems, which holds those of the steps before; the pool is nil
+// when any problem was found. When problems already holds one it tries
+// only once, so that the operator hears about every mistake without
+// waiting.
+func Database(ctx context.Context, c *config.Common, problems *config.Error) *pgxpool.Pool {
+	earlier := len(problems.Problems) > 0
 	pool, err := postgres.Open(ctx, c.DatabaseURL, PoolConfig(c, c.DatabaseMaxConns))
 	if err != nil {
-		// The config check already named a malformed URL.
-		return nil, cfgErr
+		if !earlier {
+			// Otherwise the config check already named a malformed URL.
+			problems.Add("DATABASE_URL", fmt.Sprintf("DATABASE_URL: %v", err))
+		}
+		return nil
 	}
 	deadline := time.Now().Add(c.DatabaseConnectTimeout)
 	for {
@@ -67,7 +66,7 @@ func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgx
 		var refused *postgres.RefusedError
 		// A refusal (a wrong password, say) is an answer: trying again
 		// for the rest of the timeout would only hide it.
-		if err == nil || errors.As(err, &refused) || cfgErr != nil || time.Now().After(deadline) || ctx.Err() != nil {
+		if err == nil || errors.As(err, &refused) || earlier || time.Now().After(deadline) || ctx.Err() != nil {
 			break
 		}
 		select {
@@ -77,21 +76,21 @@ func Database(ctx context.Context, c *config.Common, cfgErr *config.Error) (*pgx
 	}
 	if err != nil {
 		pool.Close()
-		add("DATABASE_URL", "DATABASE_URL: "+Unreachable(c, err))
-		return nil, cfgErr
+		problems.Add("DATABASE_URL", "DATABASE_URL: "+Unreachable(c, err))
+		return nil
 	}
 	pending, err := postgres.NewMigrator(pool, nil).Pending(ctx)
 	switch {
 	case err != nil:
-		add("", fmt.Sprintf("cannot read the schema version: %v", err))
+		problems.Add("", fmt.Sprintf("cannot read the schema version: %v", err))
 	case len(pending) > 0:
-		add("", fmt.Sprintf("the database schema is out of date (%d pending: %v); run `api migrate` first", len(pending), pending))
+		problems.Add("", fmt.Sprintf("the database schema is out of date (%d pending: %v); run `api migrate` first", len(pending), pending))
 	}
-	if cfgErr != nil {
+	if len(problems.Problems) > 0 {
 		pool.Close()
-		return nil, cfgErr
+		return nil
 	}
-	return pool, nil
+	return pool
 }
 
 // PoolConfig is the pool both binaries and `api migrate` open over
@@ -134,16 +133,18 @@ type Basics struct {
 }
 
 // Start runs the start-up steps both binaries share: the logger and the
-// database check. loadErr is what loading the config
-// returned; its problems and the database's are reported together.
-func Start(ctx context.Context, stdout io.Writer, c *config.Common, loadErr error) (*Basics, error) {
+// database check. problems holds what the binary's own steps found
+// (loading the config, parsing templates); the database's are added to it,
+// and when it holds any, Start returns it as the one error that reports
+// them all.
+func Start(ctx context.Context, stdout io.Writer, c *config.Common, problems *config.Error) (*Basics, error) {
 	logger := Logger(stdout, c)
 	if hint := c.PoolerHint(); hint != "" {
 		logger.Warn(hint)
 	}
-	pool, cfgErr := Database(ctx, c, AsConfigError(loadErr))
-	if cfgErr != nil {
-		return nil, cfgErr
+	pool := Database(ctx, c, problems)
+	if err := problems.Err(); err != nil {
+		return nil, err
 	}
 	// Says where the database was reached, so that an operator reading a
 	// Space's log sees which transport is in use.

@@ -48,6 +48,33 @@ func (e *Error) Add(v, problem string) {
 	e.Problems = append(e.Problems, Problem{Var: v, Problem: problem})
 }
 
+// Collect adds what err reports: every problem of a *Error, or any other
+// error as one problem about no single variable. Start-up passes the
+// result of each step to Collect and goes on with the next, so that one
+// message reports every problem; a nil err adds nothing.
+func (e *Error) Collect(err error) {
+	if err == nil {
+		return
+	}
+	var ce *Error
+	if errors.As(err, &ce) {
+		// A nil *Error in an error interface is no problem either.
+		if ce != nil && ce != e {
+			e.Problems = append(e.Problems, ce.Problems...)
+		}
+		return
+	}
+	e.Add("", err.Error())
+}
+
+// Err is e when it holds a problem, or nil.
+func (e *Error) Err() error {
+	if e == nil || len(e.Problems) == 0 {
+		return nil
+	}
+	return e
+}
+
 // About keeps the problems about the variables named, for subcommands that
 // need only part of the configuration (`api migrate` needs the database,
 // `worker check-mail` the mail provider). It returns nil when none is left.

@@ -1,4 +1,4 @@
-package main
+package workerapp
 
 import (
 	"context"
@@ -22,10 +22,10 @@ import (
 	"github.com/todoapp/resetmail/internal/metrics"
 )
 
-// newProvider builds the provider MAIL_PROVIDER names. The returned close
-// releases its connections. serve and check-mail share it, so the check
-// tests exactly what sends use.
-func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (mail.Provider, func(), error) {
+// NewProvider builds the provider MAIL_PROVIDER names. The returned close
+// releases its connections. New and `worker check-mail` share it, so the
+// check tests exactly what sends use.
+func NewProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (mail.Provider, func(), error) {
 	nothing := func() {}
 	api := apiclient.Config{
 		APIKey:         cfg.MailAPIKey,
@@ -58,7 +58,7 @@ func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (
 		}
 		return p, nothing, nil
 	case config.MailProviderGraph:
-		tokens, err := newTokens(cfg)
+		tokens, err := NewTokens(cfg)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -70,13 +70,13 @@ func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (
 	}
 	var tokens smtp.Tokens
 	if cfg.SMTPAuth == string(smtp.AuthXOAuth2) {
-		src, err := newTokens(cfg)
+		src, err := NewTokens(cfg)
 		if err != nil {
 			return nil, nil, err
 		}
 		tokens = src
 	}
-	sender, err := smtp.NewSender(senderConfig(cfg, logger, tokens))
+	sender, err := smtp.NewSender(SMTPConfig(cfg, logger, tokens))
 	if err != nil {
 		// config.LoadWorker applies mail's rules already; whatever the
 		// transport still refuses is a configuration problem too (exit 2).
@@ -85,11 +85,11 @@ func newProvider(ctx context.Context, cfg *config.Worker, logger *slog.Logger) (
 	return smtp.NewProvider(sender), func() { _ = sender.Close() }, nil
 }
 
-// newTokens builds the worker's one OAuth token source (SMTP_OAUTH_*), for
+// NewTokens builds the worker's one OAuth token source (SMTP_OAUTH_*), for
 // SMTP XOAUTH2 or Graph: every connection and call shares its token. What
 // it refuses (an unreadable key file, a token URL) is a configuration
 // problem (exit 2).
-func newTokens(cfg *config.Worker) (*oauth.Source, error) {
+func NewTokens(cfg *config.Worker) (*oauth.Source, error) {
 	provider := ""
 	if cfg.MailProvider == config.MailProviderGraph {
 		provider = mail.ProviderGraph
@@ -116,12 +116,9 @@ func newTokens(cfg *config.Worker) (*oauth.Source, error) {
 
 // newGateway wraps the provider in what every provider shares: the send-rate
 // cap and 429 hold shared by all workers (limiter), the pause while it is
-// down or refusing our configuration, and the problem /readyz reports. Its metrics are labelled with the provider's name.
-func newGateway(ctx context.Context, cfg *config.Worker, logger *slog.Logger, reg prometheus.Registerer, limiter mail.Limiter) (*mail.Gateway, func(), error) {
-	p, closeProvider, err := newProvider(ctx, cfg, logger)
-	if err != nil {
-		return nil, nil, err
-	}
+// down or refusing our configuration, and the problem /readyz reports. Its
+// metrics are labelled with the provider's name.
+func newGateway(p mail.Provider, closeProvider func(), logger *slog.Logger, reg prometheus.Registerer, limiter mail.Limiter) (*mail.Gateway, func(), error) {
 	reg = metrics.WithProvider(reg, p.Name())
 	g, err := mail.NewGateway(mail.GatewayConfig{
 		Provider: p,

@@ -1,4 +1,4 @@
-package main
+package workerapp
 
 import (
 	"log/slog"
@@ -7,10 +7,11 @@ import (
 	"github.com/todoapp/resetmail/internal/mail/smtp"
 )
 
-// senderConfig maps the worker's SMTP_* settings onto the transport's config.
-// serve and check-smtp share it, so the check tests exactly what sends use.
-// tokens is the OAuth token source of SMTP_AUTH=xoauth2, else nil.
-func senderConfig(cfg *config.Worker, logger *slog.Logger, tokens smtp.Tokens) smtp.SenderConfig {
+// SMTPConfig maps the worker's SMTP_* settings onto the transport's config.
+// New and `worker check-mail` share it, so the check tests exactly what
+// sends use. tokens is the OAuth token source of SMTP_AUTH=xoauth2, else
+// nil.
+func SMTPConfig(cfg *config.Worker, logger *slog.Logger, tokens smtp.Tokens) smtp.SenderConfig {
 	return smtp.SenderConfig{
 		Host:           cfg.SMTPHost,
 		Port:           cfg.SMTPPort,

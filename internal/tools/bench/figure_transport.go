@@ -50,32 +50,48 @@ func (h *harness) figTransport(ctx context.Context) (string, error) {
 	defer neon.Close()
 	wsEnv := []string{"DATABASE_TRANSPORT", "websocket", "DATABASE_WEBSOCKET_URL", neon.URL, "SSL_CERT_FILE", neon.CAFile}
 
+	// Rounds interleave the two transports, and each cell is the best of
+	// its rounds, as in figure 2: other people's work on this machine only
+	// ever slows a run down.
 	runs := []transportRun{{name: "tcp"}, {name: "websocket"}}
-	for i := range runs {
-		r := &runs[i]
-		var extra []string
-		if r.name == "websocket" {
-			extra = wsEnv
+	var rounds []string
+	for round := 1; round <= sz.APIRounds; round++ {
+		for i := range runs {
+			r := &runs[i]
+			var extra []string
+			if r.name == "websocket" {
+				extra = wsEnv
+			}
+			h.logf("  round %d, %s: %d connections", round, r.name, sz.TransportConnects)
+			connect, err := connectTimes(ctx, probe.db.URL, sz.TransportConnects, r.name == "websocket", neon)
+			if err != nil {
+				probe.close()
+				return "", fmt.Errorf("%s connect: %w", r.name, err)
+			}
+			api202, err := h.forgotLatency(ctx, extra)
+			if err != nil {
+				probe.close()
+				return "", fmt.Errorf("%s forgot-password: %w", r.name, err)
+			}
+			drain, err := h.emailDrain(ctx, sz.TransportJobs, 1, 0, extra...)
+			if err != nil {
+				probe.close()
+				return "", fmt.Errorf("%s drain: %w", r.name, err)
+			}
+			line := fmt.Sprintf("round %d, %s: connect p50 %s p99 %s; forgot-password p50 %s p99 %s; drain %s mails/s",
+				round, r.name, ms(connect.P50), ms(connect.P99), ms(api202.P50), ms(api202.P99), rate(drain.Rate()))
+			h.logf("  %s", line)
+			rounds = append(rounds, line)
+			if round == 1 || connect.P99 < r.connect.P99 {
+				r.connect = connect
+			}
+			if round == 1 || api202.P99 < r.api202.P99 {
+				r.api202 = api202
+			}
+			if round == 1 || drain.Rate() > r.drain.Rate() {
+				r.drain = drain
+			}
 		}
-		h.logf("  %s: %d connections", r.name, sz.TransportConnects)
-		r.connect, err = connectTimes(ctx, probe.db.URL, sz.TransportConnects, r.name == "websocket", neon)
-		if err != nil {
-			probe.close()
-			return "", fmt.Errorf("%s connect: %w", r.name, err)
-		}
-		h.logf("  %s: connect p50 %s p99 %s", r.name, ms(r.connect.P50), ms(r.connect.P99))
-		r.api202, err = h.forgotLatency(ctx, extra)
-		if err != nil {
-			probe.close()
-			return "", fmt.Errorf("%s forgot-password: %w", r.name, err)
-		}
-		h.logf("  %s: forgot-password p50 %s p99 %s", r.name, ms(r.api202.P50), ms(r.api202.P99))
-		r.drain, err = h.emailDrain(ctx, sz.TransportJobs, 1, 0, extra...)
-		if err != nil {
-			probe.close()
-			return "", fmt.Errorf("%s drain: %w", r.name, err)
-		}
-		h.logf("  %s: drain %.0f mails/s", r.name, r.drain.Rate())
 	}
 	probe.close()
 
@@ -90,6 +106,7 @@ func (h *harness) figTransport(ctx context.Context) (string, error) {
 		rate(tcp.drain.Rate()), rate(ws.drain.Rate()), pct(ws.drain.Rate()/tcp.drain.Rate()))
 	fmt.Fprintf(&b, "Both columns reach the same local Postgres on the same machine in one run. TCP is a plain loopback connection (no TLS, as the tests use); the WebSocket is everything `DATABASE_TRANSPORT=websocket` does on a Space: a TLS handshake verified against a CA (`SSL_CERT_FILE`), an HTTP/1.1 upgrade, the stand-in's cleartext password check and its replay of the startup message to Postgres, then every byte through the pipe, the WebSocket's binary frames and the stand-in's relay, which runs in the benchmark's own process. ")
 	fmt.Fprintf(&b, "A connection is timed from the dial to the end of the startup (pgx's `ConnectConfig`), one after another. The forgot-password row is the API (defaults, %d connections) with one worker running, open loop as in figure 3, every request answered 202; the drain is figure 1's measurement (one worker at defaults: %s). ", h.apiDefaults.DatabaseMaxConns, h.settingsLine())
+	fmt.Fprintf(&b, "Each cell is the best of %d interleaved rounds (lowest p99, highest rate), because the machine is shared: %s. ", sz.APIRounds, strings.Join(rounds, "; "))
 	fmt.Fprintf(&b, "What this cannot show: the distance to Neon (a Space and its database are one round trip apart per query either way; the WebSocket adds round trips only when a connection opens, which the pools make rare), Neon's own proxy, and a suspended compute's wake-up, which dominates the first connection after an idle period whatever the transport.\n")
 	return b.String(), nil
 }

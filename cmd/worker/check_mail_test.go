@@ -133,3 +133,49 @@ func TestCheckMailPrintsSESAccountStatus(t *testing.T) {
 	require.Equal(t, 0, srv.Count())
 	require.NotContains(t, out.String(), "check-mail-secret")
 }
+
+// TestCheckMailShowsTheOAuthTokenFirst: with SMTP_AUTH=xoauth2 and with
+// MAIL_PROVIDER=graph, check-mail gets a token and prints it (obtained,
+// expiry, scopes, never its value) before the SMTP or Graph steps.
+func TestCheckMailShowsTheOAuthTokenFirst(t *testing.T) {
+	t.Parallel()
+	const id, secret, mailbox = "11112222-bbbb-3333-cccc-4444dddd5555", "check-mail-oauth-secret", "no-reply@example.com"
+	ts := providertest.NewTokenServer(t, providertest.TokenOptions{ClientID: id, ClientSecret: secret})
+	oauthEnv := map[string]string{"SMTP_OAUTH_TOKEN_URL": ts.URL, "SMTP_OAUTH_CLIENT_ID": id, "SMTP_OAUTH_CLIENT_SECRET": secret}
+
+	srv := smtptest.NewT(t, smtptest.Options{AuthUser: mailbox, AuthMechanisms: []string{smtptest.XOAuth2},
+		XOAuth2: func(token string) bool { return ts.Valid(token, "https://outlook.office365.com/.default", "") }})
+	env := smtpEnv(srv, "")
+	env["SMTP_USERNAME"], env["SMTP_AUTH"] = mailbox, "xoauth2"
+	for k, v := range oauthEnv {
+		env[k] = v
+	}
+	var out testutil.LogBuffer
+	err := run(context.Background(), []string{"worker", "check-mail", "--send-to", "ops@example.com"}, testutil.Env(env), &out, &out)
+	require.NoError(t, err, out.String())
+	require.Regexp(t, `(?s)oauth token \.\.\. ok \([^)]*\) obtained \(client_credentials from 127\.0\.0\.1:\d+\), expires in \d+ s, scopes https://outlook\.office365\.com/\.default\nconnect .*auth as n\*\*\*@example\.com \.\.\. ok \([^)]*\) XOAUTH2`, out.String())
+	require.Equal(t, 1, srv.Count())
+	require.NotContains(t, out.String(), secret)
+	require.NotContains(t, out.String(), "tok-")
+
+	g := providertest.New(t, providertest.Options{Kind: providertest.Graph, Tokens: ts, Mailbox: mailbox})
+	env = map[string]string{"MAIL_PROVIDER": "graph", "MAIL_API_URL": g.URL, "MAIL_FROM": "Todo <" + mailbox + ">"}
+	for k, v := range oauthEnv {
+		env[k] = v
+	}
+	out = testutil.LogBuffer{}
+	err = run(context.Background(), []string{"worker", "check-mail", "--send-to", "ops@example.com"}, testutil.Env(env), &out, &out)
+	require.NoError(t, err, out.String())
+	require.Regexp(t, `(?s)^config provider=graph .*\noauth token \.\.\. ok \([^)]*\) obtained \(client_credentials from 127\.0\.0\.1:\d+\), expires in \d+ s, scopes https://graph\.microsoft\.com/\.default.*\nsend to o\*\*\*@example\.com \.\.\. ok`, out.String())
+	require.Equal(t, 1, g.Count())
+	require.NotContains(t, out.String(), secret)
+
+	// A revoked secret fails the token step, naming the variable.
+	ts.SetClientSecret("")
+	out = testutil.LogBuffer{}
+	err = run(context.Background(), []string{"worker", "check-mail"}, testutil.Env(env), &out, &out)
+	require.Error(t, err)
+	require.Contains(t, out.String(), "oauth token ... FAILED")
+	require.Contains(t, out.String(), "SMTP_OAUTH_CLIENT_SECRET")
+	require.NotContains(t, out.String(), secret)
+}

@@ -38,6 +38,10 @@ func smokeSizes() sizes {
 	s.TransportConnects = 3
 	s.TransportDuration = time.Second
 	s.TransportJobs = 100
+	s.IdleWarmup = 0
+	s.IdleSettle = time.Second
+	s.IdleWindow = time.Second
+	s.WakeRounds = 2
 	return s
 }
 

@@ -44,6 +44,13 @@ type sizes struct {
 	TransportConnects int
 	TransportDuration time.Duration
 	TransportJobs     int
+	// IdleWarmup, IdleSettle and IdleWindow time figure 9's idle counts;
+	// WakeRounds and WakeIdleAfter its wakes.
+	IdleWarmup    time.Duration
+	IdleSettle    time.Duration
+	IdleWindow    time.Duration
+	WakeRounds    int
+	WakeIdleAfter time.Duration
 }
 
 func fullSizes() sizes {
@@ -72,6 +79,12 @@ func fullSizes() sizes {
 		TransportConnects: 100,
 		TransportDuration: 20 * time.Second,
 		TransportJobs:     10_000,
+
+		IdleWarmup:    15 * time.Second,
+		IdleSettle:    12 * time.Second,
+		IdleWindow:    30 * time.Second,
+		WakeRounds:    60,
+		WakeIdleAfter: time.Second,
 	}
 }
 
@@ -91,6 +104,7 @@ func figures() []figure {
 		{"6", "inline-send", "6. Versus sending inside the request", (*harness).figInline},
 		// Figure 7 is a Go benchmark of its own (docs/benchmarks.md).
 		{"8", "transport", "8. TCP against Postgres over a WebSocket (DATABASE_TRANSPORT=websocket)", (*harness).figTransport},
+		{"9", "hibernation", "9. Hibernation: idle transactions, and forgot-password to the inbox through a sleeping worker", (*harness).figHibernation},
 	}
 }
 

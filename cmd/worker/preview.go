@@ -54,9 +54,13 @@ func sampleMessage(cfg *config.Worker, r *templates.Renderer, f mailFlags, to st
 	if err != nil {
 		return mail.Message{}, err
 	}
-	from := cfg.MailFrom
-	if from == "" {
-		from = previewFrom
+	raw := cfg.MailFrom
+	if raw == "" {
+		raw = previewFrom
+	}
+	from, err := mail.NewFrom(raw)
+	if err != nil {
+		return mail.Message{}, boot.UsageError{Msg: fmt.Sprintf("MAIL_FROM: %v", err)}
 	}
 	return mail.NewMessage(from, to, rendered), nil
 }

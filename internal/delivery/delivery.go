@@ -65,6 +65,8 @@ type Delivery struct {
 	Config
 	// Queries are the typed queries, for the workers built on Delivery.
 	Queries *dbsqlc.Queries
+	// from is MAIL_FROM, parsed once here rather than for every mail.
+	from mail.From
 }
 
 // New validates cfg and fills its defaults.
@@ -72,9 +74,10 @@ func New(cfg Config) (*Delivery, error) {
 	if cfg.Pool == nil || cfg.Mailer == nil || cfg.Renderer == nil {
 		return nil, errors.New("delivery: Pool, Mailer and Renderer are required")
 	}
-	// Checked here so that a bad MAIL_FROM stops the worker at start; the
-	// provider derives the envelope sender from each message's From.
-	if _, err := mail.EnvelopeAddress(cfg.From); err != nil {
+	// Parsed here, once, so that a bad MAIL_FROM stops the worker at start
+	// and no mail parses it again.
+	from, err := mail.NewFrom(cfg.From)
+	if err != nil {
 		return nil, fmt.Errorf("delivery: MAIL_FROM: %w", err)
 	}
 	if cfg.AppName == "" {
@@ -92,7 +95,7 @@ func New(cfg Config) (*Delivery, error) {
 	if cfg.ConfigRetry <= 0 {
 		cfg.ConfigRetry = defaultConfigRetry
 	}
-	return &Delivery{Config: cfg, Queries: dbsqlc.New()}, nil
+	return &Delivery{Config: cfg, Queries: dbsqlc.New(), from: from}, nil
 }
 
 // Send sends one rendered mail and turns a failure into what River should
@@ -125,7 +128,7 @@ func (d *Delivery) Send(ctx context.Context, kind string, row *rivertype.JobRow,
 	start := time.Now()
 	// To carries the bare address: the account's display name is text a
 	// stranger may have chosen, and security mail carries none.
-	receipt, err := d.Mailer.Send(ctx, mail.Outgoing{Message: mail.NewMessage(d.From, to, r), IdempotencyKey: key})
+	receipt, err := d.Mailer.Send(ctx, mail.Outgoing{Message: mail.NewMessage(d.from, to, r), IdempotencyKey: key})
 	if err != nil {
 		return mail.Receipt{}, d.failed(ctx, kind, row, to, err)
 	}

@@ -30,10 +30,34 @@ func ParseFrom(from string) (*mail.Address, error) {
 		return nil, fmt.Errorf("mail: from address %s is not valid: %w", redact.Email(from), stripInput(err))
 	}
 	if err := addr.Check(a.Address); err != nil {
-		return nil, fmt.Errorf("mail: from address %s: %w", redact.Email(a.Address), err)
+		return nil, fmt.Errorf("mail: from address %s %w", redact.Email(a.Address), err)
 	}
 	return a, nil
 }
+
+// From is a sender (MAIL_FROM) parsed, checked and formatted once, at
+// start, so that sending a mail does not parse it again. NewMessage takes
+// it.
+type From struct {
+	raw       string // as configured, Message.From
+	bare      string // the envelope sender, for MAIL FROM
+	formatted string // the From header, display name cleaned
+}
+
+// NewFrom parses from like ParseFrom.
+func NewFrom(from string) (From, error) {
+	a, err := ParseFrom(from)
+	if err != nil {
+		return From{}, err
+	}
+	return From{raw: from, bare: a.Address, formatted: formatAddress(displayName(a.Name), a.Address)}, nil
+}
+
+// String is the sender as configured.
+func (f From) String() string { return f.raw }
+
+// Address is the bare envelope sender.
+func (f From) Address() string { return f.bare }
 
 // EnvelopeAddress returns the bare address of SMTP_FROM for MAIL FROM, with
 // any display name removed.
@@ -45,23 +69,17 @@ func EnvelopeAddress(from string) (string, error) {
 	return a.Address, nil
 }
 
-// parseRecipient validates a bare recipient address.
+// parseRecipient checks a recipient with the product's one address rule
+// (addr.Parse, which the API applied when the address was registered).
 func parseRecipient(to string) (string, error) {
-	to = strings.TrimSpace(to)
-	if to == "" {
+	a, err := addr.Parse(to)
+	switch {
+	case errors.Is(err, addr.ErrRequired):
 		return "", errors.New("mail: recipient address is empty")
+	case err != nil:
+		return "", fmt.Errorf("mail: recipient address %s %w", redact.Email(strings.TrimSpace(to)), err)
 	}
-	if addr.HasControl(to) {
-		return "", errors.New("mail: recipient address contains control characters")
-	}
-	a, err := mail.ParseAddress(to)
-	if err != nil {
-		return "", fmt.Errorf("mail: recipient address %s is not valid: %w", redact.Email(to), stripInput(err))
-	}
-	if err := addr.Check(a.Address); err != nil {
-		return "", fmt.Errorf("mail: recipient address %s: %w", redact.Email(a.Address), err)
-	}
-	return a.Address, nil
+	return a, nil
 }
 
 // stripInput keeps net/mail's reason but not the input it sometimes quotes

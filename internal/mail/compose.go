@@ -52,6 +52,9 @@ type Message struct {
 	// RFC 5322 field names and may not replace a header that Compose sets;
 	// values are cleaned like ToName. Default nil adds none.
 	Headers map[string]string
+
+	// from is From parsed once, when NewMessage built the message.
+	from From
 }
 
 // isReservedHeader reports headers that Compose sets from Message fields.
@@ -77,9 +80,25 @@ func isReservedHeader(key string) bool {
 // become a Bcc header. Compose therefore cleans and formats every header
 // value before the library sees it.
 func Compose(m Message) ([]byte, error) {
+	data, _, err := ComposeEnvelope(m)
+	return data, err
+}
+
+// Envelope is the SMTP envelope of a composed message: the bare sender and
+// recipient that Compose checked, so that the transport need not check
+// them again.
+type Envelope struct {
+	From, To string
+	// MessageID is the Message-ID header the message carries, in angle
+	// brackets: Message.MessageID, or the one Compose generated.
+	MessageID string
+}
+
+// ComposeEnvelope is Compose that also returns the envelope.
+func ComposeEnvelope(m Message) ([]byte, Envelope, error) {
 	f, err := m.Fields()
 	if err != nil {
-		return nil, err
+		return nil, Envelope{}, err
 	}
 	e := email.NewEmail()
 	e.From = f.From
@@ -92,7 +111,7 @@ func Compose(m Message) ([]byte, error) {
 	}
 	id, err := messageID(m.MessageID, f.FromBare)
 	if err != nil {
-		return nil, err
+		return nil, Envelope{}, err
 	}
 	e.Headers.Set("Message-Id", id)
 	date := m.Date
@@ -103,9 +122,9 @@ func Compose(m Message) ([]byte, error) {
 
 	out, err := e.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("mail: compose: %w", err)
+		return nil, Envelope{}, fmt.Errorf("mail: compose: %w", err)
 	}
-	return stabilize(out, m), nil
+	return stabilize(out, m), Envelope{From: f.FromBare, To: f.ToBare, MessageID: id}, nil
 }
 
 // Rendered is one rendered email, ready for NewMessage; package templates renders it.
@@ -127,9 +146,9 @@ type Rendered struct {
 // from Date and Message-ID). To carries the bare address: the account's
 // display name is text a stranger may have chosen, and security mail carries
 // none.
-func NewMessage(from, to string, r Rendered) Message {
+func NewMessage(from From, to string, r Rendered) Message {
 	return Message{
-		From: from, To: to,
+		From: from.raw, from: from, To: to,
 		Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 		Language: r.Lang,
 	}
@@ -288,9 +307,6 @@ func headerKey(name string) (string, error) {
 	return key, nil
 }
 
-// NewMessageID is a new Message-ID, in angle brackets, for a mail from the
-// bare address from: what Compose sets when the message has none.
-func NewMessageID(from string) (string, error) { return messageID("", from) }
 
 // messageID returns the caller's Message-ID in angle brackets, or a new one.
 // The random part is 128 bits from crypto/rand, so IDs do not collide across

@@ -235,7 +235,9 @@ func TestEnvelopeAddress(t *testing.T) {
 func TestComposeContentLanguageAndStableBytes(t *testing.T) {
 	t.Parallel()
 	out := Rendered{Lang: "de", Subject: "Todo: Passwort zurücksetzen", Text: "Passwort zurücksetzen: https://app.example.com/reset-password?token=abc\n", HTML: `<html lang="de"><p>Passwort zurücksetzen</p></html>`}
-	m := NewMessage("Todo <no-reply@example.com>", "ada@example.com", out)
+	from, err := NewFrom("Todo <no-reply@example.com>")
+	require.NoError(t, err)
+	m := NewMessage(from, "ada@example.com", out)
 	m.Date = time.Date(2030, 1, 2, 19, 15, 0, 0, time.UTC)
 	m.MessageID = "<fixed@example.com>"
 	first, err := Compose(m)

@@ -33,9 +33,14 @@ type Header struct{ Name, Value string }
 // Fields validates and cleans m once, for a provider that sends the parts
 // rather than RFC 5322 bytes (Compose uses it too).
 func (m Message) Fields() (*Fields, error) {
-	from, err := ParseFrom(m.From)
-	if err != nil {
-		return nil, err
+	from := m.from
+	if from.raw == "" || from.raw != m.From {
+		// Not built by NewMessage from a parsed sender (or From was
+		// changed since): parse it now.
+		var err error
+		if from, err = NewFrom(m.From); err != nil {
+			return nil, err
+		}
 	}
 	to, err := parseRecipient(m.To)
 	if err != nil {
@@ -45,8 +50,8 @@ func (m Message) Fields() (*Fields, error) {
 		return nil, errors.New("mail: message has neither a text nor an HTML part")
 	}
 	f := &Fields{
-		From:     formatAddress(displayName(from.Name), from.Address),
-		FromBare: from.Address,
+		From:     from.formatted,
+		FromBare: from.bare,
 		To:       formatAddress(displayName(m.ToName), to),
 		ToBare:   to,
 		Subject:  CleanHeaderValue(m.Subject),

@@ -1,30 +1,87 @@
 // Package addr is the one rule for what an email address is in this
-// product: the API checks sign-up and reset addresses with it, and the mail
-// pipeline checks senders and recipients with it. It is a leaf, so that
-// both auth and mail can use it.
+// product: the API checks sign-up, login and reset addresses with it, and
+// the mail pipeline checks senders and recipients with it, so that an
+// address the API accepts is one the worker can send to. It is a leaf, so
+// that both auth and mail can use it.
 package addr
 
 import (
 	"errors"
+	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// Check rejects bare addresses that are legal in RFC 5322 but unsafe in the
-// mail pipeline. Quoted local parts with commas or spaces would be split by
-// jordan-wright/email's header writer, and angle brackets or line breaks
-// could break out of "MAIL FROM:<...>" in the SMTP envelope. A reset service
-// never needs such addresses.
-func Check(a string) error {
-	at := strings.LastIndexByte(a, '@')
-	if at <= 0 || at == len(a)-1 {
-		return errors.New("address needs a local part and a domain")
+// MaxBytes is the longest address accepted: RFC 5321's limit on a forward
+// path, which is also what the users table allows.
+const MaxBytes = 254
+
+// The errors Parse and Normalize return. Their text completes the sentence
+// "email …", so handlers can put it straight into a field error.
+var (
+	ErrRequired = errors.New("is required")
+	ErrTooLong  = errors.New("must be at most 254 bytes")
+	ErrInvalid  = errors.New("must be a plain email address such as name@example.com")
+)
+
+// Parse returns s trimmed after checking that it is one bare address: no
+// display name, comment, angle brackets or quoted local part, no control
+// character, a non-empty local part and a domain with a dot that is not a
+// literal ([127.0.0.1]) and has no trailing dot. Those forms are legal in
+// RFC 5322 but never needed here, and some are unsafe downstream: a comma
+// or a space would be split by the header writer, angle brackets or a line
+// break could break out of "RCPT TO:<...>". International addresses (UTF-8
+// local parts, IDN domains) are accepted. The error is one of ErrRequired,
+// ErrTooLong or ErrInvalid.
+func Parse(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if err := Check(s); err != nil {
+		return "", err
 	}
-	if strings.ContainsAny(a, " ,;<>\"\\") || HasControl(a) {
-		return errors.New("address contains characters that are not allowed here")
+	a, err := mail.ParseAddress(s)
+	// Comparing the parsed address with the input rejects every form that
+	// carries more than the address.
+	if err != nil || a.Name != "" || a.Address != s {
+		return "", ErrInvalid
+	}
+	return s, nil
+}
+
+// Check applies Parse's rule to an address that net/mail has already
+// parsed out of a header value (a sender with a display name), without
+// parsing it again.
+func Check(s string) error {
+	switch {
+	case s == "":
+		return ErrRequired
+	case len(s) > MaxBytes:
+		return ErrTooLong
+	case HasControl(s), strings.ContainsAny(s, " ,;<>\"\\()[]"):
+		return ErrInvalid
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 {
+		return ErrInvalid
+	}
+	domain := s[at+1:]
+	// A deliverable domain has a dot; trailing dots are legal in RFC 5322
+	// but only ever seen in abuse.
+	if !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") {
+		return ErrInvalid
 	}
 	return nil
+}
+
+// Normalize is Parse with the domain lower-cased. The local part keeps its
+// case because RFC 5321 lets a server treat it as case-sensitive.
+func Normalize(s string) (string, error) {
+	s, err := Parse(s)
+	if err != nil {
+		return "", err
+	}
+	at := strings.LastIndexByte(s, '@')
+	return s[:at] + "@" + strings.ToLower(s[at+1:]), nil
 }
 
 // HasControl reports whether s contains a control character.

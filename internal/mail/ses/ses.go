@@ -117,17 +117,13 @@ func (s *SES) Name() string { return mail.ProviderSES }
 
 // Send implements Provider.
 func (s *SES) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error) {
-	data, err := mail.Compose(m.Message)
-	if err != nil {
-		return mail.Receipt{}, mail.ComposeError(mail.ProviderSES, err)
-	}
-	from, err := mail.EnvelopeAddress(m.From)
+	data, env, err := mail.ComposeEnvelope(m.Message)
 	if err != nil {
 		return mail.Receipt{}, mail.ComposeError(mail.ProviderSES, err)
 	}
 	in := &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(from),
-		Destination:      &types.Destination{ToAddresses: []string{m.To}},
+		FromEmailAddress: aws.String(env.From),
+		Destination:      &types.Destination{ToAddresses: []string{env.To}},
 		Content:          &types.EmailContent{Raw: &types.RawMessage{Data: data}},
 	}
 	if s.cfgSet != "" {

@@ -83,9 +83,9 @@ func Check(ctx context.Context, cfg SenderConfig, out io.Writer, msg *CheckMessa
 		stop := c.watch(ctx)
 		var err error
 		switch {
-		case addr.Check(msg.From) != nil:
+		case !validAddress(msg.From):
 			err = errors.New("envelope sender is not a valid address")
-		case addr.Check(msg.To) != nil:
+		case !validAddress(msg.To):
 			err = errors.New("recipient is not a valid address")
 		case len(msg.Data) == 0:
 			err = errors.New("message is empty")
@@ -120,4 +120,10 @@ func roundDuration(d time.Duration) time.Duration {
 		return d.Round(100 * time.Microsecond)
 	}
 	return d.Round(100 * time.Millisecond)
+}
+
+// validAddress applies the one address rule (addr.Parse).
+func validAddress(s string) bool {
+	_, err := addr.Parse(s)
+	return err == nil
 }

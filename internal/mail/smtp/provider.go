@@ -34,7 +34,8 @@ func isResendSMTPHost(host string) bool {
 // Name implements Provider.
 func (p *Provider) Name() string { return mail.ProviderSMTP }
 
-// Send implements Provider: mail.Compose, then Sender.Send.
+// Send implements Provider: mail.ComposeEnvelope, which checks the
+// addresses once, then the Sender.
 func (p *Provider) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error) {
 	msg := m.Message
 	if p.resend && m.IdempotencyKey != "" {
@@ -44,23 +45,14 @@ func (p *Provider) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, err
 		}
 		msg.Headers[ResendIdempotencyHeader] = m.IdempotencyKey
 	}
-	from, err := mail.EnvelopeAddress(msg.From)
+	// SMTP servers give no ID their callers can rely on; the Message-ID
+	// Compose puts in the mail is its identity, which the receipt carries.
+	data, env, err := mail.ComposeEnvelope(msg)
 	if err != nil {
 		return mail.Receipt{}, mail.ComposeError("", err)
 	}
-	// SMTP servers give no ID their callers can rely on; the Message-ID we
-	// send is the mail's identity, chosen here so the receipt can carry it.
-	if msg.MessageID == "" {
-		if msg.MessageID, err = mail.NewMessageID(from); err != nil {
-			return mail.Receipt{}, mail.ComposeError("", err)
-		}
-	}
-	data, err := mail.Compose(msg)
-	if err != nil {
-		return mail.Receipt{}, mail.ComposeError("", err)
-	}
-	if err := p.s.deliver(ctx, from, msg.To, data, m.Hold); err != nil {
+	if err := p.s.deliver(ctx, env.From, env.To, data, m.Hold); err != nil {
 		return mail.Receipt{}, err
 	}
-	return mail.Receipt{Provider: mail.ProviderSMTP, MessageID: strings.Trim(msg.MessageID, "<>")}, nil
+	return mail.Receipt{Provider: mail.ProviderSMTP, MessageID: strings.Trim(env.MessageID, "<>")}, nil
 }

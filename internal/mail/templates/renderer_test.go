@@ -406,6 +406,8 @@ func FuzzRenderReset(f *testing.F) {
 		f.Add(seed)
 	}
 	r := newRenderer(f, "")
+	from, err := mail.NewFrom("Todo <no-reply@example.com>")
+	require.NoError(f, err)
 	wantHeaders := []string{"Content-Language", "Content-Type", "Date", "From", "Message-Id", "Mime-Version", "Subject", "To"}
 	f.Fuzz(func(t *testing.T, name string) {
 		d := resetData()
@@ -414,7 +416,7 @@ func FuzzRenderReset(f *testing.F) {
 		require.NoError(t, err)
 		require.NotContains(t, strings.ToLower(out.HTML), "<script")
 
-		m := mail.NewMessage("Todo <no-reply@example.com>", "john@example.com", out)
+		m := mail.NewMessage(from, "john@example.com", out)
 		m.Subject += " " + name
 		raw, err := mail.Compose(m)
 		require.NoError(t, err)

@@ -30,6 +30,7 @@ type inlineBaseline struct {
 	pool     *pgxpool.Pool
 	queries  *dbsqlc.Queries
 	renderer *templates.Renderer
+	from     mail.From
 	smtpAddr string
 	ttl      time.Duration
 }
@@ -69,7 +70,7 @@ func (b *inlineBaseline) handle(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	msg, err := mail.Compose(mail.NewMessage(benchFrom, email, rendered))
+	msg, err := mail.Compose(mail.NewMessage(b.from, email, rendered))
 	if err != nil {
 		return err
 	}
@@ -82,13 +83,17 @@ func startInlineBaseline(s *scenario, pool *pgxpool.Pool) (string, func(), error
 	if err != nil {
 		return "", nil, err
 	}
+	from, err := mail.NewFrom(benchFrom)
+	if err != nil {
+		return "", nil, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
 	srv := &http.Server{
 		Handler: &inlineBaseline{
-			pool: pool, queries: dbsqlc.New(), renderer: renderer,
+			pool: pool, queries: dbsqlc.New(), renderer: renderer, from: from,
 			smtpAddr: net.JoinHostPort(s.sink.Host(), strconv.Itoa(s.sink.Port())),
 			ttl:      s.h.apiDefaults.ResetTokenTTL,
 		},

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/todoapp/resetmail/internal/smtptest"
+	"github.com/todoapp/resetmail/internal/stack"
+)
+
+// coldJobs is the backlog a freshly started worker meets in the cold-start
+// drain: what a worker waking from sleep finds.
+const coldJobs = 1_000
+
+// coldResult is one cold-start drain.
+type coldResult struct {
+	Jobs int
+	// Boot is from the worker's exec to its "worker started" line: the
+	// configuration, the database check and the templates.
+	Boot time.Duration
+	// Drain is from the "worker started" line (River's client started,
+	// nothing fetched yet) to the sink's acceptance of the last mail: the
+	// ramp (first fetch, pool and SMTP connections warming up, the first
+	// renders) included.
+	Drain time.Duration
+}
+
+// Rate is mails per second over Drain.
+func (c coldResult) Rate() float64 { return float64(c.Jobs) / c.Drain.Seconds() }
+
+// coldStartDrain commits n reset requests while no worker runs, then
+// starts one fresh worker process with the default settings and times how
+// long it takes to deliver them all. It checks every mail arrived once.
+func (h *harness) coldStartDrain(ctx context.Context, n int) (coldResult, error) {
+	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true})
+	if err != nil {
+		return coldResult{}, err
+	}
+	defer s.close()
+	if err := s.seedUsers(ctx, n); err != nil {
+		return coldResult{}, err
+	}
+	want := emails(1, n)
+	if _, err := s.enqueueResets(ctx, want); err != nil {
+		return coldResult{}, err
+	}
+	settle()
+	exec := time.Now()
+	procs, err := s.startWorkers(ctx, 1)
+	if err != nil {
+		return coldResult{}, err
+	}
+	last, err := s.waitDelivered(ctx, n, 5*time.Minute)
+	if err != nil {
+		return coldResult{}, err
+	}
+	started, err := startedAt(procs[0])
+	if err != nil {
+		return coldResult{}, err
+	}
+	if err := s.checkDelivery(ctx, want); err != nil {
+		return coldResult{}, err
+	}
+	return coldResult{Jobs: n, Boot: started.Sub(exec), Drain: last.Sub(started)}, nil
+}
+
+// startedAt is the time the worker logged "worker started", from the log
+// line itself rather than from when the harness noticed it.
+func startedAt(p *stack.Process) (time.Time, error) {
+	sc := bufio.NewScanner(strings.NewReader(p.Output()))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var line struct {
+			Time time.Time `json:"time"`
+			Msg  string    `json:"msg"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "worker started" {
+			return line.Time, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s: no \"worker started\" line", p.Name)
+}

@@ -42,16 +42,6 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (User, error) {
 	return u, nil
 }
 
-// RevokeTokens bumps the user's token version, which makes every access
-// token issued so far fail Authenticate: "sign out everywhere". The password
-// reset does the same inside its own transaction.
-func (s *Service) RevokeTokens(ctx context.Context, userID int64) error {
-	if err := s.queries.UserBumpTokenVersion(ctx, s.pool, userID); err != nil {
-		return fmt.Errorf("revoke tokens: %w", err)
-	}
-	return nil
-}
-
 func (s *Service) userByID(ctx context.Context, id int64) (User, error) {
 	row, err := s.queries.UserByID(ctx, s.pool, id)
 	if err != nil {

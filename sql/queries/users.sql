@@ -25,12 +25,6 @@ SELECT id, email, name, created_at, token_version
 FROM users
 WHERE id = $1;
 
--- name: UserBumpTokenVersion :exec
--- Revokes every access token issued so far ("sign out everywhere").
-UPDATE users
-SET token_version = token_version + 1, updated_at = now()
-WHERE id = $1;
-
 -- name: UserSetPassword :one
 -- A new password revokes every access token issued before it: bumping
 -- token_version is auth's revocation rule, kept here with the others.

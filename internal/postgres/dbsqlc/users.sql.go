@@ -10,18 +10,6 @@ import (
 	"time"
 )
 
-const userBumpTokenVersion = `-- name: UserBumpTokenVersion :exec
-UPDATE users
-SET token_version = token_version + 1, updated_at = now()
-WHERE id = $1
-`
-
-// Revokes every access token issued so far ("sign out everywhere").
-func (q *Queries) UserBumpTokenVersion(ctx context.Context, db DBTX, id int64) error {
-	_, err := db.Exec(ctx, userBumpTokenVersion, id)
-	return err
-}
-
 const userByID = `-- name: UserByID :one
 SELECT id, email, name, created_at, token_version
 FROM users

@@ -87,12 +87,7 @@ func TestXOAuth2WithExpiringTokensAndARevokedSecret(t *testing.T) {
 	ts.SetClientSecret("")
 	time.Sleep(3 * time.Second) // the cached token expires
 	b.requestResets(t, "held1@example.com", "held2@example.com", "held3@example.com")
-	var body string
-	require.Eventually(t, func() bool {
-		var status int
-		status, body = get(t, "http://"+b.worker.Addr+"/readyz")
-		return status == http.StatusServiceUnavailable && strings.Contains(body, "invalid_client")
-	}, 30*time.Second, 100*time.Millisecond, "readyz: %s", body)
+	body := b.waitNotReady(t, "invalid_client")
 	require.Contains(t, body, "SMTP_OAUTH_CLIENT_SECRET")
 	require.Contains(t, body, "resumes by itself")
 	require.Equal(t, spread, b.smtp.Count())
@@ -158,12 +153,7 @@ func TestGraphProviderEndToEnd(t *testing.T) {
 	// again (consent restored) and the mail goes out, same process.
 	srv.SetFault(providertest.Always(srv.Forbidden()))
 	b.requestResets(t, "carol@example.com")
-	var body string
-	require.Eventually(t, func() bool {
-		var status int
-		status, body = get(t, "http://"+b.worker.Addr+"/readyz")
-		return status == http.StatusServiceUnavailable && strings.Contains(body, "graph 403")
-	}, 30*time.Second, 100*time.Millisecond, "readyz: %s", body)
+	body := b.waitNotReady(t, "graph 403")
 	require.Contains(t, body, "Mail.Send")
 	b.noJobUsedAnAttempt(t)
 	srv.SetFault(nil)
@@ -178,4 +168,17 @@ func waitProviderMailWithin(t *testing.T, srv *providertest.Server, n int, d tim
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	require.NoError(t, srv.WaitForCount(ctx, n))
+}
+
+// waitNotReady waits for the worker's /readyz to answer 503 with problem
+// in its body, and returns the body.
+func (b *testBundle) waitNotReady(t *testing.T, problem string) string {
+	t.Helper()
+	var body string
+	require.Eventually(t, func() bool {
+		var status int
+		status, body = get(t, "http://"+b.worker.Addr+"/readyz")
+		return status == http.StatusServiceUnavailable && strings.Contains(body, problem)
+	}, 30*time.Second, 100*time.Millisecond, "readyz: %s", body)
+	return body
 }

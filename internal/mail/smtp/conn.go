@@ -255,34 +255,30 @@ func (c *conn) authXOAuth2(ctx context.Context, username string, tokens Tokens) 
 // response. A refusal may come as a 334 challenge carrying a JSON error
 // (Gmail); the client then sends an empty line and gets the final 5xx.
 func (c *conn) xoauth2(username, token string) *mail.SendError {
-	if err := c.cmd("AUTH XOAUTH2 " + b64("user="+username+"\x01auth=Bearer "+token+"\x01\x01")); err != nil {
-		return netError(mail.StageAuth, err)
-	}
-	code, msg, err := c.reply()
-	if err == nil && code == 334 {
-		if err = c.cmd(""); err == nil {
-			code, msg, err = c.reply()
-		}
-	}
-	if err != nil {
-		return netError(mail.StageAuth, err)
-	}
-	if code != 235 {
-		return replyError(mail.StageAuth, code, msg)
-	}
-	return nil
+	return c.authInitial("AUTH XOAUTH2 "+b64("user="+username+"\x01auth=Bearer "+token+"\x01\x01"), "")
 }
 
 // authPlain runs AUTH PLAIN with the credentials as the initial response,
 // which saves a round trip; a server that still asks (334) gets them again.
 func (c *conn) authPlain(username, password string) error {
 	cred := b64("\x00" + username + "\x00" + password)
-	if err := c.cmd("AUTH PLAIN " + cred); err != nil {
+	if se := c.authInitial("AUTH PLAIN "+cred, cred); se != nil {
+		return se
+	}
+	return nil
+}
+
+// authInitial sends an AUTH command that carries its initial response.
+// A server that answers 334 gets again (the credentials once more for
+// PLAIN, the empty line XOAUTH2 answers an error challenge with), and the
+// final reply must be 235.
+func (c *conn) authInitial(command, again string) *mail.SendError {
+	if err := c.cmd(command); err != nil {
 		return netError(mail.StageAuth, err)
 	}
 	code, msg, err := c.reply()
 	if err == nil && code == 334 {
-		if err = c.cmd(cred); err == nil {
+		if err = c.cmd(again); err == nil {
 			code, msg, err = c.reply()
 		}
 	}

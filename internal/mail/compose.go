@@ -307,7 +307,6 @@ func headerKey(name string) (string, error) {
 	return key, nil
 }
 
-
 // messageID returns the caller's Message-ID in angle brackets, or a new one.
 // The random part is 128 bits from crypto/rand, so IDs do not collide across
 // workers; the domain of From keeps the ID aligned with the sending domain,

@@ -22,6 +22,8 @@ Commands:
   check-smtp   the old name of check-mail
   preview      write a sample mail to stdout from the templates, without database or SMTP:
                preview --kind reset --lang de [--format text|html|eml] [--to ADDR]
+  suppression  the addresses no mail goes to: suppression list [--show-addresses] | add <email> | remove <email>
+  trace        one message's story: trace <request-id|email> [--show-addresses]
   healthcheck  GET /healthz on WORKER_HTTP_ADDR; exit 0 when healthy, 1 otherwise
   version      print the version
   help         print this message
@@ -42,6 +44,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return healthcheck(ctx, getenv)
 	case "check-mail", "check-smtp":
 		return checkMail(ctx, cmd, args[2:], getenv, stdout)
+	case "suppression":
+		return suppressionCmd(ctx, args[2:], getenv, stdout)
+	case "trace":
+		return traceCmd(ctx, args[2:], getenv, stdout)
 	case "preview":
 		return preview(args[2:], getenv, stdout, stderr)
 	case "version", "--version":

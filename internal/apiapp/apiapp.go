@@ -107,14 +107,16 @@ func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.
 		return nil, err
 	}
 	tasks := todo.NewService(pool)
+	reg.MustRegister(metrics.NewMailRates(pool, logger))
 	handler := httpapi.NewServer(httpapi.Deps{
 		Config: cfg, Logger: logger, Pool: pool,
-		Auth:      authService,
-		Tasks:     tasks,
-		Resets:    resets,
-		Signups:   signups,
-		Dashboard: dash,
-		Metrics:   metrics.NewHTTP(reg),
+		Auth:       authService,
+		Tasks:      tasks,
+		Resets:     resets,
+		Signups:    signups,
+		Dashboard:  dash,
+		Metrics:    metrics.NewHTTP(reg),
+		MailEvents: metrics.NewMailEvents(reg),
 	})
 	return &App{
 		Handler: handler, Metrics: reg, Jobs: jobs,

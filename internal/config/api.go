@@ -3,10 +3,12 @@ package config
 import (
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/todoapp/resetmail/internal/clientip"
+	"github.com/todoapp/resetmail/internal/webhook"
 )
 
 // API is the configuration of cmd/api.
@@ -90,6 +92,29 @@ type API struct {
 	// value as the workers' WORKER_WAKE_TOKEN. At least 32 bytes. Required
 	// with WORKER_WAKE_URLS. Defaults to empty.
 	WorkerWakeToken string `env:"WORKER_WAKE_TOKEN"`
+	// ResendWebhookSecret is the signing secret ("whsec_…") of the Resend
+	// webhook that posts delivery events to /api/webhooks/resend.
+	// Defaults to empty: that receiver answers 404.
+	ResendWebhookSecret string `env:"RESEND_WEBHOOK_SECRET"`
+	// PostmarkWebhookUsername is the basic-auth user name put in the
+	// Postmark webhook's URL for /api/webhooks/postmark. Set together with
+	// POSTMARK_WEBHOOK_PASSWORD. Defaults to empty: that receiver answers
+	// 404.
+	PostmarkWebhookUsername string `env:"POSTMARK_WEBHOOK_USERNAME"`
+	// PostmarkWebhookPassword is its password, at least 12 bytes. Defaults
+	// to empty: that receiver answers 404.
+	PostmarkWebhookPassword string `env:"POSTMARK_WEBHOOK_PASSWORD"`
+	// SESSNSTopicARN is the ARN of the SNS topic SES publishes events to;
+	// /api/webhooks/ses accepts and confirms only that topic's messages.
+	// Defaults to empty: that receiver answers 404.
+	SESSNSTopicARN string `env:"SES_SNS_TOPIC_ARN"`
+	// SNS is how the SES receiver reaches SNS: the HTTP client that fetches
+	// signing certificates and visits SubscribeURL, and which hosts may
+	// serve them (TopicARN is taken from SES_SNS_TOPIC_ARN). Not read from
+	// the environment: production leaves it zero, which accepts
+	// https://sns.<region>.amazonaws.com only, with the system's roots;
+	// tests point it at their SNS stand-in on 127.0.0.1.
+	SNS webhook.SNSConfig
 }
 
 // LoadAPI reads and validates the API's configuration from environ.
@@ -175,6 +200,7 @@ func (c *API) validate(p *problems) {
 		p.add("DASHBOARD_USERNAME", "DASHBOARD_USERNAME must not contain ':'")
 	}
 	c.validateWake(p)
+	c.validateWebhooks(p)
 }
 
 func (c *API) validateWake(p *problems) {
@@ -190,6 +216,28 @@ func (c *API) validateWake(p *problems) {
 	}
 	if len(c.WorkerWakeURLs) > 0 || c.WorkerWakeToken != "" {
 		p.secret("WORKER_WAKE_TOKEN", c.WorkerWakeToken)
+	}
+}
+
+// snsTopicARN is an SNS topic's ARN (standard or FIFO, any partition).
+var snsTopicARN = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+
+func (c *API) validateWebhooks(p *problems) {
+	if c.ResendWebhookSecret != "" {
+		if _, err := webhook.SvixKey(c.ResendWebhookSecret); err != nil {
+			p.addf("RESEND_WEBHOOK_SECRET", "RESEND_WEBHOOK_SECRET: %v", err)
+		}
+	}
+	if (c.PostmarkWebhookUsername == "") != (c.PostmarkWebhookPassword == "") {
+		p.add("POSTMARK_WEBHOOK_USERNAME", "POSTMARK_WEBHOOK_USERNAME and POSTMARK_WEBHOOK_PASSWORD must be set together (or both left empty to turn the Postmark receiver off)")
+	} else if c.PostmarkWebhookPassword != "" && len(c.PostmarkWebhookPassword) < 12 {
+		p.add("POSTMARK_WEBHOOK_PASSWORD", "POSTMARK_WEBHOOK_PASSWORD must be at least 12 bytes")
+	}
+	if strings.ContainsAny(c.PostmarkWebhookUsername, ":@/") {
+		p.add("POSTMARK_WEBHOOK_USERNAME", "POSTMARK_WEBHOOK_USERNAME must not contain ':', '@' or '/' (it goes in the webhook's URL)")
+	}
+	if c.SESSNSTopicARN != "" && !snsTopicARN.MatchString(c.SESSNSTopicARN) {
+		p.addf("SES_SNS_TOPIC_ARN", "SES_SNS_TOPIC_ARN must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ses-events, not %q", c.SESSNSTopicARN)
 	}
 }
 

@@ -27,6 +27,13 @@ func (s *Server) routes(r *gin.Engine) {
 	auth.POST("/reset-password", s.limitAuth, s.handleResetPassword)
 	auth.POST("/reset-password/verify", s.limitAuth, s.handleVerifyResetToken)
 
+	// Delivery events from the mail providers. Each answers 404 unless its
+	// secret is configured; each authenticates the provider itself.
+	hooks := api.Group("/webhooks")
+	hooks.POST("/resend", s.handleResendWebhook)
+	hooks.POST("/postmark", s.handlePostmarkWebhook)
+	hooks.POST("/ses", s.handleSESWebhook)
+
 	tasks := api.Group("/tasks", s.requireAuth)
 	tasks.GET("", s.handleListTasks)
 	tasks.POST("", s.handleCreateTask)

@@ -49,6 +49,9 @@ type Deps struct {
 	Dashboard http.Handler
 	// Metrics records request counts and latencies. Defaults to nil: none.
 	Metrics *metrics.HTTP
+	// MailEvents counts the delivery events the webhook receivers store.
+	// Defaults to nil: none.
+	MailEvents *metrics.MailEvents
 }
 
 // Server holds the API's dependencies; its methods are the handlers.
@@ -63,6 +66,8 @@ type Server struct {
 
 	dashboard http.Handler
 	metrics   *metrics.HTTP
+	// hooks are the delivery-event receivers.
+	hooks *webhooks
 
 	// clientIP finds each request's client address for the limiters.
 	clientIP *clientip.Resolver
@@ -80,6 +85,7 @@ func NewServer(d Deps) http.Handler {
 	s := &Server{cfg: d.Config, logger: d.Logger, pool: d.Pool, auth: d.Auth, tasks: d.Tasks, resets: d.Resets, signups: d.Signups,
 		dashboard: d.Dashboard, metrics: d.Metrics, clientIP: clientip.New(d.Config.TrustedProxies)}
 	s.corsPolicy = newCORSPolicy(d.Config.CORSAllowedOrigins)
+	s.hooks = newWebhooks(d.Config, d)
 	if d.Config.RateLimitEnabled {
 		s.authLimiter = newRateLimiter(d.Config.RateLimitAuthPerMinute, d.Config.RateLimitAuthBurst, maxRateLimitKeys, time.Now)
 		s.loginDelay = newLoginDelay(d.Config.RateLimitLoginFailures, d.Config.RateLimitLoginWindow, maxRateLimitKeys, time.Now)

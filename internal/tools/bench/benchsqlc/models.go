@@ -61,6 +61,17 @@ func (ns NullRiverJobState) Value() (driver.Value, error) {
 	return string(ns.RiverJobState), nil
 }
 
+type MailEvent struct {
+	Provider   string
+	EventID    string
+	Recipient  string
+	Type       string
+	MessageID  *string
+	OccurredAt time.Time
+	ReceivedAt time.Time
+	Detail     string
+}
+
 type MailRateBucket struct {
 	ID        bool
 	Tokens    float64
@@ -75,31 +86,43 @@ type MailSlot struct {
 	ReservedAt time.Time
 }
 
-type PasswordResetRequest struct {
-	ID        uuid.UUID
+type MailSuppression struct {
 	Email     string
+	Reason    string
+	Source    string
+	MessageID *string
 	CreatedAt time.Time
-	ExpiresAt time.Time
-	UserID    *int64
-	Outcome   string
-	TokenHash []byte
-	SentAt    *time.Time
-	UsedAt    *time.Time
-	VoidedAt  *time.Time
+}
+
+type PasswordResetRequest struct {
+	ID                uuid.UUID
+	Email             string
+	CreatedAt         time.Time
+	ExpiresAt         time.Time
+	UserID            *int64
+	Outcome           string
+	TokenHash         []byte
+	SentAt            *time.Time
+	UsedAt            *time.Time
+	VoidedAt          *time.Time
+	Provider          *string
+	ProviderMessageID *string
 }
 
 type PendingSignup struct {
-	ID           uuid.UUID
-	Email        string
-	Name         string
-	PasswordHash string
-	Locale       *string
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
-	Outcome      string
-	TokenHash    []byte
-	SentAt       *time.Time
-	VerifiedAt   *time.Time
+	ID                uuid.UUID
+	Email             string
+	Name              string
+	PasswordHash      string
+	Locale            *string
+	CreatedAt         time.Time
+	ExpiresAt         time.Time
+	Outcome           string
+	TokenHash         []byte
+	SentAt            *time.Time
+	VerifiedAt        *time.Time
+	Provider          *string
+	ProviderMessageID *string
 }
 
 type RiverJob struct {

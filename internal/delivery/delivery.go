@@ -22,6 +22,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/templates"
+	"github.com/todoapp/resetmail/internal/mailevent"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 )
@@ -149,6 +150,9 @@ func (d *Delivery) failed(ctx context.Context, kind string, row *rivertype.JobRo
 	case class == mail.ClassRejected:
 		d.Observer.EmailFailed(kind, ClassPermanent)
 		d.logGivenUp(ctx, slog.LevelWarn, "mail refused by the provider; job cancelled, not retried", kind, row, to, err)
+		if mailevent.NoSuchUser(err) {
+			d.suppressUnknown(ctx, to)
+		}
 		return river.JobCancel(fmt.Errorf("provider rejected the message, not retrying: %w", err))
 	case class == mail.ClassConfig && waiting:
 		return d.snooze(ctx, kind, ClassConfig, err,
@@ -265,4 +269,36 @@ func isSnooze(err error) bool {
 func isFinal(err error) bool {
 	var cancel *river.JobCancelError
 	return errors.As(err, &cancel)
+}
+
+// suppressUnknown puts an address the SMTP server called unknown (5.1.1,
+// 5.1.10) on the suppression list, so that the next request for it sends
+// nothing. It runs after the failure, with a context the job's deadline
+// cannot cancel; a failure to record it only costs one more rejected send.
+func (d *Delivery) suppressUnknown(ctx context.Context, to string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := mailevent.NewStore(d.Pool).Suppress(ctx, to, mailevent.ReasonSMTPNoSuchUser, mail.ProviderSMTP, ""); err != nil {
+		d.Logger.WarnContext(ctx, "could not suppress an unknown recipient", slog.Any("err", err))
+	}
+}
+
+// suppressedOutput is what a job for a suppressed address records for the
+// dashboard.
+type suppressedOutput struct {
+	Status string    `json:"status"`
+	Note   string    `json:"note"`
+	At     time.Time `json:"at"`
+}
+
+// Suppressed ends a job whose address is on the suppression list without
+// a mail: the outcome is counted and written to the job's output, where the
+// dashboard shows it; the API answered as it always does.
+func (d *Delivery) Suppressed(ctx context.Context, kind string) {
+	d.Observer.EmailSuppressed(kind)
+	_ = river.RecordOutput(ctx, suppressedOutput{
+		Status: "suppressed",
+		Note:   "the address is on the suppression list (`worker trace <request-id>` says why); no mail sent",
+		At:     time.Now().UTC(),
+	})
 }

@@ -32,6 +32,9 @@ type Observer interface {
 	// ResetSkipped is called when a reset request ends without a mail, with
 	// a reset.Skip* value.
 	ResetSkipped(reason string)
+	// EmailSuppressed is called when a mail of kind is not sent because its
+	// address is on the suppression list.
+	EmailSuppressed(kind string)
 }
 
 // NopObserver is an Observer that does nothing.
@@ -45,3 +48,6 @@ func (NopObserver) EmailFailed(string, string) {}
 
 // ResetSkipped implements Observer.
 func (NopObserver) ResetSkipped(string) {}
+
+// EmailSuppressed implements Observer.
+func (NopObserver) EmailSuppressed(string) {}

@@ -6,10 +6,12 @@
 package mailevent
 
 import (
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/todoapp/resetmail/internal/auth"
+	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/redact"
 )
 
@@ -94,4 +96,16 @@ func Key(addr string) string {
 		return n
 	}
 	return strings.TrimSpace(addr)
+}
+
+// NoSuchUser reports whether err is an SMTP server's permanent "this
+// mailbox does not exist" to our recipient: RFC 3463's 5.1.1 (bad
+// destination mailbox) or RFC 7505's 5.1.10 (the domain has a null MX).
+// Such an address is suppressed at send time, as a hard bounce would be.
+func NoSuchUser(err error) bool {
+	var se *mail.SendError
+	if !errors.As(err, &se) || se.Temporary {
+		return false
+	}
+	return se.EnhancedCode == "5.1.1" || se.EnhancedCode == "5.1.10"
 }

@@ -14,6 +14,7 @@ type Worker struct {
 	sent         *prometheus.CounterVec
 	failed       *prometheus.CounterVec
 	skipped      *prometheus.CounterVec
+	suppressed   *prometheus.CounterVec
 	sendSeconds  *prometheus.HistogramVec
 	enqueueToAcc *prometheus.HistogramVec
 }
@@ -31,8 +32,12 @@ func NewWorker(reg prometheus.Registerer) *Worker {
 		}, []string{"kind", "class"}),
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "resetmail_reset_requests_skipped_total",
-			Help: "Reset requests that ended without a mail, by reason: no_account, throttled, superseded, already_sent.",
+			Help: "Reset requests that ended without a mail, by reason: no_account, throttled, superseded, suppressed, already_sent.",
 		}, []string{"reason"}),
+		suppressed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "resetmail_emails_suppressed_total",
+			Help: "Mails not sent because the address is on the suppression list (a hard bounce, a complaint, SMTP 5.1.1/5.1.10, or an operator), by job kind.",
+		}, []string{"kind"}),
 		sendSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "resetmail_smtp_send_duration_seconds",
 			Help:    "Duration of one SMTP delivery, from the start of the conversation to the server's 250.",
@@ -44,7 +49,7 @@ func NewWorker(reg prometheus.Registerer) *Worker {
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600},
 		}, []string{"kind"}),
 	}
-	reg.MustRegister(w.sent, w.failed, w.skipped, w.sendSeconds, w.enqueueToAcc)
+	reg.MustRegister(w.sent, w.failed, w.skipped, w.suppressed, w.sendSeconds, w.enqueueToAcc)
 	return w
 }
 
@@ -63,4 +68,9 @@ func (w *Worker) EmailFailed(kind, class string) {
 // ResetSkipped implements delivery.Observer.
 func (w *Worker) ResetSkipped(reason string) {
 	w.skipped.WithLabelValues(reason).Inc()
+}
+
+// EmailSuppressed implements delivery.Observer.
+func (w *Worker) EmailSuppressed(kind string) {
+	w.suppressed.WithLabelValues(kind).Inc()
 }

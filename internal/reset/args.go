@@ -61,6 +61,10 @@ const (
 	// SkipSuperseded is a request made before the account's password last
 	// changed: it never sends, and its token never works.
 	SkipSuperseded = "superseded"
+	// SkipSuppressed is a request for an address on the suppression list
+	// (a hard bounce, a complaint, SMTP 5.1.1/5.1.10, an operator): no mail,
+	// and the API answered as for any address.
+	SkipSuppressed = "suppressed"
 	// SkipAlreadySent is a retried job whose mail already went out.
 	SkipAlreadySent = "already_sent"
 )

@@ -236,6 +236,8 @@ func (o *recordingObserver) EmailFailed(_, class string) {
 	o.failed[class]++
 }
 
+func (o *recordingObserver) EmailSuppressed(string) { o.ResetSkipped("suppressed") }
+
 func (o *recordingObserver) ResetSkipped(reason string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

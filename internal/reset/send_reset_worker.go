@@ -74,6 +74,10 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 			return err
 		}
 		return river.JobCancel(ErrExpired)
+	case p.Suppressed:
+		// Checked before the slot: a suppressed address takes none.
+		w.Suppressed(ctx, kind)
+		return w.finish(ctx, id, SkipSuppressed)
 	case p.Throttled:
 		return w.finish(ctx, id, SkipThrottled)
 	}

@@ -33,6 +33,9 @@ const (
 	// Throttled is a notice not sent because the account's mail slot was
 	// taken within RESET_EMAIL_INTERVAL.
 	Throttled = "throttled"
+	// Suppressed is a request for an address on the suppression list: no
+	// mail, and the API answered as for any address.
+	Suppressed = "suppressed"
 )
 
 // Worker answers sign-up requests by mail: a verification link for an
@@ -84,6 +87,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 			return err
 		}
 		return river.JobCancel(ErrExpired)
+	case p.Suppressed:
+		w.Suppressed(ctx, kind)
+		return w.mark(ctx, id, Suppressed)
 	case exists && p.Throttled:
 		return w.mark(ctx, id, Throttled)
 	}

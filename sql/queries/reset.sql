@@ -26,7 +26,7 @@ VALUES (sqlc.arg(id), sqlc.arg(email), now() + make_interval(secs => sqlc.arg(tt
 -- row, and each sees the winner's reservation once it commits, so exactly
 -- one sends. The request that holds the slot keeps it on its retries, so a
 -- transient failure loses no mail. throttled is true when no slot was won;
--- the caller checks the other outcomes first.
+-- the caller checks the other outcomes first, suppressed among them.
 WITH req AS (
     SELECT q.id, q.email, q.created_at, q.expires_at, q.outcome, q.sent_at
     FROM password_reset_requests q
@@ -36,12 +36,19 @@ WITH req AS (
            coalesce(u.password_changed_at > req.created_at, false) AS superseded
     FROM users u
     JOIN req ON lower(u.email) = lower(req.email)
+), sup AS (
+    -- The address is on the suppression list (issue 24): no mail, and no
+    -- slot taken, so that the first request after `worker suppression
+    -- remove` is not throttled by this one.
+    SELECT EXISTS (
+        SELECT 1 FROM mail_suppressions ms, req WHERE lower(ms.email) = lower(req.email)
+    ) AS suppressed
 ), slot AS (
     INSERT INTO mail_slots (user_id, kind, holder, reserved_at)
     SELECT usr.id, 'reset', req.id, now()
-    FROM req, usr
+    FROM req, usr, sup
     WHERE req.outcome = 'pending' AND req.sent_at IS NULL
-      AND NOT usr.superseded AND req.expires_at > now()
+      AND NOT usr.superseded AND req.expires_at > now() AND NOT sup.suppressed
     ON CONFLICT (user_id, kind) DO UPDATE
     SET holder = excluded.holder, reserved_at = excluded.reserved_at
     WHERE mail_slots.holder = excluded.holder
@@ -56,6 +63,7 @@ WITH req AS (
 SELECT req.outcome, req.expires_at, req.sent_at,
        usr.id AS user_id, usr.email AS user_email, usr.locale AS user_locale,
        coalesce(usr.superseded, false)::boolean AS superseded,
+       (SELECT suppressed FROM sup)::boolean AS suppressed,
        NOT EXISTS (SELECT 1 FROM slot) AS throttled
 FROM req
 LEFT JOIN usr ON true;

@@ -23,11 +23,17 @@ WITH req AS (
     SELECT u.id, u.email, u.locale
     FROM users u
     JOIN req ON lower(u.email) = lower(req.email)
+), sup AS (
+    -- The address is on the suppression list: no mail and no slot, as in
+    -- ResetPrepare.
+    SELECT EXISTS (
+        SELECT 1 FROM mail_suppressions ms, req WHERE lower(ms.email) = lower(req.email)
+    ) AS suppressed
 ), slot AS (
     INSERT INTO mail_slots (user_id, kind, holder, reserved_at)
     SELECT usr.id, 'signup_exists', req.id, now()
-    FROM req, usr
-    WHERE req.outcome = 'pending' AND req.sent_at IS NULL AND req.expires_at > now()
+    FROM req, usr, sup
+    WHERE req.outcome = 'pending' AND req.sent_at IS NULL AND req.expires_at > now() AND NOT sup.suppressed
     ON CONFLICT (user_id, kind) DO UPDATE
     SET holder = excluded.holder, reserved_at = excluded.reserved_at
     WHERE mail_slots.holder = excluded.holder
@@ -41,6 +47,7 @@ WITH req AS (
 )
 SELECT req.outcome, req.expires_at, req.sent_at, req.email, req.locale,
        usr.id AS user_id, usr.email AS user_email, usr.locale AS user_locale,
+       (SELECT suppressed FROM sup)::boolean AS suppressed,
        NOT EXISTS (SELECT 1 FROM slot) AS throttled
 FROM req
 LEFT JOIN usr ON true;

@@ -33,9 +33,10 @@ func openEvents(ctx context.Context, getenv func(string) string, stdout io.Write
 			return nil, nil, dbErr
 		}
 	}
-	pool, cfgErr := boot.Database(ctx, &cfg.Common, nil)
-	if cfgErr != nil {
-		return nil, nil, cfgErr
+	problems := &config.Error{}
+	pool := boot.Database(ctx, &cfg.Common, problems)
+	if err := problems.Err(); err != nil {
+		return nil, nil, err
 	}
 	return mailevent.NewStore(pool), pool.Close, nil
 }

@@ -184,3 +184,8 @@ func (o bothObservers) ResetSkipped(reason string) {
 	o[0].ResetSkipped(reason)
 	o[1].ResetSkipped(reason)
 }
+
+func (o bothObservers) EmailSuppressed(kind string) {
+	o[0].EmailSuppressed(kind)
+	o[1].EmailSuppressed(kind)
+}

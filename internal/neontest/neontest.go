@@ -418,10 +418,12 @@ func (s *Server) cancel(host string, body []byte) error {
 	}
 	defer server.Close()
 	packet := binary.BigEndian.AppendUint32(nil, uint32(len(body)+4))
+	// Counted before it is sent, so that a test that sees the cancelled
+	// statement's error also sees the count.
+	s.stats.cancels.Add(1)
 	if _, err := server.Write(append(packet, body...)); err != nil {
 		return err
 	}
-	s.stats.cancels.Add(1)
 	// The server closes the connection once it has read the request.
 	_, _ = io.Copy(io.Discard, server)
 	return nil

@@ -4,7 +4,7 @@
 // millisecond, then stops the binary with SIGTERM and waits for it to exit
 // before the next run, so runs never overlap.
 //
-//	go run ./internal/packaging/readytime -n 20 -url http://127.0.0.1:18080/readyz -- bin/api
+//	(cd internal/tools && go build -o ../../bin/readytime ./readytime) && bin/readytime -n 20 -url http://127.0.0.1:18080/readyz -- bin/api
 package main
 
 import (

@@ -115,6 +115,22 @@ func (s *Server) handleVerifyEmail(c *gin.Context) {
 	s.writeNewSession(c, u)
 }
 
+// handleCheckVerifyEmail answers whether a confirmation link still works,
+// spending nothing (the page asks before it offers the button).
+func (s *Server) handleCheckVerifyEmail(c *gin.Context) {
+	var req verifyTokenRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	expiresAt, err := s.signups.Check(c.Request.Context(), req.Token)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, verifyTokenResponse{Valid: true, ExpiresAt: expiresAt.UTC()})
+}
+
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`

@@ -21,6 +21,7 @@ func (s *Server) routes(r *gin.Engine) {
 	auth := api.Group("/auth")
 	auth.POST("/register", s.limitAuth, s.handleRegister)
 	auth.POST("/verify-email", s.limitAuth, s.handleVerifyEmail)
+	auth.POST("/verify-email/check", s.limitAuth, s.handleCheckVerifyEmail)
 	auth.POST("/login", s.limitAuth, s.handleLogin)
 	auth.GET("/me", s.requireAuth, s.handleMe)
 	auth.POST("/forgot-password", s.limitAuth, s.handleForgotPassword)

@@ -103,6 +103,28 @@ func errInvalidToken() error {
 	return apperr.New(apperr.CodeInvalidToken, "This confirmation link is invalid or has expired. Sign up again.")
 }
 
+// Check tells whether token would confirm its sign-up now, spending
+// nothing, and until when: the confirmation page asks first, so that a used
+// or expired link says so before the user clicks, as the reset page does.
+// An unknown, used or expired token, or one whose address has an account
+// meanwhile, is invalid_token, the same answer VerifyEmail would give.
+func (s *Service) Check(ctx context.Context, token string) (time.Time, error) {
+	if token == "" {
+		return time.Time{}, apperr.Validation(map[string]string{"token": "is required"})
+	}
+	if !linktoken.WellFormed(token) {
+		return time.Time{}, errInvalidToken()
+	}
+	expiresAt, err := s.queries.SignupCheck(ctx, s.cfg.Pool, linktoken.Hash(token))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, errInvalidToken()
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("check sign-up token: %w", err)
+	}
+	return expiresAt, nil
+}
+
 // VerifyEmail turns the pending sign-up that token belongs to into an
 // account. In one transaction it marks the token used and creates the user
 // (auth.CreateAccount), unless the address has an account already: then

@@ -68,6 +68,12 @@ func TestJourney(t *testing.T) {
 		verifyChecked = true
 		b.click(t, `#form button[type="submit"]`)
 		b.waitFor(t, "the task list", `location.pathname === "/"`)
+		// The same link again: the page finds it used before offering
+		// the button, as the reset page does.
+		b.open(t, link)
+		b.waitFor(t, "the used-link panel, before any click", visible("#invalid-panel"))
+		require.False(t, eval[bool](t, b, visible("#form-panel")), "a used link offered the confirm button")
+		b.open(t, s.web+"/")
 	}
 	b.waitFor(t, "the signed-in user's name", `document.querySelector("#who").innerText.includes("Ada Lovelace")`)
 	b.click(t, "#sign-out")

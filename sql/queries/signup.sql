@@ -82,3 +82,15 @@ RETURNING email, name, password_hash, locale;
 -- ago, with the password hashes they hold.
 DELETE FROM pending_signups
 WHERE expires_at < now() - make_interval(secs => sqlc.arg(retention_secs)::float8);
+
+-- name: SignupCheck :one
+-- The confirmation page's first question, which spends nothing: is this
+-- token still one verify-email would accept? Unused, unexpired, and its
+-- address not taken meanwhile by another verified sign-up (then the first
+-- verified has won, as SignupConsume's caller decides).
+SELECT p.expires_at
+FROM pending_signups p
+WHERE p.token_hash = sqlc.arg(token_hash)
+  AND p.verified_at IS NULL
+  AND p.expires_at > now()
+  AND NOT EXISTS (SELECT 1 FROM users u WHERE lower(u.email) = lower(p.email));

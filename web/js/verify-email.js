@@ -1,5 +1,6 @@
 // The confirmation link is FRONTEND_URL/verify-email?token=…. Opening it
-// changes nothing: only the button below spends the token, so a mail
+// changes nothing: only the button below spends the token (the page's check
+// spends nothing), so a mail
 // scanner that fetches the link (or even runs this page) confirms nothing.
 import { api } from "/js/api.js";
 import { busy, describe, linkToken as takeLinkToken, quiet, showPanel, warn } from "/js/form.js";
@@ -8,11 +9,31 @@ import * as session from "/js/session.js";
 const linkToken = takeLinkToken();
 const form = document.getElementById("form");
 
+// Opening the page asks first whether the link still works (POST
+// …/verify-email/check, which spends nothing), so that a used or expired
+// link says so before the button is offered, as the reset page does.
+async function check() {
+  quiet();
+  showPanel("checking-panel");
+  try {
+    await api("POST", "/api/auth/verify-email/check", { body: { token: linkToken } });
+    showPanel("form-panel");
+  } catch (err) {
+    if (err.code === "invalid_token") {
+      showPanel("invalid-panel");
+    } else {
+      showPanel("retry-panel");
+      warn(describe(err));
+    }
+  }
+}
+
 if (!linkToken) {
   showPanel("invalid-panel");
 } else {
-  showPanel("form-panel");
+  check();
 }
+document.getElementById("retry").addEventListener("click", check);
 
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();

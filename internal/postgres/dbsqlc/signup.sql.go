@@ -12,6 +12,26 @@ import (
 	"github.com/google/uuid"
 )
 
+const signupCheck = `-- name: SignupCheck :one
+SELECT p.expires_at
+FROM pending_signups p
+WHERE p.token_hash = $1
+  AND p.verified_at IS NULL
+  AND p.expires_at > now()
+  AND NOT EXISTS (SELECT 1 FROM users u WHERE lower(u.email) = lower(p.email))
+`
+
+// The confirmation page's first question, which spends nothing: is this
+// token still one verify-email would accept? Unused, unexpired, and its
+// address not taken meanwhile by another verified sign-up (then the first
+// verified has won, as SignupConsume's caller decides).
+func (q *Queries) SignupCheck(ctx context.Context, db DBTX, tokenHash []byte) (time.Time, error) {
+	row := db.QueryRow(ctx, signupCheck, tokenHash)
+	var expires_at time.Time
+	err := row.Scan(&expires_at)
+	return expires_at, err
+}
+
 const signupConsume = `-- name: SignupConsume :one
 UPDATE pending_signups
 SET verified_at = now()

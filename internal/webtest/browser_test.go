@@ -54,7 +54,9 @@ func axeSource(t *testing.T) string {
 	return string(src)
 }
 
-func newBrowser(t *testing.T, s *site) *browser {
+// newBrowser starts Chromium for s. lang, if given, is the browser's
+// language preference (navigator.languages and Accept-Language), e.g. "de-DE,de".
+func newBrowser(t *testing.T, s *site, lang ...string) *browser {
 	t.Helper()
 	exe := chromiumPath(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -71,6 +73,9 @@ func newBrowser(t *testing.T, s *site) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(1280, 800),
 	)
+	if len(lang) > 0 {
+		opts = append(opts, chromedp.Flag("lang", strings.Split(lang[0], ",")[0]), chromedp.Flag("accept-lang", lang[0]))
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)

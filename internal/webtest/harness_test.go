@@ -331,6 +331,19 @@ func (s *site) mailSubject(t *testing.T, addr string) string {
 	return res.Messages[0].Subject
 }
 
+// mailHeader is one header of the newest mail to addr.
+func (s *site) mailHeader(t *testing.T, addr, name string) string {
+	t.Helper()
+	ids := s.mailIDs(t, addr)
+	require.NotEmpty(t, ids, "no mail to %s", addr)
+	var h map[string][]string
+	s.getJSON(t, s.mailpit+"/api/v1/message/"+url.PathEscape(ids[0])+"/headers", &h)
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 func (s *site) mailText(t *testing.T, id string) string {
 	t.Helper()
 	var msg struct {

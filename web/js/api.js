@@ -2,6 +2,7 @@
 // an ApiError that carries the API's error code, message and details
 // (docs/api.md, "Errors").
 import { API_URL } from "/config.js";
+import { t } from "/js/i18n.js";
 
 export class ApiError extends Error {
   constructor(status, code, message, details, retryAfter) {
@@ -28,7 +29,7 @@ export async function api(method, path, { body, token } = {}) {
       referrerPolicy: "no-referrer",
     });
   } catch {
-    throw new ApiError(0, "network_error", "We could not reach the server. Check your connection and try again.");
+    throw new ApiError(0, "network_error", t("We could not reach the server. Check your connection and try again."));
   }
   let data = null;
   if (res.status !== 204) {

@@ -1,7 +1,8 @@
 // The API answers 202 with the same words whether or not the address has an
 // account, so the page cannot and does not say which.
 import { api } from "/js/api.js";
-import { busy, clearFieldErrors, quiet, showError, showPanel } from "/js/form.js";
+import { busy, clearFieldErrors, quiet, requireFilled, showError, showPanel } from "/js/form.js";
+import { locale } from "/js/i18n.js";
 
 const form = document.getElementById("form");
 
@@ -9,9 +10,10 @@ form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   quiet();
   clearFieldErrors(form);
+  if (!requireFilled(form)) return;
   busy(form, true);
   try {
-    const { data } = await api("POST", "/api/auth/forgot-password", { body: { email: form.email.value } });
+    const { data } = await api("POST", "/api/auth/forgot-password", { body: { email: form.email.value, locale } });
     document.getElementById("sent-message").textContent = data.message;
     showPanel("sent-panel");
   } catch (err) {

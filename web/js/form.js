@@ -2,11 +2,16 @@
 // next to their fields, and messages in live regions so that screen readers
 // announce them.
 
+import { lang, t } from "/js/i18n.js";
+
 // Every page has one polite status region and one assertive alert region.
 const statusEl = () => document.getElementById("status");
 const alertEl = () => document.getElementById("alert");
 
+// say announces a success. It also clears any field error left from an
+// earlier, unrelated attempt, which would otherwise still read as current.
 export function say(message) {
+  for (const f of document.forms) clearFieldErrors(f);
   alertEl().textContent = "";
   statusEl().textContent = message;
 }
@@ -58,7 +63,7 @@ export function showError(form, err) {
     first = setFieldError(form, err.details.field, err.message);
   }
   if (first) {
-    warn("Please correct the highlighted fields.");
+    warn(t("Please correct the highlighted fields."));
     first.focus();
     return true;
   }
@@ -70,6 +75,7 @@ export function showError(form, err) {
 export function describe(err) {
   if (err.code === "rate_limited") {
     const s = Number(err.retryAfter || (err.details && err.details.retry_after_seconds));
+    if (lang !== "en") return t("Too many attempts. Try again shortly.");
     return s > 0 ? `Too many attempts. Try again in ${s} second${s === 1 ? "" : "s"}.` : "Too many attempts. Try again shortly.";
   }
   return err.message;
@@ -81,6 +87,23 @@ function sentence(form, name, msg) {
   const input = form.elements.namedItem(name);
   const label = input && input.labels && input.labels[0] ? input.labels[0].textContent.trim() : name;
   return `${label} ${msg}.`;
+}
+
+// requireFilled marks every empty required field of form, before any call
+// to the API, and moves focus to the first; it returns false when one was
+// empty.
+export function requireFilled(form) {
+  clearFieldErrors(form);
+  let first = null;
+  for (const input of form.querySelectorAll("input[required]")) {
+    if (input.value.trim() !== "") continue;
+    setFieldError(form, input.name, t("Please fill in this field."));
+    first = first || input;
+  }
+  if (!first) return true;
+  warn(t("Please correct the highlighted fields."));
+  first.focus();
+  return false;
 }
 
 // showPanel hides every .panel on the page but the one with id, and moves

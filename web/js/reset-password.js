@@ -4,8 +4,9 @@
 // still good (POST …/verify, which spends nothing); the password changes
 // only when the user submits the form.
 import { api } from "/js/api.js";
-import { busy, clearFieldErrors, describe, linkToken, quiet, setFieldError, showError, showPanel, warn } from "/js/form.js";
+import { busy, clearFieldErrors, describe, linkToken, quiet, requireFilled, setFieldError, showError, showPanel, warn } from "/js/form.js";
 import * as session from "/js/session.js";
+import { t } from "/js/i18n.js";
 
 const token = linkToken();
 const form = document.getElementById("form");
@@ -37,10 +38,10 @@ document.getElementById("retry").addEventListener("click", check);
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   quiet();
-  clearFieldErrors(form);
+  if (!requireFilled(form)) return;
   if (form.new_password.value !== form.confirm_password.value) {
-    setFieldError(form, "confirm_password", "The two passwords are not the same.");
-    warn("Please correct the highlighted fields.");
+    setFieldError(form, "confirm_password", t("The two passwords are not the same."));
+    warn(t("Please correct the highlighted fields."));
     form.confirm_password.focus();
     return;
   }

@@ -1,5 +1,5 @@
 import { api } from "/js/api.js";
-import { busy, clearFieldErrors, quiet, say, showError } from "/js/form.js";
+import { busy, clearFieldErrors, quiet, requireFilled, say, showError } from "/js/form.js";
 import * as session from "/js/session.js";
 
 const form = document.getElementById("form");
@@ -10,6 +10,7 @@ form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   quiet();
   clearFieldErrors(form);
+  if (!requireFilled(form)) return;
   busy(form, true);
   try {
     const { data } = await api("POST", "/api/auth/login", {

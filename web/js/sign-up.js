@@ -4,7 +4,8 @@
 // off. A 201 with an access token signs in at once; without one (older
 // APIs) the page signs in with the same credentials.
 import { api } from "/js/api.js";
-import { busy, clearFieldErrors, quiet, showError, showPanel } from "/js/form.js";
+import { busy, clearFieldErrors, quiet, requireFilled, showError, showPanel } from "/js/form.js";
+import { locale } from "/js/i18n.js";
 import * as session from "/js/session.js";
 
 const form = document.getElementById("form");
@@ -13,11 +14,12 @@ form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   quiet();
   clearFieldErrors(form);
+  if (!requireFilled(form)) return;
   busy(form, true);
   const creds = { email: form.email.value, password: form.password.value };
   try {
     const { status, data } = await api("POST", "/api/auth/register", {
-      body: { ...creds, name: form.elements.namedItem("name").value },
+      body: { ...creds, name: form.elements.namedItem("name").value, locale },
     });
     if (status === 202) {
       document.getElementById("sent-to").textContent = creds.email.trim();

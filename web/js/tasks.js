@@ -4,6 +4,8 @@
 import { api } from "/js/api.js";
 import { busy, clearFieldErrors, describe, quiet, say, showError, warn } from "/js/form.js";
 import * as session from "/js/session.js";
+import { t } from "/js/i18n.js";
+
 
 const accessToken = session.token();
 if (!accessToken) location.replace("/sign-in");
@@ -22,7 +24,7 @@ function call(method, path, body) {
 function failed(err) {
   if (err.status === 401) {
     session.signOut();
-    session.leaveNotice("Your session has ended. Sign in again.");
+    session.leaveNotice(t("Your session has ended. Sign in again."));
     location.replace("/sign-in");
     return;
   }
@@ -47,7 +49,7 @@ function render(task) {
   const del = document.createElement("button");
   del.type = "button";
   del.className = "secondary delete";
-  del.textContent = "Delete";
+  del.textContent = t("Delete");
   const hidden = document.createElement("span");
   hidden.className = "visually-hidden";
   hidden.textContent = " “" + task.title + "”";
@@ -139,7 +141,7 @@ more.addEventListener("click", load);
 
 document.getElementById("sign-out").addEventListener("click", () => {
   session.signOut();
-  session.leaveNotice("You have signed out.");
+  session.leaveNotice(t("You have signed out."));
   location.assign("/sign-in");
 });
 

@@ -5,6 +5,7 @@
 import { api } from "/js/api.js";
 import { busy, describe, linkToken as takeLinkToken, quiet, showPanel, warn } from "/js/form.js";
 import * as session from "/js/session.js";
+import { t } from "/js/i18n.js";
 
 const linkToken = takeLinkToken();
 const form = document.getElementById("form");
@@ -42,7 +43,7 @@ form.addEventListener("submit", async (ev) => {
   try {
     const { data } = await api("POST", "/api/auth/verify-email", { body: { token: linkToken } });
     session.signIn(data.access_token);
-    session.leaveNotice("Your email address is confirmed. Welcome!");
+    session.leaveNotice(t("Your email address is confirmed. Welcome!"));
     location.assign("/");
   } catch (err) {
     busy(form, false);

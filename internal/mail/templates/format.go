@@ -75,10 +75,13 @@ func (f formatter) dateTime(at time.Time) string {
 }
 
 // expiry writes when a link expires: the time alone for a link that lives
-// less than a day, and with the date otherwise, since the time alone would
-// be ambiguous.
+// up to 12 hours, and with the date for a longer one. A sign-up link sent at
+// 10:24 pm that "expires in 24 hours (10:24 pm UTC)" reads as already
+// expired; with the date it cannot be misread. (A send's ttl is the time
+// left, a little under the configured 24 h, so the threshold sits well
+// below it.)
 func (f formatter) expiry(at time.Time, ttl time.Duration) string {
-	if ttl >= 24*time.Hour {
+	if ttl > 12*time.Hour {
 		return f.dateTime(at)
 	}
 	return f.time(at)

@@ -380,6 +380,11 @@ func TestFormatDuration(t *testing.T) {
 	}
 	at := time.Date(2030, 1, 3, 20, 15, 0, 0, time.UTC)
 	require.Equal(t, "Thursday, January 3, 2030, 8:15 pm UTC", en.expiry(at, 24*time.Hour))
+	// Sent with a 24 h link, the time left is a little under 24 h: still dated.
+	require.Equal(t, "Thursday, January 3, 2030, 8:15 pm UTC", en.expiry(at, 24*time.Hour-3*time.Second))
+	require.Equal(t, "Thursday, January 3, 2030, 8:15 pm UTC", en.expiry(at, 12*time.Hour+time.Minute))
+	require.Equal(t, "8:15 pm UTC", en.expiry(at, 12*time.Hour))
+	require.Equal(t, "8:15 pm UTC", en.expiry(at, time.Hour))
 	require.Equal(t, "3 Stunden und 30 Minuten", formatterFor("de-AT").duration(210*time.Minute))
 	// A language without CLDR data here gets ISO 8601 and symbols.
 	require.Equal(t, "2030-01-03, 20:15 UTC", formatterFor("sv").expiry(at, 48*time.Hour))

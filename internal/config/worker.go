@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/todoapp/resetmail/internal/mail/addr"
 	"github.com/todoapp/resetmail/internal/mail/smtp"
 )
 
@@ -84,6 +85,11 @@ type Worker struct {
 	DefaultLocale string `env:"DEFAULT_LOCALE" envDefault:"en"`
 	// AppName appears in email subjects and bodies. Defaults to "Todo".
 	AppName string `env:"APP_NAME" envDefault:"Todo"`
+	// SupportEmail is the address the "your password was changed" mail
+	// tells a reader to write to when they did not make the change, e.g.
+	// support@example.com. Defaults to empty: the mail says to contact
+	// support without an address (it always links to forgot-password).
+	SupportEmail string `env:"SUPPORT_EMAIL"`
 	// ResetEmailInterval is the least time between two reset emails to one
 	// user; requests inside it complete as throttled. Defaults to 60s.
 	ResetEmailInterval time.Duration `env:"RESET_EMAIL_INTERVAL" envDefault:"60s"`
@@ -148,6 +154,11 @@ func (c *Worker) validate(p *problems) {
 		c.validateSMTP(p)
 	}
 	c.validateQueue(p)
+	if c.SupportEmail != "" {
+		if err := addr.Check(c.SupportEmail); err != nil {
+			p.addf("SUPPORT_EMAIL", "SUPPORT_EMAIL must be a bare address such as support@example.com: %v", err)
+		}
+	}
 }
 
 // validateSMTP checks the SMTP_* settings, which only MAIL_PROVIDER=smtp

@@ -69,7 +69,9 @@ func RiverConfig(cfg *config.Worker, d WorkerDeps) (*river.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	changed, err := reset.NewPasswordChangedWorker(send)
+	changed, err := reset.NewPasswordChangedWorker(reset.PasswordChangedConfig{
+		Config: send, FrontendURL: cfg.FrontendURL, SupportEmail: cfg.SupportEmail,
+	})
 	if err != nil {
 		return nil, err
 	}

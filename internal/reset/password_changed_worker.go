@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -19,16 +20,34 @@ import (
 type PasswordChangedWorker struct {
 	river.WorkerDefaults[PasswordChangedArgs]
 
-	d *delivery.Delivery
+	d            *delivery.Delivery
+	forgotLink   string
+	supportEmail string
+}
+
+// PasswordChangedConfig is what the notice needs beyond sending.
+type PasswordChangedConfig struct {
+	delivery.Config
+	// FrontendURL is the web app's base URL: the notice links to its
+	// forgot-password page, for a reader who did not make the change.
+	// Empty leaves the link out.
+	FrontendURL string
+	// SupportEmail is SUPPORT_EMAIL, the address the notice names. Empty
+	// says "contact our support team" without one.
+	SupportEmail string
 }
 
 // NewPasswordChangedWorker validates cfg.
-func NewPasswordChangedWorker(cfg delivery.Config) (*PasswordChangedWorker, error) {
-	d, err := delivery.New(cfg)
+func NewPasswordChangedWorker(cfg PasswordChangedConfig) (*PasswordChangedWorker, error) {
+	d, err := delivery.New(cfg.Config)
 	if err != nil {
 		return nil, err
 	}
-	return &PasswordChangedWorker{d: d}, nil
+	w := &PasswordChangedWorker{d: d, supportEmail: cfg.SupportEmail}
+	if cfg.FrontendURL != "" {
+		w.forgotLink = strings.TrimRight(cfg.FrontendURL, "/") + "/forgot-password"
+	}
+	return w, nil
 }
 
 // Work implements river.Worker.
@@ -41,7 +60,10 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 	if err != nil {
 		return fmt.Errorf("load user for password-changed notice: %w", err)
 	}
-	data := templates.PasswordChangedData{AppName: w.d.AppName, Lang: w.d.Renderer.Pick(job.Args.Locale, deref(u.Locale))}
+	data := templates.PasswordChangedData{
+		AppName: w.d.AppName, Lang: w.d.Renderer.Pick(job.Args.Locale, deref(u.Locale)),
+		ForgotLink: w.forgotLink, SupportEmail: w.supportEmail,
+	}
 	if u.PasswordChangedAt != nil {
 		data.ChangedAt = *u.PasswordChangedAt
 	}

@@ -89,8 +89,16 @@ type PasswordChangedData struct {
 	// SupportHint tells the user what to do if they did not make the change,
 	// for example "Write to support@example.com.". It comes from
 	// configuration, so it is not translated. Default "" says, in the mail's
-	// language, to reset the password and contact support.
+	// language, to reset the password (linking ForgotLink) and contact
+	// support (at SupportEmail when set).
 	SupportHint string
+	// ForgotLink is the web app's forgot-password page
+	// (FRONTEND_URL/forgot-password), so that a reader who did not make the
+	// change can act at once. Default "" leaves the link out.
+	ForgotLink string
+	// SupportEmail is SUPPORT_EMAIL, the address to write to. Default ""
+	// says "contact our support team" without one.
+	SupportEmail string
 }
 
 // SignupVerifyData is what the sign-up verification email says. It carries
@@ -148,10 +156,12 @@ type existsView struct {
 
 // changedView is the data the password-changed templates see.
 type changedView struct {
-	Lang        string
-	AppName     string
-	ChangedAt   string
-	SupportHint string
+	Lang         string
+	AppName      string
+	ChangedAt    string
+	SupportHint  string
+	ForgotLink   string
+	SupportEmail string
 }
 
 // Renderer renders the emails from templates parsed and checked once in
@@ -272,6 +282,14 @@ func (r *Renderer) PasswordChanged(d PasswordChangedData) (mail.Rendered, error)
 		AppName:     cleanText(d.AppName, 0),
 		ChangedAt:   t.format.dateTime(at),
 		SupportHint: cleanText(d.SupportHint, 0),
+		// Configuration, not user input; checked as such all the same.
+		SupportEmail: cleanText(d.SupportEmail, 254),
+	}
+	if d.ForgotLink != "" {
+		if err := checkLink(d.ForgotLink); err != nil {
+			return mail.Rendered{}, err
+		}
+		v.ForgotLink = d.ForgotLink
 	}
 	return r.render(t, v)
 }

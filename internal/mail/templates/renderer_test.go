@@ -352,6 +352,24 @@ func TestRendererPasswordChanged(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, out.Text, "Hello,")
 	require.Contains(t, out.Text, "contact our support team")
+
+	// What the worker sends: the forgot-password link, and the support
+	// address when SUPPORT_EMAIL is set, in every shipped language.
+	for _, lang := range []string{"en", "de", "es", "fr"} {
+		out, err = r.PasswordChanged(PasswordChangedData{Lang: lang, AppName: "Todo",
+			ForgotLink: "https://app.example.com/forgot-password", SupportEmail: "help@todo.example"})
+		require.NoError(t, err, lang)
+		require.Contains(t, out.Text, "https://app.example.com/forgot-password", lang)
+		require.Contains(t, out.Text, "help@todo.example", lang)
+		require.Contains(t, out.HTML, `href="https://app.example.com/forgot-password"`, lang)
+		require.Contains(t, out.HTML, `href="mailto:help@todo.example"`, lang)
+		out, err = r.PasswordChanged(PasswordChangedData{Lang: lang, AppName: "Todo", ForgotLink: "https://app.example.com/forgot-password"})
+		require.NoError(t, err, lang)
+		require.Contains(t, out.HTML, `href="https://app.example.com/forgot-password"`, lang)
+		require.NotContains(t, out.HTML, "mailto:", lang)
+	}
+	_, err = r.PasswordChanged(PasswordChangedData{AppName: "Todo", ForgotLink: "javascript:alert(1)"})
+	require.Error(t, err)
 }
 
 func TestFormatDuration(t *testing.T) {

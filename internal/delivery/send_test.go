@@ -42,13 +42,13 @@ func TestUnreachableServerSnoozesWithoutUsingAnAttempt(t *testing.T) {
 		err    error
 		snooze bool
 	}{
-		{"connection refused", &mail.SendError{Temporary: true, Stage: mail.StageDial, Err: syscall.ECONNREFUSED}, true},
-		{"held back by the dial backoff", &mail.SendError{Temporary: true, Stage: mail.StageDial, Text: "backing off 2s after: connection refused"}, true},
-		{"421 at MAIL", &mail.SendError{Temporary: true, Code: 421, Stage: mail.StageMail}, true},
-		{"451 at RCPT", &mail.SendError{Temporary: true, Code: 451, Stage: mail.StageRcpt}, false},
-		{"dropped mid-body", &mail.SendError{Temporary: true, Stage: mail.StageBody, Err: io.EOF}, false},
-		{"certificate fails at dial", &mail.SendError{Stage: mail.StageDial, Text: "certificate signed by unknown authority"}, true},
-		{"535 at AUTH", &mail.SendError{Code: 535, Stage: mail.StageAuth, Text: "authentication failed"}, true},
+		{"connection refused", &mail.SendError{Provider: "smtp", Class: mail.ClassOutage, Temporary: true, Stage: mail.StageDial, Err: syscall.ECONNREFUSED}, true},
+		{"held back by the Gateway's pause", &mail.SendError{Provider: "smtp", Class: mail.ClassOutage, Temporary: true, Stage: mail.StageDial, Text: "holding back 2s after: connection refused"}, true},
+		{"421 at MAIL", &mail.SendError{Provider: "smtp", Class: mail.ClassOutage, Temporary: true, Code: 421, Stage: mail.StageMail}, true},
+		{"451 at RCPT", &mail.SendError{Provider: "smtp", Class: mail.ClassTransient, Temporary: true, Code: 451, Stage: mail.StageRcpt}, false},
+		{"dropped mid-body", &mail.SendError{Provider: "smtp", Class: mail.ClassTransient, Temporary: true, Stage: mail.StageBody, Err: io.EOF}, false},
+		{"certificate fails at dial", &mail.SendError{Provider: "smtp", Class: mail.ClassConfig, Stage: mail.StageDial, Text: "certificate signed by unknown authority"}, true},
+		{"535 at AUTH", &mail.SendError{Provider: "smtp", Class: mail.ClassConfig, Code: 535, Stage: mail.StageAuth, Text: "authentication failed"}, true},
 		{"HTTP 503", &mail.SendError{Provider: "resend", Class: mail.ClassOutage, Code: 503, Stage: mail.StageAPI}, true},
 		{"HTTP 429", &mail.SendError{Provider: "resend", Class: mail.ClassThrottled, Code: 429, Stage: mail.StageAPI, RetryAfter: time.Second}, true},
 		{"HTTP 401", &mail.SendError{Provider: "resend", Class: mail.ClassConfig, Code: 401, Stage: mail.StageAPI}, true},

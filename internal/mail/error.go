@@ -65,11 +65,12 @@ type SendError struct {
 	Recipient string
 	// Err is the underlying cause, or nil for an SMTP reply.
 	Err error
-	// Provider is the provider's name for the HTTPS providers; "" means
-	// SMTP. Error starts with it.
+	// Provider is the provider's name (one of the Provider* constants);
+	// Error starts with it.
 	Provider string
-	// Class, when set, is the failure class (see Classify); SMTP errors
-	// leave it empty and Classify derives it from Code and Stage.
+	// Class is the failure class (see Classify), which the provider sets
+	// from its own codes: what decides whether the job is retried,
+	// snoozed or cancelled.
 	Class string
 	// RetryAfter is the wait the provider asked for (Retry-After or its
 	// rate-limit reset header), or zero.
@@ -86,10 +87,10 @@ func (e *SendError) Error() string {
 	var b strings.Builder
 	if e.Provider != "" {
 		b.WriteString(e.Provider)
-		b.WriteByte(' ')
 	} else {
-		b.WriteString("smtp ")
+		b.WriteString("mail")
 	}
+	b.WriteByte(' ')
 	if e.Code != 0 {
 		fmt.Fprintf(&b, "%d ", e.Code)
 		if e.EnhancedCode != "" {

@@ -134,11 +134,11 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) (Receipt, error) {
 			var se *SendError
 			if errors.As(err, &se) {
 				held := *se
-				held.Provider = g.providerLabel()
+				held.Provider = g.p.Name()
 				held.Recipient = redact.Email(m.To)
 				return Receipt{}, &held
 			}
-			return Receipt{}, &SendError{Provider: g.providerLabel(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + Describe(err), Err: err, Recipient: redact.Email(m.To)}
+			return Receipt{}, &SendError{Provider: g.p.Name(), Temporary: true, Class: ClassTransient, Stage: StageWait, Text: "send-rate cap: " + Describe(err), Err: err, Recipient: redact.Email(m.To)}
 		}
 	}
 	receipt, err := g.p.Send(ctx, m)
@@ -156,7 +156,7 @@ func (g *Gateway) Send(ctx context.Context, m Outgoing) (Receipt, error) {
 		se = &SendError{Temporary: true, Stage: StageAPI, Err: err}
 	}
 	if se.Provider == "" {
-		se.Provider = g.providerLabel()
+		se.Provider = g.p.Name()
 	}
 	if se.held {
 		// The provider stopped before the network because of a pause
@@ -227,14 +227,6 @@ func heldError(last *SendError, wait time.Duration) *SendError {
 		held.Text = "holding back " + wait.Round(time.Millisecond).String() + " after: " + shortText(last)
 	}
 	return &held
-}
-
-// providerLabel is the name errors start with ("" means smtp).
-func (g *Gateway) providerLabel() string {
-	if g.p.Name() == ProviderSMTP {
-		return ""
-	}
-	return g.p.Name()
 }
 
 // Problem is the configuration or account problem the provider last

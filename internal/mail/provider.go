@@ -80,32 +80,22 @@ const (
 	ClassConfig = "config"
 )
 
-// Classify names the class of a Send error. Errors this package did not
-// build are transient: a bounded retry is the safer default for an unknown
-// failure.
+// Classify names the class of a Send error: the Class its provider gave
+// it. Errors without one (not built by a provider) are transient, or an
+// outage when they say nothing could be reached: a bounded retry is the
+// safer default for an unknown failure.
 func Classify(err error) string {
 	var se *SendError
 	if !errors.As(err, &se) {
 		return ClassTransient
 	}
-	if se.Class != "" {
-		return se.Class
-	}
-	// SMTP, whose errors carry no explicit class.
 	switch {
+	case se.Class != "":
+		return se.Class
 	case se.Temporary && se.Stage == StageDial:
 		return ClassOutage
-	case se.Temporary && se.Code == 421:
-		// RFC 5321: the service is not available and is closing the
-		// channel. Said to every transaction, it is an outage, not this
-		// message's problem.
-		return ClassOutage
-	case se.Temporary:
-		return ClassTransient
-	case se.Code == 530 || isSetupStage(se.Stage):
-		return ClassConfig
 	}
-	return ClassRejected
+	return ClassTransient
 }
 
 // RetryAfter is how long the provider asked us to wait, or zero.
@@ -115,14 +105,4 @@ func RetryAfter(err error) time.Duration {
 		return se.RetryAfter
 	}
 	return 0
-}
-
-// isSetupStage reports stages before any message was offered (dial, TLS,
-// EHLO, AUTH): a permanent failure there is our configuration.
-func isSetupStage(stage string) bool {
-	switch stage {
-	case StageDial, StageTLS, StageEHLO, StageAuth:
-		return true
-	}
-	return false
 }

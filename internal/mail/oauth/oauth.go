@@ -91,7 +91,8 @@ const DefaultTimeout = 30 * time.Second
 // Config configures New. Exactly one grant is set: ServiceAccountFile, or
 // RefreshToken, or ClientSecret alone.
 type Config struct {
-	// Provider labels errors: "" for SMTP, mail.ProviderGraph for Graph.
+	// Provider labels errors: mail.ProviderGraph for Graph; default ""
+	// means mail.ProviderSMTP.
 	Provider string
 	// TokenURL is SMTP_OAUTH_TOKEN_URL, e.g.
 	// https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token. https
@@ -163,6 +164,9 @@ func New(cfg Config) (*Source, error) {
 		case cfg.RefreshToken == "":
 			cfg.Scopes = []string{ScopeOutlookSMTP}
 		}
+	}
+	if cfg.Provider == "" {
+		cfg.Provider = mail.ProviderSMTP
 	}
 	s := &Source{
 		provider: cfg.Provider,

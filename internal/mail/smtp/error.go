@@ -30,6 +30,7 @@ var (
 func replyError(stage string, code int, msg string) *mail.SendError {
 	enhanced, text := splitReply(msg)
 	return &mail.SendError{
+		Provider:     mail.ProviderSMTP,
 		Temporary:    code/100 != 5,
 		Code:         code,
 		EnhancedCode: enhanced,
@@ -76,6 +77,7 @@ func cutEnhancedCode(line string) (code, rest string, ok bool) {
 // failures are transient unless the cause says otherwise (see permanentCause).
 func netError(stage string, err error) *mail.SendError {
 	return &mail.SendError{
+		Provider:  mail.ProviderSMTP,
 		Temporary: !permanentCause(err),
 		Stage:     stage,
 		Err:       err,
@@ -85,7 +87,7 @@ func netError(stage string, err error) *mail.SendError {
 // configError builds a permanent error for a setup problem that a retry
 // cannot fix, such as STARTTLS missing or credentials over plain text.
 func configError(stage string, err error) *mail.SendError {
-	return &mail.SendError{Stage: stage, Err: err}
+	return &mail.SendError{Provider: mail.ProviderSMTP, Stage: stage, Err: err}
 }
 
 // permanentCause reports causes that are configuration problems rather than
@@ -99,4 +101,43 @@ func permanentCause(err error) bool {
 		alertErr  tls.AlertError
 	)
 	return errors.As(err, &certErr) || errors.As(err, &recordErr) || errors.As(err, &alertErr)
+}
+
+// classified completes an error as it leaves this package: the provider's
+// name, and the class the mail core and the jobs act on, derived from the
+// SMTP reply and the stage.
+func classified(se *mail.SendError) *mail.SendError {
+	se.Provider = mail.ProviderSMTP
+	if se.Class == "" {
+		se.SetClass(classOf(se))
+	}
+	return se
+}
+
+// classOf names the class of an SMTP failure.
+func classOf(se *mail.SendError) string {
+	switch {
+	case se.Temporary && se.Stage == mail.StageDial:
+		return mail.ClassOutage
+	case se.Temporary && se.Code == 421:
+		// RFC 5321: the service is not available and is closing the
+		// channel. Said to every transaction, it is an outage, not this
+		// message's problem.
+		return mail.ClassOutage
+	case se.Temporary:
+		return mail.ClassTransient
+	case se.Code == 530 || isSetupStage(se.Stage):
+		return mail.ClassConfig
+	}
+	return mail.ClassRejected
+}
+
+// isSetupStage reports stages before any message was offered (dial, TLS,
+// EHLO, AUTH): a permanent failure there is our configuration.
+func isSetupStage(stage string) bool {
+	switch stage {
+	case mail.StageDial, mail.StageTLS, mail.StageEHLO, mail.StageAuth:
+		return true
+	}
+	return false
 }

@@ -106,6 +106,10 @@ func TestClassifySMTPReplies(t *testing.T) {
 		{&mail.SendError{Code: 550, Stage: mail.StageRcpt}, mail.ClassRejected},
 		{errors.New("something else"), mail.ClassTransient},
 	} {
+		var se *mail.SendError
+		if errors.As(c.err, &se) {
+			classified(se)
+		}
 		require.Equal(t, c.class, mail.Classify(c.err), "%v", c.err)
 	}
 }
@@ -113,6 +117,12 @@ func TestClassifySMTPReplies(t *testing.T) {
 // permanent reports whether err's class means a retry cannot help: the
 // message is rejected, or our configuration is.
 func permanent(err error) bool {
+	var se *mail.SendError
+	if errors.As(err, &se) {
+		// Errors built here directly are classified as they would be on
+		// leaving the package.
+		classified(se)
+	}
 	c := mail.Classify(err)
 	return c == mail.ClassRejected || c == mail.ClassConfig
 }

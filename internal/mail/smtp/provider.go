@@ -49,7 +49,7 @@ func (p *Provider) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, err
 	// Compose puts in the mail is its identity, which the receipt carries.
 	data, env, err := mail.ComposeEnvelope(msg)
 	if err != nil {
-		return mail.Receipt{}, mail.ComposeError("", err)
+		return mail.Receipt{}, mail.ComposeError(mail.ProviderSMTP, err)
 	}
 	if err := p.s.deliver(ctx, env.From, env.To, data, m.Hold); err != nil {
 		return mail.Receipt{}, err

@@ -96,6 +96,7 @@ func (s *Sender) deliver(ctx context.Context, envelopeFrom, to string, msg []byt
 // failed counts a failed send and completes its error.
 func (s *Sender) failed(err *mail.SendError, to string) error {
 	s.stats.failed.Add(1)
+	err = classified(err)
 	err.Recipient = redact.Email(to)
 	if err.Server == "" {
 		err.Server = s.t.addr

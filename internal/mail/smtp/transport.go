@@ -177,7 +177,7 @@ func (t *transport) fail(ctx context.Context, se *mail.SendError) *mail.SendErro
 		se.Text = ""
 		se.Temporary = true
 	}
-	return se
+	return classified(se)
 }
 
 // tlsVersion names the negotiated TLS version for Check's output.

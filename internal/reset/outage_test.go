@@ -12,8 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/todoapp/resetmail/internal/mail/smtp"
-	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/testdb"
 	"github.com/todoapp/resetmail/internal/testutil"
@@ -25,20 +23,12 @@ func setupTimed(t *testing.T, fault smtptest.FaultFunc) *testBundle {
 	t.Helper()
 	db := testdb.New(t)
 	srv := smtptest.NewT(t, smtptest.Options{Fault: fault})
-	sender, err := smtp.NewSender(smtp.SenderConfig{
-		Host: srv.Host(), Port: srv.Port(), TLS: smtp.TLSNone,
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sender.Close() })
 	key := []byte(testutil.Secret("reset-key", 40))
 	obs := &recordingObserver{}
-	client := startWorkerWith(t, db, smtp.NewProvider(sender), key, obs, 0, productionTimings)
-	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Jobs: client,
-		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
-		TokenTTL:     time.Hour,
-	})
-	require.NoError(t, err)
+	o := productionTimings
+	o.env = smtpEnv(srv)
+	client := startWorkerWith(t, db, key, obs, 0, o)
+	svc := newService(t, db, 0, 0)
 	return &testBundle{db: db, smtp: srv, client: client, svc: svc, key: key, obs: obs}
 }
 

@@ -9,15 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail/apiclient"
 	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/providertest"
-	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/testdb"
 	"github.com/todoapp/resetmail/internal/testdb/testdbsqlc"
 	"github.com/todoapp/resetmail/internal/testutil"
@@ -50,8 +47,10 @@ func benchmarkHTTPSProvider(b *testing.B, concurrency int) {
 		p, err := resend.New(apiclient.Config{APIKey: providerKey, BaseURL: srv.URL, RootCAs: srv.RootCAs(), MaxConnections: concurrency})
 		require.NoError(b, err)
 		key := []byte(testutil.Secret("reset-key", 40))
+		// The fake's own root CA is what no setting reaches.
 		o := productionTimings
-		o.concurrency = strconv.Itoa(concurrency)
+		o.provider = p
+		o.env = map[string]string{"WORKER_CONCURRENCY": strconv.Itoa(concurrency)}
 		ctx := context.Background()
 		emails := make([]string, n)
 		for i := range n {
@@ -59,16 +58,10 @@ func benchmarkHTTPSProvider(b *testing.B, concurrency int) {
 			_, err := db.Fixtures.InsertUser(ctx, db.Pool, testdbsqlc.InsertUserParams{Email: emails[i], Name: "User", PasswordHash: "x"})
 			require.NoError(b, err)
 		}
-		// Everything is enqueued first, through an insert-only client, so
-		// that the figure is the worker's and not the enqueue rate's.
-		inserter, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{})
-		require.NoError(b, err)
-		svc, err := reset.NewService(reset.ServiceConfig{
-			Pool: db.Pool, Jobs: inserter,
-			HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
-			TokenTTL:     time.Hour,
-		})
-		require.NoError(b, err)
+		// Everything is enqueued first, through the API's insert-only
+		// client, so that the figure is the worker's and not the enqueue
+		// rate's.
+		svc := newService(b, db, 0, 0)
 		// Requests come from 16 goroutines, as from many API handlers.
 		var wg sync.WaitGroup
 		next := make(chan string)
@@ -87,7 +80,7 @@ func benchmarkHTTPSProvider(b *testing.B, concurrency int) {
 		close(next)
 		wg.Wait()
 		b.ResetTimer()
-		startWorkerWith(b, db, p, key, delivery.NopObserver{}, 0, o)
+		startWorkerWith(b, db, key, delivery.NopObserver{}, 0, o)
 		waitCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 		require.NoError(b, srv.WaitForCount(waitCtx, n))
 		cancel()

@@ -10,13 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/stretchr/testify/require"
 
-	"github.com/todoapp/resetmail/internal/mail"
-	"github.com/todoapp/resetmail/internal/mail/apiclient"
-	"github.com/todoapp/resetmail/internal/mail/postmark"
-	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/mail/ses"
 	"github.com/todoapp/resetmail/internal/providertest"
-	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/testdb"
 	"github.com/todoapp/resetmail/internal/testutil"
 )
@@ -27,33 +22,37 @@ const providerKey = "provider-test-key-0123456789"
 func setupProvider(t *testing.T, kind string, opts ...workerOpts) (*testBundle, *providertest.Server) {
 	t.Helper()
 	srv := providertest.New(t, providertest.Options{Kind: kind, Key: providerKey})
-	var (
-		p   mail.Provider
-		err error
-	)
-	switch kind {
-	case providertest.Resend:
-		p, err = resend.New(apiclient.Config{APIKey: providerKey, BaseURL: srv.URL})
-	case providertest.Postmark:
-		p, err = postmark.New(apiclient.Config{APIKey: providerKey, BaseURL: srv.URL})
-	case providertest.SES:
-		p, err = ses.New(context.Background(), ses.Config{
+	var o workerOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	o.env = providerEnv(kind, srv.URL)
+	if kind == providertest.SES {
+		// The SDK reads its credentials from the process's environment,
+		// which parallel tests cannot set: the one stand-in no setting
+		// reaches.
+		p, err := ses.New(context.Background(), ses.Config{
 			Region: "eu-west-1", Endpoint: srv.URL,
 			Credentials: credentials.NewStaticCredentialsProvider(providerKey, "secret", ""),
 		})
+		require.NoError(t, err)
+		o.provider = p
 	}
-	require.NoError(t, err)
 	db := testdb.New(t)
 	key := []byte(testutil.Secret("reset-key", 40))
 	obs := &recordingObserver{}
-	client := startWorkerWith(t, db, p, key, obs, 0, opts...)
-	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Jobs: client,
-		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
-		TokenTTL:     time.Hour,
-	})
-	require.NoError(t, err)
+	client := startWorkerWith(t, db, key, obs, 0, o)
+	svc := newService(t, db, 0, 0)
 	return &testBundle{db: db, client: client, svc: svc, key: key, obs: obs}, srv
+}
+
+// providerEnv selects the HTTPS provider kind, reached at url.
+func providerEnv(kind, url string) map[string]string {
+	env := map[string]string{"MAIL_PROVIDER": kind, "MAIL_API_URL": url, "MAIL_API_KEY": providerKey}
+	if kind == providertest.SES {
+		env = map[string]string{"MAIL_PROVIDER": kind, "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_SESV2": url}
+	}
+	return env
 }
 
 var providerKinds = []string{providertest.Resend, providertest.Postmark, providertest.SES}

@@ -4,17 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/delivery"
-	"github.com/todoapp/resetmail/internal/mail/apiclient"
-	"github.com/todoapp/resetmail/internal/mail/postmark"
-	"github.com/todoapp/resetmail/internal/mailrate"
 	"github.com/todoapp/resetmail/internal/providertest"
-	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/testdb"
 	"github.com/todoapp/resetmail/internal/testutil"
 )
@@ -30,25 +27,14 @@ func TestThreeWorkersShareOneSendRateCap(t *testing.T) {
 	db := testdb.New(t)
 	srv := providertest.New(t, providertest.Options{Kind: providertest.Postmark, Key: providerKey})
 	key := []byte(testutil.Secret("reset-key", 40))
-	var client delivery.Inserter
-	for i := range 3 {
-		p, err := postmark.New(apiclient.Config{APIKey: providerKey, BaseURL: srv.URL})
-		require.NoError(t, err)
-		bucket, err := mailrate.New(mailrate.Config{Pool: db.Pool, Rate: rate, Burst: burst})
-		require.NoError(t, err)
+	for range 3 {
 		o := productionTimings
-		o.limiter = bucket
-		c := startWorkerWith(t, db, p, key, delivery.NopObserver{}, 0, o)
-		if i == 0 {
-			client = c
-		}
+		o.env = providerEnv(providertest.Postmark, srv.URL)
+		o.env["MAIL_RATE_LIMIT"] = strconv.Itoa(rate)
+		o.env["MAIL_RATE_BURST"] = strconv.Itoa(burst)
+		startWorkerWith(t, db, key, delivery.NopObserver{}, 0, o)
 	}
-	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Jobs: client,
-		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
-		TokenTTL:     time.Hour,
-	})
-	require.NoError(t, err)
+	svc := newService(t, db, 0, 0)
 	b := &testBundle{db: db, svc: svc, key: key}
 	for i := range n {
 		b.addUser(t, fmt.Sprintf("cap%03d@example.com", i), "User")

@@ -1,9 +1,10 @@
 package reset_test
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
+	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -11,21 +12,19 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/todoapp/resetmail/internal/apiapp"
 	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
-	"github.com/todoapp/resetmail/internal/mail/smtp"
-	"github.com/todoapp/resetmail/internal/mail/templates"
-	"github.com/todoapp/resetmail/internal/queue"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
 	"github.com/todoapp/resetmail/internal/testdb"
 	"github.com/todoapp/resetmail/internal/testdb/testdbsqlc"
 	"github.com/todoapp/resetmail/internal/testutil"
+	"github.com/todoapp/resetmail/internal/workerapp"
 )
 
 const frontendURL = "http://localhost:3000"
@@ -55,55 +54,54 @@ func setup(t *testing.T, o bundleOpts) *testBundle {
 	key := []byte(testutil.Secret("reset-key", 40))
 	obs := &recordingObserver{}
 	client := startWorker(t, db, srv, key, obs, o.throttle)
-
-	ttl := o.ttl
-	if ttl == 0 {
-		ttl = time.Hour
-	}
-	svc, err := reset.NewService(reset.ServiceConfig{
-		Pool: db.Pool, Jobs: client,
-		HashPassword: func(pw string) (string, error) { return "hashed:" + pw, nil },
-		TokenTTL:     ttl, MaxAttempts: o.attempts,
-	})
-	require.NoError(t, err)
+	svc := newService(t, db, o.ttl, o.attempts)
 	return &testBundle{db: db, smtp: srv, client: client, svc: svc, key: key, obs: obs}
 }
 
-// startWorker starts a River client that works the email queue through its
-// own SMTP transport, the way one worker process does. Tests start two for
-// two workers.
-func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, obs delivery.Observer, throttle time.Duration) *river.Client[pgx.Tx] {
+// newService is the API's reset.Service, built by the API's own assembly
+// (apiapp.New) over db. ttl (RESET_TOKEN_TTL) and attempts
+// (EMAIL_MAX_ATTEMPTS) keep their defaults when zero; a ttl below the
+// setting's minimum is set on the config after it was read, for the
+// expiry tests.
+func newService(t testing.TB, db *testdb.DB, ttl time.Duration, attempts int) *reset.Service {
 	t.Helper()
-	sender, err := smtp.NewSender(smtp.SenderConfig{
-		Host: srv.Host(), Port: srv.Port(), TLS: smtp.TLSNone,
-	})
+	env := map[string]string{
+		"DATABASE_URL": db.URL,
+		"JWT_SECRET":   testutil.Secret("jwt", 40),
+		"BCRYPT_COST":  "4",
+	}
+	if attempts > 0 {
+		env["EMAIL_MAX_ATTEMPTS"] = strconv.Itoa(attempts)
+	}
+	cfg, err := config.LoadAPI(env)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = sender.Close() })
-	return startWorkerWith(t, db, smtp.NewProvider(sender), key, obs, throttle)
+	if ttl > 0 {
+		cfg.ResetTokenTTL = ttl
+	}
+	app, err := apiapp.New(context.Background(), cfg, db.Pool, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	return app.Resets
 }
 
-// startWorkerWith starts a River client that works the email queue through
-// p behind the product's Gateway.
-func startWorkerWith(t testing.TB, db *testdb.DB, p mail.Provider, key []byte, obs delivery.Observer, throttle time.Duration, opts ...workerOpts) *river.Client[pgx.Tx] {
+// startWorker starts a worker that sends through srv over SMTP, the way one
+// worker process does. Tests start two for two workers.
+func startWorker(t *testing.T, db *testdb.DB, srv *smtptest.Server, key []byte, obs delivery.Observer, throttle time.Duration) *river.Client[pgx.Tx] {
 	t.Helper()
-	o := workerOpts{
-		pauseMin: 10 * time.Millisecond, pauseMax: 50 * time.Millisecond,
-		retry: queue.RetryPolicy{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
-	}
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	gateway, err := mail.NewGateway(mail.GatewayConfig{
-		Provider:       p,
-		Limiter:        o.limiter,
-		OutagePauseMin: o.pauseMin, OutagePauseMax: o.pauseMax,
-	})
-	require.NoError(t, err)
-	renderer, err := templates.NewRenderer(templates.RendererConfig{})
-	require.NoError(t, err)
+	return startWorkerWith(t, db, key, obs, throttle, workerOpts{env: smtpEnv(srv)})
+}
 
-	// The worker's own settings and assembly, with timings shortened so
-	// that tests do not wait on backoff or polling.
+// smtpEnv points the worker at srv over plain SMTP.
+func smtpEnv(srv *smtptest.Server) map[string]string {
+	return map[string]string{"SMTP_HOST": srv.Host(), "SMTP_PORT": strconv.Itoa(srv.Port()), "SMTP_TLS": "none"}
+}
+
+// startWorkerWith starts a worker through the worker's own assembly
+// (workerapp.New), with the settings of o on top of fast test timings, and
+// starts its River client.
+func startWorkerWith(t testing.TB, db *testdb.DB, key []byte, obs delivery.Observer, throttle time.Duration, o workerOpts) *river.Client[pgx.Tx] {
+	t.Helper()
+	// The worker's own settings, with timings shortened so that tests do
+	// not wait on backoff or polling unless o.production says so.
 	env := map[string]string{
 		"DATABASE_URL":               db.URL,
 		"RESET_TOKEN_KEY":            string(key),
@@ -111,47 +109,54 @@ func startWorkerWith(t testing.TB, db *testdb.DB, p mail.Provider, key []byte, o
 		"SMTP_HOST":                  "127.0.0.1",
 		"MAIL_FROM":                  "Todo <no-reply@example.com>",
 		"RESET_EMAIL_INTERVAL":       throttle.String(),
-		"WORKER_CONCURRENCY":         cmp.Or(o.concurrency, "20"),
+		"WORKER_CONCURRENCY":         "20",
 		"WORKER_FETCH_POLL_INTERVAL": "50ms",
 		"SMTP_DIAL_TIMEOUT":          "2s",
 		"SMTP_COMMAND_TIMEOUT":       "5s",
 		"JOB_TIMEOUT":                "10s",
 	}
-	if o.retry.Base > 0 {
-		env["EMAIL_RETRY_BASE"] = o.retry.Base.String()
-		env["EMAIL_RETRY_MAX"] = o.retry.Max.String()
+	if !o.production {
+		env["EMAIL_RETRY_BASE"] = "20ms"
+		env["EMAIL_RETRY_MAX"] = "100ms"
+	}
+	for k, v := range o.env {
+		env[k] = v
 	}
 	cfg, err := config.LoadWorker(env)
 	require.NoError(t, err)
-	rc, err := queue.RiverConfig(cfg, queue.WorkerDeps{Pool: db.Pool, Mailer: gateway, Renderer: renderer, Observer: obs})
+	app, err := workerapp.New(context.Background(), cfg, workerapp.Deps{
+		Pool: db.Pool, Logger: slog.New(slog.DiscardHandler), Provider: o.provider, Observer: obs,
+	})
 	require.NoError(t, err)
-	client, err := river.NewClient(riverpgxv5.New(db.Pool), rc)
-	require.NoError(t, err)
+	client := app.Client
 	require.NoError(t, client.Start(context.Background()))
 	t.Cleanup(func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = client.Stop(stopCtx)
+		app.Close()
 	})
 	return client
 }
 
-// workerOpts overrides the fast timings tests use by default.
+// workerOpts are what a test changes about its worker.
 type workerOpts struct {
-	pauseMin, pauseMax time.Duration
-	retry              queue.RetryPolicy
-	limiter            mail.Limiter
-	// concurrency is WORKER_CONCURRENCY; default "20".
-	concurrency string
+	// env are settings on top of the test defaults (the provider, the
+	// send-rate cap, WORKER_CONCURRENCY…).
+	env map[string]string
+	// provider is an in-process stand-in that no setting reaches (an SES
+	// fake with static credentials, an HTTPS fake with its own root CA);
+	// nil sends through the provider env names.
+	provider mail.Provider
+	// production keeps EMAIL_RETRY_BASE and EMAIL_RETRY_MAX at their
+	// defaults.
+	production bool
 }
 
-// productionTimings are the worker's defaults: the Gateway's pause, the
-// retry policy of EMAIL_RETRY_BASE and EMAIL_RETRY_MAX, and (DeliveryConfig
-// left at zero) the snooze lengths.
-var productionTimings = workerOpts{
-	pauseMin: mail.DefaultOutagePauseMin, pauseMax: mail.DefaultOutagePauseMax,
-	retry: queue.RetryPolicy{},
-}
+// productionTimings are the worker's defaults: the retry policy of
+// EMAIL_RETRY_BASE and EMAIL_RETRY_MAX, and the Gateway's pause and the
+// snooze lengths, which tests never shorten.
+var productionTimings = workerOpts{production: true}
 
 // resetOne creates a user, asks for a reset and waits for its job to end.
 func (b *testBundle) resetOne(t *testing.T, email, name string) jobRow {

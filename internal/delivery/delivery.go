@@ -302,3 +302,16 @@ func (d *Delivery) Suppressed(ctx context.Context, kind string) {
 		At:     time.Now().UTC(),
 	})
 }
+
+// Recorded is a receipt as the send record's nullable columns (provider,
+// provider_message_id), which `worker trace` joins to the provider's
+// delivery events.
+func Recorded(r mail.Receipt) (provider, messageID *string) {
+	if r.Provider != "" {
+		provider = &r.Provider
+	}
+	if r.MessageID != "" {
+		messageID = &r.MessageID
+	}
+	return provider, messageID
+}

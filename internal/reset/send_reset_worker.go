@@ -97,15 +97,20 @@ func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs
 	// Never send after expiry, even if the send itself is slow to start.
 	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
 	defer cancel()
-	if _, err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered); err != nil {
+	receipt, err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered)
+	if err != nil {
 		return w.SendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
 			w.ReleaseSlot(ctx, delivery.SlotReset, p.UserID, id)
 			_ = w.mark(ctx, id, outcome)
 		})
 	}
 	// The mail is out. Recording it must not be lost to the job's own
-	// context running out just after the 250.
-	if err := w.Queries.ResetMarkSent(context.WithoutCancel(ctx), w.MarkSent, id); err != nil {
+	// context running out just after the 250. The provider's message ID
+	// goes with it: the provider's delivery events name the mail by it.
+	provider, messageID := delivery.Recorded(receipt)
+	if err := w.Queries.ResetMarkSent(context.WithoutCancel(ctx), w.MarkSent, dbsqlc.ResetMarkSentParams{
+		ID: id, Provider: provider, ProviderMessageID: messageID,
+	}); err != nil {
 		return fmt.Errorf("record reset mail as sent: %w", err)
 	}
 	return nil

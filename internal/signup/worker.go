@@ -119,13 +119,17 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	}
 	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
 	defer cancel()
-	if _, err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("signup", id.String()), to, rendered); err != nil {
+	receipt, err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("signup", id.String()), to, rendered)
+	if err != nil {
 		return w.SendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
 			w.ReleaseSlot(ctx, delivery.SlotSignupExists, p.UserID, id)
 			_ = w.mark(ctx, id, outcome)
 		})
 	}
-	if err := w.Queries.SignupMarkSent(context.WithoutCancel(ctx), w.MarkSent, dbsqlc.SignupMarkSentParams{ID: id, Outcome: outcome}); err != nil {
+	provider, messageID := delivery.Recorded(receipt)
+	if err := w.Queries.SignupMarkSent(context.WithoutCancel(ctx), w.MarkSent, dbsqlc.SignupMarkSentParams{
+		ID: id, Outcome: outcome, Provider: provider, ProviderMessageID: messageID,
+	}); err != nil {
 		return fmt.Errorf("record sign-up mail as sent: %w", err)
 	}
 	return nil

@@ -63,3 +63,19 @@ SELECT outcome
 FROM pending_signups
 WHERE lower(email) = lower(sqlc.arg(email))
 ORDER BY created_at;
+
+-- name: ResetSendsFor :many
+-- An address's reset requests, oldest first, with what the worker decided
+-- and the provider's message ID it stored (issue 24).
+SELECT id, outcome, provider, provider_message_id
+FROM password_reset_requests
+WHERE email = $1
+ORDER BY created_at;
+
+-- name: JobOutputs :many
+-- The output each job of a kind recorded (river.RecordOutput), oldest
+-- first.
+SELECT coalesce(metadata->>'output', '')::text AS output
+FROM river_job
+WHERE kind = $1
+ORDER BY id;

@@ -78,9 +78,12 @@ WHERE id = $1 AND outcome = 'pending';
 -- name: ResetMarkSent :exec
 -- Recorded right after the server's 250, before the job completes, so that a
 -- rescued or retried job sees the mail went out and does not send again.
+-- It keeps which provider took the mail and the ID it gave it, which the
+-- provider's delivery events carry (`worker trace`).
 UPDATE password_reset_requests
-SET outcome = 'sent', sent_at = now()
-WHERE id = $1;
+SET outcome = 'sent', sent_at = now(),
+    provider = sqlc.narg(provider), provider_message_id = sqlc.narg(provider_message_id)
+WHERE id = sqlc.arg(id);
 
 -- name: ResetVerify :one
 -- A token is usable when it is known, unused, not voided, not expired, and

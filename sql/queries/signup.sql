@@ -61,9 +61,11 @@ WHERE id = sqlc.arg(id) AND outcome = 'pending';
 
 -- name: SignupMarkSent :exec
 -- Recorded right after the server's 250: outcome is sent (a verification
--- link) or account_exists (the notice to an existing account).
+-- link) or account_exists (the notice to an existing account), with the
+-- provider and its message ID, as ResetMarkSent.
 UPDATE pending_signups
-SET outcome = sqlc.arg(outcome), sent_at = now()
+SET outcome = sqlc.arg(outcome), sent_at = now(),
+    provider = sqlc.narg(provider), provider_message_id = sqlc.narg(provider_message_id)
 WHERE id = sqlc.arg(id);
 
 -- name: SignupConsume :one

@@ -139,14 +139,23 @@ func (q *Queries) ResetMarkOutcome(ctx context.Context, db DBTX, arg ResetMarkOu
 
 const resetMarkSent = `-- name: ResetMarkSent :exec
 UPDATE password_reset_requests
-SET outcome = 'sent', sent_at = now()
-WHERE id = $1
+SET outcome = 'sent', sent_at = now(),
+    provider = $1, provider_message_id = $2
+WHERE id = $3
 `
+
+type ResetMarkSentParams struct {
+	Provider          *string
+	ProviderMessageID *string
+	ID                uuid.UUID
+}
 
 // Recorded right after the server's 250, before the job completes, so that a
 // rescued or retried job sees the mail went out and does not send again.
-func (q *Queries) ResetMarkSent(ctx context.Context, db DBTX, id uuid.UUID) error {
-	_, err := db.Exec(ctx, resetMarkSent, id)
+// It keeps which provider took the mail and the ID it gave it, which the
+// provider's delivery events carry (`worker trace`).
+func (q *Queries) ResetMarkSent(ctx context.Context, db DBTX, arg ResetMarkSentParams) error {
+	_, err := db.Exec(ctx, resetMarkSent, arg.Provider, arg.ProviderMessageID, arg.ID)
 	return err
 }
 

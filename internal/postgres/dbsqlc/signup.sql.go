@@ -131,19 +131,28 @@ func (q *Queries) SignupMarkOutcome(ctx context.Context, db DBTX, arg SignupMark
 
 const signupMarkSent = `-- name: SignupMarkSent :exec
 UPDATE pending_signups
-SET outcome = $1, sent_at = now()
-WHERE id = $2
+SET outcome = $1, sent_at = now(),
+    provider = $2, provider_message_id = $3
+WHERE id = $4
 `
 
 type SignupMarkSentParams struct {
-	Outcome string
-	ID      uuid.UUID
+	Outcome           string
+	Provider          *string
+	ProviderMessageID *string
+	ID                uuid.UUID
 }
 
 // Recorded right after the server's 250: outcome is sent (a verification
-// link) or account_exists (the notice to an existing account).
+// link) or account_exists (the notice to an existing account), with the
+// provider and its message ID, as ResetMarkSent.
 func (q *Queries) SignupMarkSent(ctx context.Context, db DBTX, arg SignupMarkSentParams) error {
-	_, err := db.Exec(ctx, signupMarkSent, arg.Outcome, arg.ID)
+	_, err := db.Exec(ctx, signupMarkSent,
+		arg.Outcome,
+		arg.Provider,
+		arg.ProviderMessageID,
+		arg.ID,
+	)
 	return err
 }
 

@@ -81,6 +81,35 @@ func (q *Queries) JobMetadata(ctx context.Context, db DBTX, kind string) (string
 	return column_1, err
 }
 
+const jobOutputs = `-- name: JobOutputs :many
+SELECT coalesce(metadata->>'output', '')::text AS output
+FROM river_job
+WHERE kind = $1
+ORDER BY id
+`
+
+// The output each job of a kind recorded (river.RecordOutput), oldest
+// first.
+func (q *Queries) JobOutputs(ctx context.Context, db DBTX, kind string) ([]string, error) {
+	rows, err := db.Query(ctx, jobOutputs, kind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var output string
+		if err := rows.Scan(&output); err != nil {
+			return nil, err
+		}
+		items = append(items, output)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const jobsInStates = `-- name: JobsInStates :one
 SELECT count(*)::int AS jobs
 FROM river_job
@@ -179,6 +208,47 @@ func (q *Queries) ResetRequestsFor(ctx context.Context, db DBTX, email string) (
 	for rows.Next() {
 		var i ResetRequestsForRow
 		if err := rows.Scan(&i.ID, &i.Outcome); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const resetSendsFor = `-- name: ResetSendsFor :many
+SELECT id, outcome, provider, provider_message_id
+FROM password_reset_requests
+WHERE email = $1
+ORDER BY created_at
+`
+
+type ResetSendsForRow struct {
+	ID                uuid.UUID
+	Outcome           string
+	Provider          *string
+	ProviderMessageID *string
+}
+
+// An address's reset requests, oldest first, with what the worker decided
+// and the provider's message ID it stored (issue 24).
+func (q *Queries) ResetSendsFor(ctx context.Context, db DBTX, email string) ([]ResetSendsForRow, error) {
+	rows, err := db.Query(ctx, resetSendsFor, email)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ResetSendsForRow
+	for rows.Next() {
+		var i ResetSendsForRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Outcome,
+			&i.Provider,
+			&i.ProviderMessageID,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

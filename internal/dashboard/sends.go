@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/todoapp/resetmail/internal/mailevent"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 )
@@ -76,6 +77,7 @@ func NewSends(cfg SendsConfig) (*Sends, error) {
 	funcs := template.FuncMap{
 		"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 		"kind": kindLabel,
+		"mask": redact.Email,
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"sends.html", "send.html"} {
@@ -177,6 +179,10 @@ type sendPage struct {
 	Send  dbsqlc.DashboardSendRow
 	// Attempts are River's recorded errors, oldest first.
 	Attempts []attemptError
+	// Story is what happened to the message after it was queued: sent
+	// (provider, ID), delivered, bounced, complained, and whether the
+	// address is suppressed (issue 24). Nil for a job without a request.
+	Story *mailevent.Trace
 }
 
 type attemptError struct {
@@ -204,6 +210,16 @@ func (s *Sends) send(w http.ResponseWriter, r *http.Request) {
 	// River writes these; a row it did not write is shown without them
 	// rather than not at all.
 	_ = json.Unmarshal([]byte(row.ErrorsJson), &page.Attempts)
+	if row.RequestID != "" {
+		// The story is extra: a failure to read it leaves the page as it
+		// was, and is logged.
+		story, err := mailevent.NewStore(s.cfg.Pool).Trace(r.Context(), row.RequestID)
+		if err != nil {
+			s.cfg.Logger.WarnContext(r.Context(), "dashboard: message story", slog.Any("err", err))
+		} else {
+			page.Story = story
+		}
+	}
 	s.render(w, "send.html", http.StatusOK, page)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -28,6 +29,8 @@ type hookBundle struct {
 	nextID int64
 }
 
+const dashUser, dashPass = "oncall", "dashboard password 1"
+
 func setupHooks(t *testing.T, kind string) *hookBundle {
 	t.Helper()
 	key := providerKey(kind)
@@ -35,7 +38,8 @@ func setupHooks(t *testing.T, kind string) *hookBundle {
 	secret := providertest.SvixSecret()
 	extra := append(providerEnv(srv, kind, key),
 		"RESEND_WEBHOOK_SECRET", secret,
-		"POSTMARK_WEBHOOK_USERNAME", postmarkHookUser, "POSTMARK_WEBHOOK_PASSWORD", postmarkHookPass)
+		"POSTMARK_WEBHOOK_USERNAME", postmarkHookUser, "POSTMARK_WEBHOOK_PASSWORD", postmarkHookPass,
+		"DASHBOARD_USERNAME", dashUser, "DASHBOARD_PASSWORD", dashPass)
 	return &hookBundle{testBundle: setup(t, bundleOpts{extra: extra}), kind: kind, srv: srv, secret: secret}
 }
 
@@ -206,8 +210,46 @@ func TestTraceTellsOneMessagesStory(t *testing.T) {
 	require.Less(t, strings.Index(out, " sent "), strings.Index(out, "delivered"))
 	require.NotContains(t, out, "ada@example.com", "addresses are masked by default")
 
+	// The dashboard's page for the send tells the same story.
+	jobs, err := b.db.Fixtures.JobArgs(context.Background(), b.db.Pool, "password_reset_email")
+	require.NoError(t, err)
+	require.Len(t, jobs, 1)
+	page := b.dashboard(t, "/admin/sends/"+jobIDOf(t, b, req.ID.String()))
+	for _, step := range []string{"What happened to this message", "requested", "queued", "resend " + m.ID, "delivered", "hard_bounce", "a***@example.com is on the suppression list"} {
+		require.Contains(t, page, step)
+	}
+	require.NotContains(t, page, "ada@example.com")
+
 	byEmail := b.worker(t, "trace", "ada@example.com", "--show-addresses")
 	require.Contains(t, byEmail, req.ID.String())
 	require.Contains(t, byEmail, "ada@example.com")
 	require.Contains(t, byEmail, "hard_bounce")
+}
+
+// dashboard GETs a dashboard page with the on-call credentials.
+func (b *hookBundle) dashboard(t *testing.T, path string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, "http://"+b.api.Addr+path, nil)
+	require.NoError(t, err)
+	req.SetBasicAuth(dashUser, dashPass)
+	resp, err := b.client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var sb strings.Builder
+	_, err = io.Copy(&sb, resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, sb.String())
+	return sb.String()
+}
+
+// jobIDOf finds the mail job of a request through the trace's queued step.
+func jobIDOf(t *testing.T, b *hookBundle, requestID string) string {
+	t.Helper()
+	out := b.worker(t, "trace", requestID)
+	_, rest, ok := strings.Cut(out, "queued")
+	require.True(t, ok, out)
+	var id int64
+	_, err := fmt.Sscanf(strings.TrimSpace(rest), "job %d", &id)
+	require.NoError(t, err, out)
+	return fmt.Sprint(id)
 }

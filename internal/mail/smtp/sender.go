@@ -70,12 +70,13 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 // never sees that failure and the message is never delivered twice.
 func (s *Sender) Send(ctx context.Context, envelopeFrom, to string, msg []byte) error {
 	// The addresses go into "MAIL FROM:<...>" and "RCPT TO:<...>": check
-	// them with the one address rule. The Provider's path skips this,
-	// since Compose checked the same addresses.
-	if _, err := addr.Parse(envelopeFrom); err != nil {
+	// them with the one address rule (addr.Check, its part that needs no
+	// parser, since these are bare addresses already). The Provider's path
+	// skips this, since Compose checked the same addresses.
+	if err := addr.Check(envelopeFrom); err != nil {
 		return s.failed(&mail.SendError{Stage: mail.StageMail, Text: "envelope sender " + err.Error()}, to)
 	}
-	if _, err := addr.Parse(to); err != nil {
+	if err := addr.Check(to); err != nil {
 		return s.failed(&mail.SendError{Stage: mail.StageRcpt, Text: "recipient " + err.Error()}, to)
 	}
 	return s.deliver(ctx, envelopeFrom, to, msg, mail.Hold{})

@@ -52,12 +52,12 @@ bin/mailpit: internal/tools/go.mod .ci/build-mailpit
 webdev:
 	cd internal/tools && $(GO) build -o ../../bin/webdev ./webdev
 
-## screenshots: every page of web/ at desktop and phone widths into docs/images/web-*.png, from the browser journey (needs chromium)
+## screenshots: every page of web/ at desktop and phone widths into docs/images/web-*.png, from the browser journey, plus the Mailpit inbox and a German page (needs chromium)
 .PHONY: screenshots
 screenshots:
 	.ci/web-test-deps
 	.ci/ensure-postgres test
-	WEB_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(GO) test -count=1 -run TestJourney ./internal/webtest/
+	WEB_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(GO) test -count=1 -run 'TestJourney|TestGermanBrowser' ./internal/webtest/
 
 ## bench: measure the reset pipeline against ceilings taken in the same run; writes docs/benchmarks.md (under 10 minutes)
 .PHONY: bench

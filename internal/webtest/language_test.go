@@ -48,6 +48,7 @@ func TestGermanBrowser(t *testing.T) {
 	b.waitFor(t, "the German forgot-password page", `location.pathname === "/forgot-password" && document.querySelector("h1").innerText === "Passwort vergessen?"`)
 	b.typeInto(t, "#email", email+kb.Enter)
 	b.waitFor(t, "the confirmation", visible("#sent-panel"))
+	require.Equal(t, "Wenn es für diese Adresse ein Konto gibt, ist ein Link zum Zurücksetzen unterwegs.", b.text(t, "#sent-message"))
 	s.waitLink(t, email, "reset-password", 0)
 	require.Equal(t, "de", s.mailHeader(t, email, "Content-Language"), "the reset mail's language")
 	b.screenshot(t, "forgot-password-sent-de")

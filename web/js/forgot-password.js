@@ -2,7 +2,7 @@
 // account, so the page cannot and does not say which.
 import { api } from "/js/api.js";
 import { busy, clearFieldErrors, quiet, requireFilled, showError, showPanel } from "/js/form.js";
-import { locale } from "/js/i18n.js";
+import { locale, t } from "/js/i18n.js";
 
 const form = document.getElementById("form");
 
@@ -14,7 +14,7 @@ form.addEventListener("submit", async (ev) => {
   busy(form, true);
   try {
     const { data } = await api("POST", "/api/auth/forgot-password", { body: { email: form.email.value, locale } });
-    document.getElementById("sent-message").textContent = data.message;
+    document.getElementById("sent-message").textContent = t(data.message);
     showPanel("sent-panel");
   } catch (err) {
     busy(form, false);

@@ -73,6 +73,9 @@ const messages = {
     "Your email address is confirmed. Welcome!": "Deine E-Mail-Adresse ist bestätigt. Willkommen!",
     "Your session has ended. Sign in again.": "Deine Sitzung ist abgelaufen. Melde dich noch einmal an.",
     "Please fill in this field.": "Bitte fülle dieses Feld aus.",
+    // The API's own sentences, which the pages show as they come.
+    "If an account exists for that address, a reset link is on its way.": "Wenn es für diese Adresse ein Konto gibt, ist ein Link zum Zurücksetzen unterwegs.",
+    "Your password has been changed. Sign in with your new password.": "Dein Passwort wurde geändert. Melde dich mit deinem neuen Passwort an.",
   },
   es: {
     "Page not found · Todo": "Página no encontrada · Todo",
@@ -134,6 +137,9 @@ const messages = {
     "Your email address is confirmed. Welcome!": "Tu dirección de correo está confirmada. ¡Bienvenido!",
     "Your session has ended. Sign in again.": "Tu sesión ha terminado. Vuelve a iniciar sesión.",
     "Please fill in this field.": "Rellena este campo.",
+    // The API's own sentences, which the pages show as they come.
+    "If an account exists for that address, a reset link is on its way.": "Si existe una cuenta con esa dirección, va de camino un enlace para restablecer la contraseña.",
+    "Your password has been changed. Sign in with your new password.": "Tu contraseña se ha cambiado. Inicia sesión con tu contraseña nueva.",
   },
   fr: {
     "Page not found · Todo": "Page introuvable · Todo",
@@ -195,6 +201,9 @@ const messages = {
     "Your email address is confirmed. Welcome!": "Votre adresse e-mail est confirmée. Bienvenue !",
     "Your session has ended. Sign in again.": "Votre session a pris fin. Reconnectez-vous.",
     "Please fill in this field.": "Veuillez remplir ce champ.",
+    // The API's own sentences, which the pages show as they come.
+    "If an account exists for that address, a reset link is on its way.": "Si un compte existe pour cette adresse, un lien de réinitialisation est en route.",
+    "Your password has been changed. Sign in with your new password.": "Votre mot de passe a été changé. Connectez-vous avec votre nouveau mot de passe.",
   },
 };
 

@@ -52,7 +52,7 @@ form.addEventListener("submit", async (ev) => {
     });
     // The API signed out every session of this account; drop ours too.
     session.signOut();
-    session.leaveNotice(data.message);
+    session.leaveNotice(t(data.message));
     location.assign("/sign-in");
   } catch (err) {
     busy(form, false);

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +221,11 @@ func TestTraceTellsOneMessagesStory(t *testing.T) {
 		require.Contains(t, page, step)
 	}
 	require.NotContains(t, page, "ada@example.com")
+	if dir := os.Getenv("WEB_SCREENSHOTS_DIR"); dir != "" {
+		// The page is self-contained (inline CSS): Chromium renders the
+		// saved copy into docs/images (see docs/runbook.md for the command).
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "dashboard-message-story.html"), []byte(page), 0o644))
+	}
 
 	byEmail := b.worker(t, "trace", "ada@example.com", "--show-addresses")
 	require.Contains(t, byEmail, req.ID.String())

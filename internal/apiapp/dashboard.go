@@ -24,7 +24,7 @@ func newDashboard(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, jobs
 		logger.Info("job dashboard is off: set DASHBOARD_USERNAME and DASHBOARD_PASSWORD to serve it at " + dashboard.Root)
 		return nil, nil
 	}
-	ui, err := dashboard.NewRiverUI(ctx, jobs, logger)
+	ui, err := dashboard.NewRiverUI(ctx, jobs, logger, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -21,12 +22,19 @@ type testBundle struct {
 
 func setup(t *testing.T) *testBundle {
 	t.Helper()
+	return setupIdle(t, 0)
+}
+
+// setupIdle is setup with River UI stopping after idle without a request
+// (dashboard.RiverUIIdle when zero).
+func setupIdle(t *testing.T, idle time.Duration) *testBundle {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	db := testdb.New(t)
 	client, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{})
 	require.NoError(t, err)
-	ui, err := dashboard.NewRiverUI(ctx, client, nil)
+	ui, err := dashboard.NewRiverUI(ctx, client, nil, idle)
 	require.NoError(t, err)
 	guard, err := dashboard.New(dashboard.Config{Username: "oncall", Password: "correct-horse-battery", Next: ui, FailuresPerMinute: 3})
 	require.NoError(t, err)
@@ -113,4 +121,17 @@ func TestDashboardRefusesCrossOriginStateChanges(t *testing.T) {
 	resp := b.do(t, http.MethodPost, "/admin/jobs/api/jobs/retry", "oncall", "correct-horse-battery", map[string]string{"Origin": "http://" + host, "Content-Type": "application/json"})
 	require.NotEqual(t, http.StatusForbidden, resp.StatusCode)
 	require.NotEqual(t, http.StatusUnauthorized, resp.StatusCode)
+}
+
+// TestRiverUIStartsAgainAfterIdle: River UI runs only while it is used (its
+// background recounts would keep a scale-to-zero database awake), and a
+// request after it stopped starts a fresh one.
+func TestRiverUIStartsAgainAfterIdle(t *testing.T) {
+	t.Parallel()
+	b := setupIdle(t, 20*time.Millisecond)
+	for range 3 {
+		resp := b.do(t, http.MethodGet, "/admin/jobs/api/jobs?state=available", "oncall", "correct-horse-battery", nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		time.Sleep(100 * time.Millisecond) // past idle: the handler stops
+	}
 }

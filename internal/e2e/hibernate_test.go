@@ -93,7 +93,10 @@ func logLines(out, msg string) []map[string]any {
 // forgot-password wakes it and the mail arrives.
 func TestAnAsleepWorkerAndAnIdleAPIRunNoQuery(t *testing.T) {
 	t.Parallel()
-	b := setup(t, bundleOpts{extra: hibernating(t, "2s", "1h", false)})
+	// The dashboard is on: River UI starts with its first request, so an
+	// API whose dashboard nobody opens stays as quiet as one without it.
+	extra := append(hibernating(t, "2s", "1h", false), dashboardCreds...)
+	b := setup(t, bundleOpts{extra: extra})
 	b.register(t, "sleepy@example.com", "correct horse battery", "Sleepy")
 	waitAsleep(t, b)
 

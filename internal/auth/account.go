@@ -41,6 +41,18 @@ func (s *Service) PrepareAccount(r Registration) (NewAccount, error) {
 	return NewAccount{Email: email, Name: name, PasswordHash: hash, Locale: pref}, nil
 }
 
+// PasswordMatches reports whether password is the one hash was made from.
+// Sign-up's confirmation page uses it: the account opens only with the
+// password chosen at sign-up, typed again by whoever holds the mailbox.
+func (s *Service) PasswordMatches(hash, password string) bool {
+	if len(password) > MaxPasswordBytes {
+		// Registration refuses such a password, so it is no one's; bcrypt
+		// would compare only its first 72 bytes.
+		return false
+	}
+	return s.compare([]byte(hash), []byte(password)) == nil
+}
+
 // CreateAccount creates the account a inside the caller's transaction db,
 // unless the address has one already, in any letter case: then ok is false.
 func CreateAccount(ctx context.Context, db dbsqlc.DBTX, a NewAccount) (u User, ok bool, err error) {

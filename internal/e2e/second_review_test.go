@@ -91,3 +91,56 @@ func TestWorkerHTTPServerClosesIdleConnections(t *testing.T) {
 	b := setup(t, bundleOpts{extra: []string{"HTTP_IDLE_TIMEOUT", "200ms"}})
 	require.NoError(t, testutil.IdleConnectionClosed(b.worker.Addr, "/healthz", 20*time.Second))
 }
+
+// TestPreHijackedSignupOpensNoAccountWithTheAttackersPassword is issue 23,
+// item 1: an attacker registers bob@example.com with a password of their
+// choice; Bob gets a confirmation mail he cannot tell from his own and
+// follows it. The link alone used to create the account with the
+// attacker's password and sign Bob in. Now the page must be completed with
+// the password chosen at sign-up, typed again; whichever way Bob completes
+// it, no account opens with the attacker's password.
+func TestPreHijackedSignupOpensNoAccountWithTheAttackersPassword(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{extra: signupEnv})
+	const attackers, bobs = "attacker's password", "bob's own password"
+
+	r := b.signup(t, "bob@example.com", attackers, "Bob")
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	_, m := b.waitMail(t, 1)
+	token := tokenFrom(t, m.Text)
+
+	noAccount := func(how string) {
+		t.Helper()
+		for _, pw := range []string{attackers, bobs} {
+			status, _ := b.login(t, "bob@example.com", pw)
+			require.Equal(t, http.StatusUnauthorized, status, "%s: an account opens with %q", how, pw)
+		}
+	}
+	// Following the link, without typing a password.
+	v := b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": token})
+	require.Equal(t, http.StatusBadRequest, v.status, string(v.raw))
+	require.Equal(t, "validation_failed", errorCode(v))
+	require.Contains(t, string(v.raw), `"password"`)
+	noAccount("the link alone")
+	// Typing his own password, which is not the one chosen at sign-up.
+	v = b.verify(t, token, bobs)
+	require.Equal(t, http.StatusBadRequest, v.status, string(v.raw))
+	require.Equal(t, "validation_failed", errorCode(v))
+	require.Contains(t, string(v.raw), `"password"`)
+	noAccount("his own password")
+
+	// Bob signs up himself: his own link and his own password open his
+	// account, and the attacker's password never does.
+	r = b.signup(t, "bob@example.com", bobs, "Bob")
+	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+	_, m = b.waitMail(t, 2)
+	v = b.verify(t, tokenFrom(t, m.Text), bobs)
+	require.Equal(t, http.StatusCreated, v.status, string(v.raw))
+	status, _ := b.login(t, "bob@example.com", attackers)
+	require.Equal(t, http.StatusUnauthorized, status)
+	v = b.verify(t, token, attackers)
+	require.Equal(t, http.StatusBadRequest, v.status, "the attacker's link is dead once Bob has his account")
+	require.Equal(t, "invalid_token", errorCode(v))
+	status, _ = b.login(t, "bob@example.com", attackers)
+	require.Equal(t, http.StatusUnauthorized, status)
+}

@@ -23,7 +23,7 @@ func TestNameWithURLAppearsInNoMail(t *testing.T) {
 	t.Parallel()
 	b := setup(t, bundleOpts{extra: signupEnv})
 	require.Equal(t, http.StatusAccepted, b.signup(t, "victim@example.com", "a fine password", hostileName).status)
-	require.Equal(t, http.StatusCreated, b.verifyFromMail(t, 1).status)
+	require.Equal(t, http.StatusCreated, b.verifyFromMail(t, 1, "a fine password").status)
 	require.Equal(t, http.StatusAccepted, b.signup(t, "victim@example.com", "a fine password", hostileName).status)
 	_, notice := b.waitMail(t, 2)
 	require.Contains(t, notice.Subject, "Someone tried to sign up")

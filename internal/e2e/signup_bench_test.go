@@ -22,7 +22,7 @@ func BenchmarkSignupNewVsExisting(b *testing.B) {
 	const tries = 200
 	bundle := setup(b, bundleOpts{extra: signupEnv})
 	require.Equal(b, http.StatusAccepted, bundle.signup(b, "owner@example.com", "the owner password", "Owner").status)
-	require.Equal(b, http.StatusCreated, bundle.verifyFromMail(b, 1).status)
+	require.Equal(b, http.StatusCreated, bundle.verifyFromMail(b, 1, "the owner password").status)
 	round := 0
 	for b.Loop() {
 		round++

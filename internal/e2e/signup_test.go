@@ -22,12 +22,19 @@ func (b *testBundle) signup(t testing.TB, email, password, name string) response
 	return b.do(t, http.MethodPost, "/api/auth/register", "", map[string]string{"email": email, "password": password, "name": name})
 }
 
-// verifyFromMail finishes a sign-up with the link in mail n.
-func (b *testBundle) verifyFromMail(t testing.TB, n int) response {
+// verifyFromMail finishes a sign-up with the link in mail n and password,
+// the one chosen at sign-up, typed again.
+func (b *testBundle) verifyFromMail(t testing.TB, n int, password string) response {
 	t.Helper()
 	_, m := b.waitMail(t, n)
 	require.Contains(t, m.Text, "https://app.example.com/verify-email?token=", m.Text)
-	return b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": tokenFrom(t, m.Text)})
+	return b.verify(t, tokenFrom(t, m.Text), password)
+}
+
+// verify posts a confirmation: the link's token and the password.
+func (b *testBundle) verify(t testing.TB, token, password string) response {
+	t.Helper()
+	return b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": token, "password": password})
 }
 
 // TestSignupIsIdenticalForNewAndExistingAddresses: with verification
@@ -40,7 +47,7 @@ func TestSignupIsIdenticalForNewAndExistingAddresses(t *testing.T) {
 
 	r := b.signup(t, "ada@example.com", "a fine password", "Ada")
 	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
-	v := b.verifyFromMail(t, 1)
+	v := b.verifyFromMail(t, 1, "a fine password")
 	require.Equal(t, http.StatusCreated, v.status, string(v.raw))
 
 	existing := b.signup(t, "ADA@example.com", "another password", "Mallory")
@@ -87,7 +94,7 @@ func TestVerifyEmailCreatesTheAccountAndSignsIn(t *testing.T) {
 	require.Equal(t, "de", m.Header.Get("Content-Language"), "the verification mail is in the language asked for")
 	token := tokenFrom(t, m.Text)
 
-	v := b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": token})
+	v := b.verify(t, token, "a fine password")
 	require.Equal(t, http.StatusCreated, v.status, string(v.raw))
 	require.Equal(t, "bearer", v.body["token_type"])
 	require.NotZero(t, v.body["expires_in"])
@@ -107,16 +114,16 @@ func TestVerifyEmailCreatesTheAccountAndSignsIn(t *testing.T) {
 	_, resetMail := b.waitMail(t, 2)
 	require.Equal(t, "de", resetMail.Header.Get("Content-Language"))
 
-	again := b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": token})
+	again := b.verify(t, token, "a fine password")
 	require.Equal(t, http.StatusBadRequest, again.status)
 	require.Equal(t, "invalid_token", errorCode(again))
 	for _, bad := range []string{strings.Repeat("A", 43), "short", "not base64 at all but 43 characters long!!"} {
-		r := b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": bad})
+		r := b.verify(t, bad, "a fine password")
 		require.Equal(t, http.StatusBadRequest, r.status, bad)
 		require.Equal(t, "invalid_token", errorCode(r), bad)
 	}
 	// No token at all is a field error, not a bad link.
-	missing := b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": ""})
+	missing := b.verify(t, "", "a fine password")
 	require.Equal(t, http.StatusBadRequest, missing.status)
 	require.Equal(t, "validation_failed", errorCode(missing))
 	require.Contains(t, string(missing.raw), `"token":"is required"`)
@@ -157,9 +164,9 @@ func TestFirstVerifiedSignupWins(t *testing.T) {
 	t1, t2 := tokenFrom(t, m1.Text), tokenFrom(t, m2.Text)
 	require.NotEqual(t, t1, t2)
 
-	r := b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": t2})
+	r := b.verify(t, t2, "second password")
 	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
-	r = b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": t1})
+	r = b.verify(t, t1, "first password")
 	require.Equal(t, http.StatusBadRequest, r.status)
 	require.Equal(t, "invalid_token", errorCode(r))
 
@@ -179,7 +186,7 @@ func TestExpiredSignupLinkIsRejected(t *testing.T) {
 	require.Contains(t, m.Text, "1 minute")
 	err := b.db.Fixtures.SignupExpireAll(context.Background(), b.db.Pool)
 	require.NoError(t, err)
-	r := b.do(t, http.MethodPost, "/api/auth/verify-email", "", map[string]string{"token": tokenFrom(t, m.Text)})
+	r := b.verify(t, tokenFrom(t, m.Text), "a fine password")
 	require.Equal(t, http.StatusBadRequest, r.status)
 	require.Equal(t, "invalid_token", errorCode(r))
 	status, _ := b.login(t, "late@example.com", "a fine password")
@@ -194,7 +201,7 @@ func TestSignupNoticeIsThrottledAndJobsHoldNoSecret(t *testing.T) {
 	t.Parallel()
 	b := setup(t, bundleOpts{extra: append([]string{"RESET_EMAIL_INTERVAL", "1h"}, signupEnv...)})
 	require.Equal(t, http.StatusAccepted, b.signup(t, "owner@example.com", "the owner password", "Owner").status)
-	require.Equal(t, http.StatusCreated, b.verifyFromMail(t, 1).status)
+	require.Equal(t, http.StatusCreated, b.verifyFromMail(t, 1, "the owner password").status)
 
 	const n = 6
 	done := make(chan struct{}, n)

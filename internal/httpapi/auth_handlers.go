@@ -95,11 +95,14 @@ func (s *Server) writeNewSession(c *gin.Context, u auth.User) {
 }
 
 type verifyEmailRequest struct {
-	Token string `json:"token"`
+	Token    string `json:"token"`
+	Password string `json:"password"`
 }
 
-// handleVerifyEmail creates the account a sign-up link stands for and signs
-// it in: 201 with the user and an access token, like login; 400
+// handleVerifyEmail creates the account a sign-up link stands for, when
+// the request carries the password chosen at sign-up, and signs it in: 201
+// with the user and an access token, like login; 400 validation_failed for
+// a missing or different password (the link stays usable); 400
 // invalid_token for an unknown, expired or used link, or one whose address
 // another sign-up verified first.
 func (s *Server) handleVerifyEmail(c *gin.Context) {
@@ -107,7 +110,7 @@ func (s *Server) handleVerifyEmail(c *gin.Context) {
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	u, err := s.signups.VerifyEmail(c.Request.Context(), req.Token)
+	u, err := s.signups.VerifyEmail(c.Request.Context(), req.Token, req.Password)
 	if err != nil {
 		s.writeError(c, err)
 		return

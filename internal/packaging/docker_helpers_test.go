@@ -208,7 +208,8 @@ func (c apiClient) ready() bool {
 
 // register signs a user up as the web app does. With the default
 // SIGNUP_VERIFICATION=required the API answers 202 and mails a link; the
-// account exists once that link's token is posted to verify-email.
+// account exists once that link's token is posted to verify-email with the
+// password chosen at sign-up.
 func (c apiClient) register(t *testing.T, inbox mailpitClient, email, password string) {
 	t.Helper()
 	r := c.post(t, "/api/auth/register", map[string]string{"email": email, "password": password, "name": "Docker"})
@@ -217,7 +218,7 @@ func (c apiClient) register(t *testing.T, inbox mailpitClient, email, password s
 	}
 	require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
 	token := linkToken(t, inbox.waitText(t, email, "verify-email?token="), "verify-email?token=")
-	r = c.post(t, "/api/auth/verify-email", map[string]string{"token": token})
+	r = c.post(t, "/api/auth/verify-email", map[string]string{"token": token, "password": password})
 	require.Equal(t, http.StatusCreated, r.status, string(r.raw))
 }
 

@@ -125,14 +125,35 @@ func (s *Service) Check(ctx context.Context, token string) (time.Time, error) {
 	return expiresAt, nil
 }
 
+// errPasswordMismatch answers a confirmation whose password is not the one
+// chosen at sign-up. The link stays usable, so that its owner may try again.
+func errPasswordMismatch() error {
+	return apperr.Validation(map[string]string{"password": "does not match the password chosen at sign-up"})
+}
+
 // VerifyEmail turns the pending sign-up that token belongs to into an
-// account. In one transaction it marks the token used and creates the user
-// (auth.CreateAccount), unless the address has an account already: then
-// the first sign-up verified has won, and this token is invalid like any
-// used one.
-func (s *Service) VerifyEmail(ctx context.Context, token string) (auth.User, error) {
+// account, if password is the one chosen at sign-up, typed again. In one
+// transaction it marks the token used, checks the password against the
+// stored hash and creates the user (auth.CreateAccount), unless the address
+// has an account already: then the first sign-up verified has won, and
+// this token is invalid like any used one.
+//
+// The link alone never opens an account (issue 23, item 1): whoever
+// registered chose the password, and that may be an attacker who typed
+// someone else's address. Only a person who holds the mailbox AND knows
+// the password opens it; the attacker has the password but not the link,
+// the mailbox's owner the link but not the attacker's password. A wrong
+// password changes nothing and leaves the link usable.
+func (s *Service) VerifyEmail(ctx context.Context, token, password string) (auth.User, error) {
+	fields := map[string]string{}
 	if token == "" {
-		return auth.User{}, apperr.Validation(map[string]string{"token": "is required"})
+		fields["token"] = "is required"
+	}
+	if password == "" {
+		fields["password"] = "is required: type the password you chose when you signed up"
+	}
+	if len(fields) > 0 {
+		return auth.User{}, apperr.Validation(fields)
 	}
 	if !linktoken.WellFormed(token) {
 		return auth.User{}, errInvalidToken()
@@ -145,6 +166,10 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (auth.User, err
 		}
 		if err != nil {
 			return fmt.Errorf("consume sign-up token: %w", err)
+		}
+		// Returning an error rolls the consumption back.
+		if !s.cfg.Accounts.PasswordMatches(p.PasswordHash, password) {
+			return errPasswordMismatch()
 		}
 		a := auth.NewAccount{Email: p.Email, Name: p.Name, PasswordHash: p.PasswordHash}
 		if p.Locale != nil {

@@ -66,7 +66,15 @@ func TestJourney(t *testing.T) {
 		require.NotContains(t, eval[string](t, b, `location.href`), "token", "the token left the address bar")
 		b.checkPage(t, "verify-email")
 		verifyChecked = true
-		b.click(t, `#form button[type="submit"]`)
+		// The link alone opens nothing (issue 23, item 1): a password other
+		// than the one chosen at sign-up is refused next to its field, and
+		// the link stays usable.
+		b.typeInto(t, "#password", "not the sign-up password"+kb.Enter)
+		b.waitFor(t, "the password's field error", `document.querySelector("#password").getAttribute("aria-invalid") === "true"`)
+		require.Contains(t, b.text(t, "#password-error"), "does not match the password chosen at sign-up")
+		b.axeCheck(t, "verify-email with a wrong password")
+		b.do(t, clearField("#password"))
+		b.typeInto(t, "#password", oldPassword+kb.Enter)
 		b.waitFor(t, "the task list", `location.pathname === "/"`)
 		// The same link again: the page finds it used before offering
 		// the button, as the reset page does.

@@ -2,8 +2,11 @@
 // changes nothing: only the button below spends the token (the page's check
 // spends nothing), so a mail
 // scanner that fetches the link (or even runs this page) confirms nothing.
+// The account opens only with the password chosen at sign-up, typed again
+// here: whoever registered chose it, and that may be someone who typed
+// another person's address (a pre-hijacked account).
 import { api } from "/js/api.js";
-import { busy, describe, linkToken as takeLinkToken, quiet, showPanel, warn } from "/js/form.js";
+import { busy, clearFieldErrors, linkToken as takeLinkToken, quiet, showError, showPanel } from "/js/form.js";
 import * as session from "/js/session.js";
 import { t } from "/js/i18n.js";
 
@@ -39,9 +42,12 @@ document.getElementById("retry").addEventListener("click", check);
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   quiet();
+  clearFieldErrors(form);
   busy(form, true);
   try {
-    const { data } = await api("POST", "/api/auth/verify-email", { body: { token: linkToken } });
+    const { data } = await api("POST", "/api/auth/verify-email", {
+      body: { token: linkToken, password: form.password.value },
+    });
     session.signIn(data.access_token);
     session.leaveNotice(t("Your email address is confirmed. Welcome!"));
     location.assign("/");
@@ -51,6 +57,6 @@ form.addEventListener("submit", async (ev) => {
       showPanel("invalid-panel");
       return;
     }
-    warn(describe(err));
+    showError(form, err);
   }
 });

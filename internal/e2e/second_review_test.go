@@ -144,3 +144,57 @@ func TestPreHijackedSignupOpensNoAccountWithTheAttackersPassword(t *testing.T) {
 	status, _ = b.login(t, "bob@example.com", attackers)
 	require.Equal(t, http.StatusUnauthorized, status)
 }
+
+// TestSignupMailIsThrottledPerAddress is issue 23, item 2: confirmation
+// mail to an address without an account was limited per client IP only,
+// so 15 mails reached one address from 3 clients in about a second. Ten
+// sign-ups for one new address from ten clients, at once, now give at most
+// one mail per RESET_EMAIL_INTERVAL, and every one of them the same 202.
+func TestSignupMailIsThrottledPerAddress(t *testing.T) {
+	t.Parallel()
+	const n = 10
+	b := setup(t, bundleOpts{extra: append(append([]string{}, floodEnv...), signupEnv...)})
+
+	answers := make([]response, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			answers[i] = b.doFrom(t, fmt.Sprintf("198.51.100.%d", i+1), http.MethodPost, "/api/auth/register",
+				map[string]string{"email": "inbox@example.com", "password": fmt.Sprintf("password number %d", i), "name": "Inbox"})
+		})
+	}
+	wg.Wait()
+	for _, r := range answers {
+		require.Equal(t, http.StatusAccepted, r.status, string(r.raw))
+		require.Equal(t, string(answers[0].raw), string(r.raw), "the same answer whether or not a mail goes out")
+	}
+	outcomes := b.waitSignupOutcomes(t, "inbox@example.com", n)
+	// Give a stray second mail time to arrive before counting.
+	time.Sleep(time.Second)
+	require.Equal(t, 1, b.smtp.Count(), "mails sent")
+	require.Equal(t, map[string]int{"sent": 1, "throttled": n - 1}, outcomes)
+}
+
+// waitSignupOutcomes waits until n sign-up requests for email have an
+// outcome other than pending and returns how many ended in each.
+func (b *testBundle) waitSignupOutcomes(t *testing.T, email string, n int) map[string]int {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rows, err := b.db.Fixtures.SignupOutcomes(t.Context(), b.db.Pool, email)
+		require.NoError(t, err)
+		counts := map[string]int{}
+		done := 0
+		for _, o := range rows {
+			if o != "pending" {
+				counts[o]++
+				done++
+			}
+		}
+		if len(rows) == n && done == n {
+			return counts
+		}
+		require.True(t, time.Now().Before(deadline), "sign-up outcomes after 30s: %v of %d requests", counts, len(rows))
+		time.Sleep(50 * time.Millisecond)
+	}
+}

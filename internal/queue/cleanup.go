@@ -57,5 +57,12 @@ func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 		return fmt.Errorf("delete expired sign-up requests: %w", err)
 	}
 	w.logger.InfoContext(ctx, "deleted expired sign-up requests", slog.Int64("count", n))
+	// An address's sign-up slot limits mail for RESET_EMAIL_INTERVAL only;
+	// one older than the retention limits nothing.
+	n, err = w.queries.SignupAddressSlotsDeleteStale(ctx, w.pool, w.retention.Seconds())
+	if err != nil {
+		return fmt.Errorf("delete stale address slots: %w", err)
+	}
+	w.logger.InfoContext(ctx, "deleted stale address slots", slog.Int64("count", n))
 	return nil
 }

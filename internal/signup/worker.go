@@ -30,8 +30,9 @@ const (
 	// AccountExists is the notice mailed to an address that has an
 	// account.
 	AccountExists = "account_exists"
-	// Throttled is a notice not sent because the account's mail slot was
-	// taken within RESET_EMAIL_INTERVAL.
+	// Throttled is a mail not sent because the account's slot (for the
+	// notice) or the address's (for a verification link) was taken within
+	// RESET_EMAIL_INTERVAL. Its request gets no working token.
 	Throttled = "throttled"
 	// Suppressed is a request for an address on the suppression list: no
 	// mail, and the API answered as for any address.
@@ -82,7 +83,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		return nil
 	case !time.Now().Before(p.ExpiresAt):
 		w.Observer.EmailFailed(kind, delivery.ClassExpired)
-		w.ReleaseSlot(ctx, delivery.SlotSignupExists, p.UserID, id)
+		w.releaseSlot(ctx, p, id)
 		if err := w.mark(ctx, id, "expired"); err != nil {
 			return err
 		}
@@ -90,7 +91,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	case p.Suppressed:
 		w.Suppressed(ctx, kind)
 		return w.mark(ctx, id, Suppressed)
-	case exists && p.Throttled:
+	case p.Throttled:
+		// Another request for this account, or this address, mailed within
+		// the interval. The answer was the same 202 either way.
 		return w.mark(ctx, id, Throttled)
 	}
 
@@ -122,7 +125,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	receipt, err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("signup", id.String()), to, rendered)
 	if err != nil {
 		return w.SendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
-			w.ReleaseSlot(ctx, delivery.SlotSignupExists, p.UserID, id)
+			w.releaseSlot(ctx, p, id)
 			_ = w.mark(ctx, id, outcome)
 		})
 	}
@@ -133,6 +136,19 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		return fmt.Errorf("record sign-up mail as sent: %w", err)
 	}
 	return nil
+}
+
+// releaseSlot frees the slot request id reserved and will not use: the
+// account's, or for an address without one, the address's.
+func (w *Worker) releaseSlot(ctx context.Context, p dbsqlc.SignupPrepareRow, id uuid.UUID) {
+	if p.UserID != nil {
+		w.ReleaseSlot(ctx, delivery.SlotSignupExists, p.UserID, id)
+		return
+	}
+	err := w.Queries.SignupAddressSlotRelease(context.WithoutCancel(ctx), w.Pool, dbsqlc.SignupAddressSlotReleaseParams{Email: p.Email, Holder: id})
+	if err != nil {
+		w.Logger.WarnContext(ctx, "could not release the address's mail slot", slog.String("request_id", id.String()), slog.Any("error", err))
+	}
 }
 
 func (w *Worker) mark(ctx context.Context, id uuid.UUID, outcome string) error {

@@ -12,6 +12,39 @@ import (
 	"github.com/google/uuid"
 )
 
+const signupAddressSlotRelease = `-- name: SignupAddressSlotRelease :exec
+DELETE FROM address_mail_slots
+WHERE address = lower($1) AND kind = 'signup_verify' AND holder = $2
+`
+
+type SignupAddressSlotReleaseParams struct {
+	Email  string
+	Holder uuid.UUID
+}
+
+// Frees the verification slot of an address that a request reserved but
+// will never use (it expired or failed for good), so that the next sign-up
+// may mail at once. Only the holder frees it.
+func (q *Queries) SignupAddressSlotRelease(ctx context.Context, db DBTX, arg SignupAddressSlotReleaseParams) error {
+	_, err := db.Exec(ctx, signupAddressSlotRelease, arg.Email, arg.Holder)
+	return err
+}
+
+const signupAddressSlotsDeleteStale = `-- name: SignupAddressSlotsDeleteStale :execrows
+DELETE FROM address_mail_slots
+WHERE reserved_at < now() - make_interval(secs => $1::float8)
+`
+
+// The cleanup job's: slots reserved more than retention_secs seconds ago
+// limit nothing any more (RESET_EMAIL_INTERVAL is far shorter).
+func (q *Queries) SignupAddressSlotsDeleteStale(ctx context.Context, db DBTX, retentionSecs float64) (int64, error) {
+	result, err := db.Exec(ctx, signupAddressSlotsDeleteStale, retentionSecs)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const signupCheck = `-- name: SignupCheck :one
 SELECT p.expires_at
 FROM pending_signups p
@@ -181,16 +214,29 @@ WITH req AS (
     WHERE mail_slots.holder = excluded.holder
        OR mail_slots.reserved_at <= now() - make_interval(secs => $2::float8)
     RETURNING holder
+), addr_slot AS (
+    INSERT INTO address_mail_slots (address, kind, holder, reserved_at)
+    SELECT lower(req.email), 'signup_verify', req.id, now()
+    FROM req, sup
+    WHERE req.outcome = 'pending' AND req.sent_at IS NULL AND req.expires_at > now() AND NOT sup.suppressed
+      AND NOT EXISTS (SELECT 1 FROM usr)
+    ON CONFLICT (address, kind) DO UPDATE
+    SET holder = excluded.holder, reserved_at = excluded.reserved_at
+    WHERE address_mail_slots.holder = excluded.holder
+       OR address_mail_slots.reserved_at <= now() - make_interval(secs => $2::float8)
+    RETURNING holder
 ), upd AS (
     UPDATE pending_signups s
     SET token_hash = $3
     WHERE s.id = $1 AND s.outcome = 'pending'
       AND NOT EXISTS (SELECT 1 FROM usr)
+      AND EXISTS (SELECT 1 FROM addr_slot)
 )
 SELECT req.outcome, req.expires_at, req.sent_at, req.email, req.locale,
        usr.id AS user_id, usr.email AS user_email, usr.locale AS user_locale,
        (SELECT suppressed FROM sup)::boolean AS suppressed,
-       NOT EXISTS (SELECT 1 FROM slot) AS throttled
+       (CASE WHEN usr.id IS NULL THEN NOT EXISTS (SELECT 1 FROM addr_slot)
+             ELSE NOT EXISTS (SELECT 1 FROM slot) END)::boolean AS throttled
 FROM req
 LEFT JOIN usr ON true
 `
@@ -215,10 +261,13 @@ type SignupPrepareRow struct {
 }
 
 // The worker's first statement per job, like ResetPrepare. For an address
-// without an account it records the verification token's hash. For one
+// without an account it reserves the address's verification slot
+// (address_mail_slots) and, if it won it, records the verification token's
+// hash; a request that will not be mailed gets no working token. For one
 // with an account it reserves that account's "someone tried to sign up"
-// slot, atomically, so that these notices are throttled like reset mails
-// (throttle_secs seconds); throttled is true when no slot was won.
+// slot. Both are atomic, so that sign-up mail is throttled like reset mails,
+// one per address per throttle_secs seconds; throttled is true when no
+// slot was won.
 func (q *Queries) SignupPrepare(ctx context.Context, db DBTX, arg SignupPrepareParams) (SignupPrepareRow, error) {
 	row := db.QueryRow(ctx, signupPrepare, arg.ID, arg.ThrottleSecs, arg.TokenHash)
 	var i SignupPrepareRow

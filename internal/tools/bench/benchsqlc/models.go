@@ -61,6 +61,13 @@ func (ns NullRiverJobState) Value() (driver.Value, error) {
 	return string(ns.RiverJobState), nil
 }
 
+type AddressMailSlot struct {
+	Address    string
+	Kind       string
+	Holder     uuid.UUID
+	ReservedAt time.Time
+}
+
 type MailEvent struct {
 	Provider   string
 	EventID    string

@@ -428,3 +428,34 @@ func TestDuplicateSendCarriesSameWorkingLink(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, b.svc.Reset(ctx, second, "a new password"))
 }
+
+// TestThrottledRequestIsVoided is issue 23, item 9: a forgot-password
+// request the flood limit keeps from being mailed still got a valid token,
+// which anyone holding RESET_TOKEN_KEY and the request ID (shown in the
+// dashboard) could derive. A request that will not be mailed is void.
+func TestThrottledRequestIsVoided(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, bundleOpts{throttle: time.Hour})
+	b.addUser(t, "throttled@example.com", "T")
+
+	sent, err := b.svc.RequestReset(ctx, "throttled@example.com")
+	require.NoError(t, err)
+	b.waitJob(t, "password_reset_email", 1)
+	throttled, err := b.svc.RequestReset(ctx, "throttled@example.com")
+	require.NoError(t, err)
+	b.waitJob(t, "password_reset_email", 2)
+	require.Equal(t, 1, b.smtp.Count())
+
+	req, err := b.db.Fixtures.ResetRequest(ctx, b.db.Pool, throttled)
+	require.NoError(t, err)
+	require.Equal(t, reset.SkipThrottled, req.Outcome)
+	tok := reset.DeriveToken(b.key, throttled)
+	_, err = b.svc.Verify(ctx, tok)
+	require.Error(t, err, "the throttled request's token works")
+	require.Equal(t, apperr.CodeInvalidToken, apperr.CodeOf(err))
+	require.Equal(t, apperr.CodeInvalidToken, apperr.CodeOf(b.svc.Reset(ctx, tok, "a new password")))
+
+	// The mailed one still works.
+	require.NoError(t, b.svc.Reset(ctx, reset.DeriveToken(b.key, sent), "a new password"))
+}

@@ -55,8 +55,14 @@ WITH req AS (
        OR mail_slots.reserved_at <= now() - make_interval(secs => sqlc.arg(throttle_secs)::float8)
     RETURNING holder
 ), upd AS (
+    -- Only a request that holds the slot gets a working token: one that
+    -- will not be mailed is voided, so that nobody who can derive its
+    -- token (RESET_TOKEN_KEY and the request ID) can use it (issue 23,
+    -- item 9).
     UPDATE password_reset_requests r
-    SET user_id = usr.id, token_hash = sqlc.arg(token_hash)
+    SET user_id = usr.id,
+        token_hash = CASE WHEN EXISTS (SELECT 1 FROM slot) THEN sqlc.arg(token_hash)::bytea END,
+        voided_at = CASE WHEN EXISTS (SELECT 1 FROM slot) THEN r.voided_at ELSE coalesce(r.voided_at, now()) END
     FROM usr
     WHERE r.id = sqlc.arg(id) AND r.outcome = 'pending' AND NOT usr.superseded
 )

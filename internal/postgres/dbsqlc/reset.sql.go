@@ -188,8 +188,14 @@ WITH req AS (
        OR mail_slots.reserved_at <= now() - make_interval(secs => $2::float8)
     RETURNING holder
 ), upd AS (
+    -- Only a request that holds the slot gets a working token: one that
+    -- will not be mailed is voided, so that nobody who can derive its
+    -- token (RESET_TOKEN_KEY and the request ID) can use it (issue 23,
+    -- item 9).
     UPDATE password_reset_requests r
-    SET user_id = usr.id, token_hash = $3
+    SET user_id = usr.id,
+        token_hash = CASE WHEN EXISTS (SELECT 1 FROM slot) THEN $3::bytea END,
+        voided_at = CASE WHEN EXISTS (SELECT 1 FROM slot) THEN r.voided_at ELSE coalesce(r.voided_at, now()) END
     FROM usr
     WHERE r.id = $1 AND r.outcome = 'pending' AND NOT usr.superseded
 )

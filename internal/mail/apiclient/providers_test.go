@@ -298,3 +298,22 @@ func sendError(t *testing.T, err error) *mail.SendError {
 
 // sendErr is the error of a Send, for assertions that need only it.
 func sendErr(_ mail.Receipt, err error) error { return err }
+
+// TestResendTestModeRefusalIsPerRecipient is issue 23, item 10: Resend in
+// test mode (no verified domain) answers 403 validation_error "You can only
+// send testing emails to your own email address" for every other
+// recipient. That counted as a configuration problem, which pauses all
+// sending, so one stranger's sign-up in a sandboxed deployment stopped
+// every reset. It is this recipient's refusal: the message is rejected,
+// and the next one, to the owner's address, is sent.
+func TestResendTestModeRefusalIsPerRecipient(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, providertest.Resend, providertest.Options{})
+	srv.SetFault(providertest.Always(providertest.Reply{Status: 403, Code: "validation_error",
+		Message: "You can only send testing emails to your own email address (o***@example.com). To send emails to other recipients, please verify a domain at resend.com/domains, and change the `from` address to an email using this domain."}))
+	p := newProvider(t, srv, providertest.Resend)
+	err := sendErr(p.Send(context.Background(), outgoing("stranger@example.com")))
+	require.Error(t, err)
+	require.Equal(t, mail.ClassRejected, mail.Classify(err), "%v", err)
+	require.NotContains(t, err.Error(), "stranger@example.com", "the address is masked")
+}

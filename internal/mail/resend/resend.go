@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/apiclient"
@@ -93,13 +94,25 @@ func (r *Resend) header() http.Header {
 	return h
 }
 
+// testModeRefusal is how Resend, in test mode (no verified domain),
+// refuses every recipient but the account owner's address: 403
+// validation_error with this text.
+const testModeRefusal = "only send testing emails to your own email address"
+
 // error classifies a Resend error: 401/403 are the key or the domain
 // (invalid_api_key, an unverified domain), 422 is this message, 429 is a
 // rate limit unless it is a daily or monthly quota, which is the account's.
+// Test mode's 403 is this recipient's refusal, not the configuration's: as
+// a configuration problem it paused all sending, so that a stranger's
+// sign-up in a sandboxed deployment stopped every reset (issue 23, item 10).
 func (r *Resend) error(resp *apiclient.Response) *mail.SendError {
 	var e resendError
 	_ = json.Unmarshal(resp.Body, &e)
 	se := r.c.StatusError(resp, e.Name, e.Message)
+	if resp.Status == http.StatusForbidden && strings.Contains(e.Message, testModeRefusal) {
+		se.SetClass(mail.ClassRejected)
+		return se
+	}
 	switch e.Name {
 	case "daily_quota_exceeded", "monthly_quota_exceeded", "invalid_from_address", "invalid_idempotency_key":
 		se.SetClass(mail.ClassConfig)

@@ -6,7 +6,7 @@
 // here: whoever registered chose it, and that may be someone who typed
 // another person's address (a pre-hijacked account).
 import { api } from "/js/api.js";
-import { busy, clearFieldErrors, linkToken as takeLinkToken, quiet, showError, showPanel } from "/js/form.js";
+import { busy, clearFieldErrors, describe, linkToken as takeLinkToken, quiet, showError, showPanel, warn } from "/js/form.js";
 import * as session from "/js/session.js";
 import { t } from "/js/i18n.js";
 

@@ -119,7 +119,9 @@ export function showPanel(id) {
 
 // linkToken reads a one-time token from ?token=… or #token=… and removes it
 // from the address bar and the history entry at once, so that it never
-// shows in a screenshot, the history or a URL a script reports.
+// shows in a screenshot, the back button or a URL a script reports. The
+// browser's own history database still records the visited URL, token
+// included (docs/deployment/security.md, 23.11).
 export function linkToken() {
   const fromQuery = new URLSearchParams(location.search).get("token");
   const fromHash = new URLSearchParams(location.hash.replace(/^#/, "")).get("token");

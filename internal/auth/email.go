@@ -14,7 +14,7 @@ var (
 	ErrEmailInvalid  = addr.ErrInvalid
 )
 
-// NormalizeEmail trims s and lower-cases its domain, after checking it
+// NormalizeEmail is addr.Normalize: NFKC, trimmed, lower-cased domain, after checking it
 // with the product's one address rule (addr.Parse), which the mail worker
 // applies too. Uniqueness is case-insensitive anyway, through the index on
 // lower(email).

@@ -225,3 +225,24 @@ func TestRegisterReportsConflictsAndFields(t *testing.T) {
 	_, err = b.svc.Register(ctx, Registration{Email: "ADA@EXAMPLE.COM", Password: "correct horse battery", Name: "Ada"})
 	require.Equal(t, apperr.CodeConflict, apperr.CodeOf(err))
 }
+
+// TestLookAlikeAddressIsTheSameAccount: "Kate@example.com" written with
+// the Kelvin sign (U+212A) is Kate's address, not a second account that
+// Postgres lower() would match to hers: it is stored, compared and mailed
+// in its normal form (NFKC), so the look-alike finds Kate's account taken
+// and an account registered with it holds the plain spelling
+// (issue 23, item 3).
+func TestLookAlikeAddressIsTheSameAccount(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+
+	u, err := b.svc.Register(ctx, Registration{Email: "\u212Aate@example.com", Password: "correct horse battery", Name: "Mallory"})
+	require.NoError(t, err)
+	require.Equal(t, "Kate@example.com", u.Email, "stored in the normal form, which mail is sent to")
+	_, err = b.svc.Register(ctx, Registration{Email: "kate@example.com", Password: "correct horse battery", Name: "Kate"})
+	require.Equal(t, apperr.CodeConflict, apperr.CodeOf(err))
+	// Full-width letters and the full-width @ fold the same way.
+	_, err = b.svc.Register(ctx, Registration{Email: "ｋａｔｅ＠example.com", Password: "correct horse battery", Name: "Kate"})
+	require.Equal(t, apperr.CodeConflict, apperr.CodeOf(err))
+}

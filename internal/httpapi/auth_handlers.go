@@ -57,41 +57,31 @@ func newSessionResponse(u auth.User, tok auth.AccessToken) sessionResponse {
 // mailed link is verified. With off it creates the account at once: 201
 // with the user and an access token, or 409 when the address is taken.
 // Invalid input is 400 either way.
-func (s *Server) handleRegister(c *gin.Context) {
-	var req registerRequest
-	if !s.decodeJSON(c, &req) {
-		return
-	}
+func (s *Server) handleRegister(c *gin.Context, req registerRequest) (answer, error) {
 	reg := auth.Registration{Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale,
 		AcceptLanguage: c.GetHeader("Accept-Language")}
 	if s.cfg.SignupVerificationRequired() {
 		if err := s.signups.Request(c.Request.Context(), reg); err != nil {
-			s.writeError(c, err)
-			return
+			return answer{}, err
 		}
-		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusAccepted, messageResponse{Message: signupAccepted})
-		return
+		return answer{status: http.StatusAccepted, body: messageResponse{Message: signupAccepted}}, nil
 	}
 	u, err := s.auth.Register(c.Request.Context(), reg)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
-	s.writeNewSession(c, u)
+	return s.newSession(u)
 }
 
-// writeNewSession signs in an account just created, by sign-up with
+// newSession signs in an account just created, by sign-up with
 // verification off or by verify-email: 201 with the user and an access
-// token, never cached.
-func (s *Server) writeNewSession(c *gin.Context, u auth.User) {
+// token.
+func (s *Server) newSession(u auth.User) (answer, error) {
 	tok, err := s.auth.NewAccessToken(u)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, newSessionResponse(u, tok))
+	return answer{status: http.StatusCreated, body: newSessionResponse(u, tok)}, nil
 }
 
 type verifyEmailRequest struct {
@@ -105,33 +95,19 @@ type verifyEmailRequest struct {
 // a missing or different password (the link stays usable); 400
 // invalid_token for an unknown, expired or used link, or one whose address
 // another sign-up verified first.
-func (s *Server) handleVerifyEmail(c *gin.Context) {
-	var req verifyEmailRequest
-	if !s.decodeJSON(c, &req) {
-		return
-	}
+func (s *Server) handleVerifyEmail(c *gin.Context, req verifyEmailRequest) (answer, error) {
 	u, err := s.signups.VerifyEmail(c.Request.Context(), req.Token, req.Password)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
-	s.writeNewSession(c, u)
+	return s.newSession(u)
 }
 
 // handleCheckVerifyEmail answers whether a confirmation link still works,
 // spending nothing (the page asks before it offers the button).
-func (s *Server) handleCheckVerifyEmail(c *gin.Context) {
-	var req verifyTokenRequest
-	if !s.decodeJSON(c, &req) {
-		return
-	}
+func (s *Server) handleCheckVerifyEmail(c *gin.Context, req verifyTokenRequest) (answer, error) {
 	expiresAt, err := s.signups.Check(c.Request.Context(), req.Token)
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, verifyTokenResponse{Valid: true, ExpiresAt: expiresAt.UTC()})
+	return tokenState(expiresAt, err)
 }
 
 type loginRequest struct {
@@ -148,16 +124,11 @@ type tokenResponse struct {
 // handleLogin exchanges an email and password for an access token. An
 // unknown address and a wrong password get the same 401, and the same
 // per-address delay once guessing starts (login_delay.go).
-func (s *Server) handleLogin(c *gin.Context) {
-	var req loginRequest
-	if !s.decodeJSON(c, &req) {
-		return
-	}
+func (s *Server) handleLogin(c *gin.Context, req loginRequest) (answer, error) {
 	key := loginDelayKey(req.Email)
 	if s.loginDelay != nil && key != "" && req.Password != "" {
 		if ok, wait := s.loginDelay.begin(key); !ok {
-			s.writeRateLimited(c, wait, "Too many failed logins for this address.")
-			return
+			return answer{}, rateLimited(c, wait, "Too many failed logins for this address.")
 		}
 	}
 	tok, err := s.auth.Login(c.Request.Context(), req.Email, req.Password)
@@ -170,10 +141,9 @@ func (s *Server) handleLogin(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
-	c.JSON(http.StatusOK, newTokenResponse(tok))
+	return answer{status: http.StatusOK, body: newTokenResponse(tok)}, nil
 }
 
 func newTokenResponse(tok auth.AccessToken) tokenResponse {

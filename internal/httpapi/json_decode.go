@@ -11,28 +11,16 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/todoapp/resetmail/internal/apperr"
 )
 
-// decodeJSON reads the request body into dst, which must point to a struct,
-// and reports whether it succeeded. On failure it has already written the
-// error: 415 when the body is not declared as JSON, 413 when it exceeds
-// MAX_BODY_BYTES, and 400 invalid_request, with a message that names the
-// problem, for malformed JSON, an unknown field, a wrong type or data after
-// the object. Handlers call it first and return when it says false.
-func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
-	if err := decodeJSONBody(c.Request, dst); err != nil {
-		s.writeError(c, err)
-		return false
-	}
-	return true
-}
-
-// decodeJSONBody does decodeJSON's work on a plain *http.Request. Every
-// error it returns is an *apperr.Error except for programming mistakes such
-// as a nil dst, which become a logged 500.
+// decodeJSONBody reads the request body into dst, which must point to a
+// struct (serveJSON calls it before the handler runs). Its errors: 415 when
+// the body is not declared as JSON, 413 when it exceeds MAX_BODY_BYTES, and
+// 400 invalid_request, with a message that names the problem, for malformed
+// JSON, an unknown field, a wrong type or data after the object. Every error
+// it returns is an *apperr.Error except for programming mistakes such as a
+// nil dst, which become a logged 500.
 func decodeJSONBody(r *http.Request, dst any) error {
 	if err := checkJSONContentType(r.Header.Get("Content-Type")); err != nil {
 		return err

@@ -34,11 +34,17 @@ func (s *Server) limitAuth(c *gin.Context) {
 // writeRateLimited answers 429 with Retry-After, the one shape of every
 // limit's refusal.
 func (s *Server) writeRateLimited(c *gin.Context, wait time.Duration, why string) {
+	s.writeError(c, rateLimited(c, wait, why))
+}
+
+// rateLimited sets Retry-After on c and returns the 429 error that goes
+// with it, for a handler that answers through serve.
+func rateLimited(c *gin.Context, wait time.Duration, why string) error {
 	secs := retryAfterSeconds(wait)
 	c.Header("Retry-After", strconv.Itoa(secs))
-	s.writeError(c, &apperr.Error{
+	return &apperr.Error{
 		Code:    apperr.CodeRateLimited,
 		Message: fmt.Sprintf("%s Try again in %d seconds.", why, secs),
 		Details: map[string]any{"retry_after_seconds": secs},
-	})
+	}
 }

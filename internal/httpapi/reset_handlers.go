@@ -27,18 +27,12 @@ type messageResponse struct {
 // transaction, then answers 202 with the same body for every address. Only a
 // malformed body or address gets a 400. The account is looked up later, by
 // the worker, so that this handler costs the same on every path.
-func (s *Server) handleForgotPassword(c *gin.Context) {
-	var req forgotPasswordRequest
-	if !s.decodeJSON(c, &req) {
-		return
-	}
+func (s *Server) handleForgotPassword(c *gin.Context, req forgotPasswordRequest) (answer, error) {
 	lang := locale.Request{Explicit: req.Locale, AcceptLanguage: c.GetHeader("Accept-Language")}
 	if _, err := s.resets.RequestReset(c.Request.Context(), req.Email, lang); err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusAccepted, messageResponse{Message: forgotPasswordAccepted})
+	return answer{status: http.StatusAccepted, body: messageResponse{Message: forgotPasswordAccepted}}, nil
 }
 
 type resetPasswordRequest struct {
@@ -50,19 +44,13 @@ type resetPasswordRequest struct {
 // invalid_token for an unknown, expired or used token, or 400
 // validation_failed for a password that breaks the registration rules. It
 // does not log the user in; OWASP advises against it.
-func (s *Server) handleResetPassword(c *gin.Context) {
-	var req resetPasswordRequest
-	if !s.decodeJSON(c, &req) {
-		return
-	}
+func (s *Server) handleResetPassword(c *gin.Context, req resetPasswordRequest) (answer, error) {
 	// The notice goes out in the language of the page the user is on.
 	lang := locale.Request{AcceptLanguage: c.GetHeader("Accept-Language")}
 	if err := s.resets.Reset(c.Request.Context(), req.Token, req.NewPassword, lang); err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, messageResponse{Message: "Your password has been changed. Sign in with your new password."})
+	return answer{status: http.StatusOK, body: messageResponse{Message: "Your password has been changed. Sign in with your new password."}}, nil
 }
 
 type verifyTokenRequest struct {
@@ -76,16 +64,16 @@ type verifyTokenResponse struct {
 
 // handleVerifyResetToken tells the reset page early whether its link still
 // works, without consuming it.
-func (s *Server) handleVerifyResetToken(c *gin.Context) {
-	var req verifyTokenRequest
-	if !s.decodeJSON(c, &req) {
-		return
-	}
+func (s *Server) handleVerifyResetToken(c *gin.Context, req verifyTokenRequest) (answer, error) {
 	expiresAt, err := s.resets.Verify(c.Request.Context(), req.Token)
+	return tokenState(expiresAt, err)
+}
+
+// tokenState is the answer of both link checks (reset and sign-up): the
+// link works until expiresAt, or err says why it does not.
+func tokenState(expiresAt time.Time, err error) (answer, error) {
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, verifyTokenResponse{Valid: true, ExpiresAt: expiresAt.UTC()})
+	return answer{status: http.StatusOK, body: verifyTokenResponse{Valid: true, ExpiresAt: expiresAt.UTC()}}, nil
 }

@@ -19,14 +19,14 @@ func (s *Server) routes(r *gin.Engine) {
 	api := r.Group("/api")
 
 	auth := api.Group("/auth")
-	auth.POST("/register", s.limitAuth, s.handleRegister)
-	auth.POST("/verify-email", s.limitAuth, s.handleVerifyEmail)
-	auth.POST("/verify-email/check", s.limitAuth, s.handleCheckVerifyEmail)
-	auth.POST("/login", s.limitAuth, s.handleLogin)
+	auth.POST("/register", s.limitAuth, serveJSON(s, s.handleRegister))
+	auth.POST("/verify-email", s.limitAuth, serveJSON(s, s.handleVerifyEmail))
+	auth.POST("/verify-email/check", s.limitAuth, serveJSON(s, s.handleCheckVerifyEmail))
+	auth.POST("/login", s.limitAuth, serveJSON(s, s.handleLogin))
 	auth.GET("/me", s.requireAuth, s.handleMe)
-	auth.POST("/forgot-password", s.limitAuth, s.handleForgotPassword)
-	auth.POST("/reset-password", s.limitAuth, s.handleResetPassword)
-	auth.POST("/reset-password/verify", s.limitAuth, s.handleVerifyResetToken)
+	auth.POST("/forgot-password", s.limitAuth, serveJSON(s, s.handleForgotPassword))
+	auth.POST("/reset-password", s.limitAuth, serveJSON(s, s.handleResetPassword))
+	auth.POST("/reset-password/verify", s.limitAuth, serveJSON(s, s.handleVerifyResetToken))
 
 	// Delivery events from the mail providers. Each answers 404 unless its
 	// secret is configured; each authenticates the provider itself.
@@ -36,11 +36,11 @@ func (s *Server) routes(r *gin.Engine) {
 	hooks.POST("/ses", s.handleSESWebhook)
 
 	tasks := api.Group("/tasks", s.requireAuth)
-	tasks.GET("", s.handleListTasks)
-	tasks.POST("", s.handleCreateTask)
-	tasks.GET("/:id", s.handleGetTask)
-	tasks.PATCH("/:id", s.handleUpdateTask)
-	tasks.DELETE("/:id", s.handleDeleteTask)
+	tasks.GET("", s.serve(s.handleListTasks))
+	tasks.POST("", serveJSON(s, s.handleCreateTask))
+	tasks.GET("/:id", s.serve(s.handleGetTask))
+	tasks.PATCH("/:id", s.serve(s.handleUpdateTask))
+	tasks.DELETE("/:id", s.serve(s.handleDeleteTask))
 
 	// The job dashboard exists only when DASHBOARD_USERNAME and
 	// DASHBOARD_PASSWORD are set; otherwise the path is a plain 404.

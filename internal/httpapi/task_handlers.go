@@ -42,16 +42,14 @@ type taskListResponse struct {
 // handleListTasks returns a page of the user's tasks, newest first.
 // Query parameters: completed (true|false), limit (1-100, default 50) and
 // cursor (the previous page's next_cursor).
-func (s *Server) handleListTasks(c *gin.Context) {
+func (s *Server) handleListTasks(c *gin.Context) (answer, error) {
 	params, err := listParams(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
 	page, err := s.tasks.List(c.Request.Context(), currentUser(c).ID, params)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
 	resp := taskListResponse{Tasks: make([]taskView, 0, len(page.Tasks))}
 	for _, t := range page.Tasks {
@@ -60,7 +58,7 @@ func (s *Server) handleListTasks(c *gin.Context) {
 	if page.NextCursor != "" {
 		resp.NextCursor = &page.NextCursor
 	}
-	c.JSON(http.StatusOK, resp)
+	return answer{status: http.StatusOK, body: resp}, nil
 }
 
 // listParams reads the list's query parameters; malformed ones are field
@@ -97,32 +95,30 @@ type createTaskRequest struct {
 }
 
 // handleCreateTask creates a task: 201 with the task and its Location.
-func (s *Server) handleCreateTask(c *gin.Context) {
-	var req createTaskRequest
-	if !s.decodeJSON(c, &req) {
-		return
-	}
+func (s *Server) handleCreateTask(c *gin.Context, req createTaskRequest) (answer, error) {
 	t, err := s.tasks.Create(c.Request.Context(), currentUser(c).ID, todo.NewTask{Title: req.Title, Description: req.Description, Completed: req.Completed})
-	if err != nil {
-		s.writeError(c, err)
-		return
+	if err == nil {
+		c.Header("Location", "/api/tasks/"+strconv.FormatInt(t.ID, 10))
 	}
-	c.Header("Location", "/api/tasks/"+strconv.FormatInt(t.ID, 10))
-	c.JSON(http.StatusCreated, taskResponse{Task: newTaskView(t)})
+	return taskAnswer(http.StatusCreated, t, err)
 }
 
 // handleGetTask returns one of the user's tasks.
-func (s *Server) handleGetTask(c *gin.Context) {
-	id, ok := s.taskID(c)
-	if !ok {
-		return
+func (s *Server) handleGetTask(c *gin.Context) (answer, error) {
+	id, err := taskID(c)
+	if err != nil {
+		return answer{}, err
 	}
 	t, err := s.tasks.Get(c.Request.Context(), currentUser(c).ID, id)
+	return taskAnswer(http.StatusOK, t, err)
+}
+
+// taskAnswer is the answer of the handlers that return one task.
+func taskAnswer(status int, t todo.Task, err error) (answer, error) {
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
-	c.JSON(http.StatusOK, taskResponse{Task: newTaskView(t)})
+	return answer{status: status, body: taskResponse{Task: newTaskView(t)}}, nil
 }
 
 type updateTaskRequest struct {
@@ -133,14 +129,16 @@ type updateTaskRequest struct {
 
 // handleUpdateTask changes the fields present in the body and keeps the
 // others. null is refused: to clear the description, send "".
-func (s *Server) handleUpdateTask(c *gin.Context) {
-	id, ok := s.taskID(c)
-	if !ok {
-		return
+func (s *Server) handleUpdateTask(c *gin.Context) (answer, error) {
+	// The path is checked before the body: a missing task is a 404 whatever
+	// was sent.
+	id, err := taskID(c)
+	if err != nil {
+		return answer{}, err
 	}
 	var req updateTaskRequest
-	if !s.decodeJSON(c, &req) {
-		return
+	if err := decodeJSONBody(c.Request, &req); err != nil {
+		return answer{}, err
 	}
 	fields := map[string]string{}
 	if req.Title.Null {
@@ -153,39 +151,32 @@ func (s *Server) handleUpdateTask(c *gin.Context) {
 		fields["completed"] = "must be true or false"
 	}
 	if len(fields) > 0 {
-		s.writeError(c, apperr.Validation(fields))
-		return
+		return answer{}, apperr.Validation(fields)
 	}
 	t, err := s.tasks.Update(c.Request.Context(), currentUser(c).ID, id, todo.Patch{
 		Title: req.Title.ptr(), Description: req.Description.ptr(), Completed: req.Completed.ptr(),
 	})
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, taskResponse{Task: newTaskView(t)})
+	return taskAnswer(http.StatusOK, t, err)
 }
 
 // handleDeleteTask deletes one of the user's tasks: 204, or 404.
-func (s *Server) handleDeleteTask(c *gin.Context) {
-	id, ok := s.taskID(c)
-	if !ok {
-		return
+func (s *Server) handleDeleteTask(c *gin.Context) (answer, error) {
+	id, err := taskID(c)
+	if err != nil {
+		return answer{}, err
 	}
 	if err := s.tasks.Delete(c.Request.Context(), currentUser(c).ID, id); err != nil {
-		s.writeError(c, err)
-		return
+		return answer{}, err
 	}
-	c.Status(http.StatusNoContent)
+	return answer{status: http.StatusNoContent}, nil
 }
 
 // taskID parses the :id path parameter. Anything but a positive integer
 // names no task, so it is a 404 like any other missing task.
-func (s *Server) taskID(c *gin.Context) (int64, bool) {
+func taskID(c *gin.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		s.writeError(c, apperr.New(apperr.CodeNotFound, "No such task."))
-		return 0, false
+		return 0, apperr.New(apperr.CodeNotFound, "No such task.")
 	}
-	return id, true
+	return id, nil
 }

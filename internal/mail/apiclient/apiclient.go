@@ -143,16 +143,18 @@ func New(provider, defaultURL string, cfg Config) (*Client, error) {
 	if err := cfg.validate(provider); err != nil {
 		return nil, err
 	}
-	return &Client{provider: provider, cfg: cfg, timeout: cfg.Timeout, http: newHTTPClient(cfg.MaxConnections, cfg.RootCAs)}, nil
+	return &Client{provider: provider, cfg: cfg, timeout: cfg.Timeout, http: NewHTTPClient(cfg.MaxConnections, cfg.RootCAs)}, nil
 }
 
 // Config is the configuration with its defaults filled in.
 func (c *Client) Config() Config { return c.cfg }
 
-// newHTTPClient keeps connections alive and reuses them, so that a busy
-// worker pays one TLS handshake per connection rather than per mail, and
-// refuses anything below TLS 1.2. Timeouts come from each call's context.
-func newHTTPClient(maxConns int, roots *x509.CertPool) *http.Client {
+// NewHTTPClient is the one HTTPS client of every provider and of the OAuth
+// token endpoint. It keeps up to maxConns connections alive and reuses
+// them, so that a busy worker pays one TLS handshake per connection rather
+// than per mail, and refuses anything below TLS 1.2. Timeouts come from
+// each call's context.
+func NewHTTPClient(maxConns int, roots *x509.CertPool) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
@@ -165,8 +167,8 @@ func newHTTPClient(maxConns int, roots *x509.CertPool) *http.Client {
 			IdleConnTimeout:       90 * time.Second,
 			ExpectContinueTimeout: time.Second,
 		},
-		// Providers do not redirect API calls; following one could replay
-		// the key elsewhere.
+		// Providers and token endpoints do not redirect API calls;
+		// following one could replay the key or secret elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

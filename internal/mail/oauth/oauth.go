@@ -21,17 +21,11 @@ package oauth
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -88,6 +82,10 @@ var ErrRefused = errors.New("token endpoint refused the configured client or gra
 // is zero; the caller's deadline bounds it further.
 const DefaultTimeout = 30 * time.Second
 
+// tokenEndpointConns is the connections kept to the token endpoint: one
+// cached token per worker means a call every hour or so, not a pool.
+const tokenEndpointConns = 2
+
 // Config configures New. Exactly one grant is set: ServiceAccountFile, or
 // RefreshToken, or ClientSecret alone.
 type Config struct {
@@ -122,33 +120,6 @@ type Config struct {
 	RootCAs *x509.CertPool
 }
 
-// Source hands out access tokens, fetching one only when the cached one is
-// missing, due for refresh or invalidated. Safe for concurrent use; while
-// one caller fetches, the others wait for its token rather than fetch too.
-type Source struct {
-	grant    string
-	provider string
-	host     string
-	scopes   []string
-	// fetch asks the token endpoint for a new token. refresh is the
-	// current refresh token, which rotates when the endpoint issues a new
-	// one.
-	fetch func(ctx context.Context, refresh string) (*oauth2.Token, error)
-	// secrets are scrubbed from whatever the endpoint says back.
-	secrets []string
-	timeout time.Duration
-	http    *http.Client
-
-	// lock is a one-slot semaphore rather than a mutex, so that a caller
-	// waiting for another's fetch still honours its own context.
-	lock    chan struct{}
-	tok     *oauth2.Token
-	fetched time.Time
-	refresh string
-
-	fetches atomic.Uint64
-}
-
 // New checks cfg and reads the service account key. It makes no network
 // call: the first Token does.
 func New(cfg Config) (*Source, error) {
@@ -172,7 +143,7 @@ func New(cfg Config) (*Source, error) {
 		provider: cfg.Provider,
 		scopes:   cfg.Scopes,
 		timeout:  cfg.Timeout,
-		http:     newHTTPClient(cfg.RootCAs),
+		http:     apiclient.NewHTTPClient(tokenEndpointConns, cfg.RootCAs),
 		lock:     make(chan struct{}, 1),
 		refresh:  cfg.RefreshToken,
 	}
@@ -260,250 +231,3 @@ func New(cfg Config) (*Source, error) {
 // CheckTokenURL is the rule for SMTP_OAUTH_TOKEN_URL: https, or http only
 // to a loopback host, since the client secret goes in the request.
 func CheckTokenURL(raw string) error { return apiclient.CheckURL(raw) }
-
-// newHTTPClient is the token endpoint's client: TLS 1.2 at least, and no
-// redirects, which could replay the secret to another host.
-func newHTTPClient(roots *x509.CertPool) *http.Client {
-	return &http.Client{
-		Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots},
-			TLSHandshakeTimeout: 10 * time.Second,
-			MaxIdleConns:        2,
-			IdleConnTimeout:     90 * time.Second,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
-// Grant is one of the Grant* constants.
-func (s *Source) Grant() string { return s.grant }
-
-// Host is the token endpoint's host, for check-mail.
-func (s *Source) Host() string { return s.host }
-
-// Fetches counts the calls made to the token endpoint, failed ones too.
-func (s *Source) Fetches() uint64 { return s.fetches.Load() }
-
-// Token returns the cached access token, or fetches a new one when none is
-// cached or the cached one is due for refresh.
-func (s *Source) Token(ctx context.Context) (*oauth2.Token, error) {
-	select {
-	case s.lock <- struct{}{}:
-	case <-ctx.Done():
-		return nil, s.classify(ctx, ctx.Err())
-	}
-	defer func() { <-s.lock }()
-	now := time.Now()
-	if s.tok != nil && now.Before(refreshAt(s.tok, s.fetched)) {
-		return s.tok, nil
-	}
-	s.tok = nil
-	cctx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, s.http), s.timeout)
-	defer cancel()
-	s.fetches.Add(1)
-	tok, err := s.fetch(cctx, s.refresh)
-	if err != nil {
-		return nil, s.classify(cctx, err)
-	}
-	if tok.AccessToken == "" {
-		return nil, &mail.SendError{Provider: s.provider, Class: mail.ClassConfig, Stage: mail.StageAuth, Server: s.host,
-			Text: "token endpoint answered without an access token (check " + VarTokenURL + ")"}
-	}
-	if tok.RefreshToken != "" && s.grant == GrantRefreshToken {
-		// The endpoint rotated the refresh token; the old one may stop
-		// working. It lives in memory only: after a restart the configured
-		// one is used again, which providers accept until it expires.
-		s.refresh = tok.RefreshToken
-		s.secrets = append(s.secrets, tok.RefreshToken)
-	}
-	s.tok, s.fetched = tok, now
-	return tok, nil
-}
-
-// AccessToken is Token's access token, for SMTP XOAUTH2.
-func (s *Source) AccessToken(ctx context.Context) (string, error) {
-	tok, err := s.Token(ctx)
-	if err != nil {
-		return "", err
-	}
-	return tok.AccessToken, nil
-}
-
-// Check gets a token (the cached one if still fresh) and describes it for
-// `worker check-mail`.
-func (s *Source) Check(ctx context.Context) (string, error) {
-	tok, err := s.Token(ctx)
-	if err != nil {
-		return "", err
-	}
-	return s.Describe(tok), nil
-}
-
-// refreshAt is when a token fetched at fetched is replaced: a quarter of
-// its lifetime before it expires, at most five minutes before, so that a
-// connection never authenticates with a token about to lapse. A token
-// without an expiry is kept until a server refuses it.
-func refreshAt(tok *oauth2.Token, fetched time.Time) time.Time {
-	if tok.Expiry.IsZero() {
-		return time.Unix(1<<62, 0)
-	}
-	margin := min(tok.Expiry.Sub(fetched)/4, 5*time.Minute)
-	return tok.Expiry.Add(-margin)
-}
-
-// Invalidate drops the cached token if it is still access, after a server
-// refused it although it had not expired: the next Token fetches a fresh
-// one. It reports whether it dropped it.
-func (s *Source) Invalidate(access string) bool {
-	s.lock <- struct{}{}
-	defer func() { <-s.lock }()
-	if s.tok != nil && s.tok.AccessToken == access {
-		s.tok = nil
-		return true
-	}
-	return false
-}
-
-// Scopes are the scopes a token carries: the endpoint's "scope" answer, or
-// what was asked for when it says none (RFC 6749 5.1).
-func (s *Source) Scopes(tok *oauth2.Token) []string {
-	if v, ok := tok.Extra("scope").(string); ok && strings.TrimSpace(v) != "" {
-		return strings.Fields(v)
-	}
-	return s.scopes
-}
-
-// Describe is check-mail's line for a token: "obtained (client_credentials
-// from login.example.com), expires in 3599 s, scopes a b". Never the token.
-func (s *Source) Describe(tok *oauth2.Token) string {
-	out := fmt.Sprintf("obtained (%s from %s)", s.grant, s.host)
-	if !tok.Expiry.IsZero() {
-		out += fmt.Sprintf(", expires in %d s", int(time.Until(tok.Expiry).Round(time.Second).Seconds()))
-	} else {
-		out += ", no expiry given"
-	}
-	if sc := s.Scopes(tok); len(sc) > 0 {
-		out += ", scopes " + strings.Join(sc, " ")
-	}
-	return out
-}
-
-// classify turns a failed fetch into a *mail.SendError (see the package
-// comment).
-func (s *Source) classify(ctx context.Context, err error) *mail.SendError {
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) {
-		var ue *url.Error
-		if errors.As(err, &ue) || ctx.Err() != nil {
-			se := apiclient.TransportError(ctx, s.provider, err)
-			se.Stage = mail.StageAuth
-			if se.Class == mail.ClassTransient {
-				// Every send needs the token: an endpoint we cannot reach
-				// holds all mail, like a provider that is down.
-				se.SetClass(mail.ClassOutage)
-			}
-			se.Server = s.host
-			se.Text = "token endpoint: " + s.scrub(err.Error())
-			return se
-		}
-		// The jwt package formats its network errors with %v, and a
-		// response that is not JSON lands here too: retried, held.
-		return &mail.SendError{Provider: s.provider, Class: mail.ClassOutage, Temporary: true, Stage: mail.StageAuth, Server: s.host,
-			Text: "token endpoint: " + s.scrub(err.Error())}
-	}
-	code, desc := re.ErrorCode, re.ErrorDescription
-	if code == "" {
-		// jwt does not parse the RFC 6749 error body; read it here.
-		var body struct {
-			Error string `json:"error"`
-			Desc  string `json:"error_description"`
-		}
-		if json.Unmarshal(re.Body, &body) == nil {
-			code, desc = body.Error, body.Desc
-		}
-	}
-	status := 0
-	header := http.Header{}
-	if re.Response != nil {
-		status, header = re.Response.StatusCode, re.Response.Header
-	}
-	se := apiclient.StatusError(s.provider, status, header, code, "")
-	se.Stage = mail.StageAuth
-	se.Server = s.host
-	text := "token endpoint refused"
-	if code != "" {
-		text += " (" + code + ")"
-	}
-	if d := s.scrub(firstSentence(desc)); d != "" {
-		text += ": " + d
-	}
-	switch {
-	case status == http.StatusTooManyRequests:
-		se.SetClass(mail.ClassThrottled)
-	case status >= 500:
-		se.SetClass(mail.ClassOutage)
-		text = fmt.Sprintf("token endpoint answered %d", status)
-	default:
-		// Every 4xx from a token endpoint is our client, grant or scope.
-		se.SetClass(mail.ClassConfig)
-		se.Err = ErrRefused
-		text += "; check " + s.culprit(code) + "; mail is held and resumes by itself once the endpoint accepts"
-	}
-	se.Text = apiclient.MaskText(text)
-	return se
-}
-
-// culprit names the variable an RFC 6749 error code points at.
-func (s *Source) culprit(code string) string {
-	switch s.grant {
-	case GrantServiceAccount:
-		if code == "invalid_scope" {
-			return VarScope + " and the scopes granted to the service account's domain-wide delegation"
-		}
-		return VarServiceAccountFile + " (the key, and its domain-wide delegation in the Workspace admin console)"
-	case GrantRefreshToken:
-		switch code {
-		case "invalid_grant":
-			return VarRefreshToken + " (expired, revoked or consent withdrawn)"
-		case "invalid_client", "unauthorized_client":
-			return VarClientID + " and " + VarClientSecret
-		case "invalid_scope":
-			return VarScope
-		}
-		return VarRefreshToken + ", " + VarClientID + " and " + VarScope
-	}
-	switch code {
-	case "invalid_client":
-		return VarClientSecret + " (revoked or expired?) and " + VarClientID
-	case "unauthorized_client", "invalid_grant":
-		return VarClientID + " and the app's consent"
-	case "invalid_scope":
-		return VarScope
-	}
-	return VarClientID + ", " + VarClientSecret + " and " + VarTokenURL
-}
-
-// scrub removes every secret this source holds from a text the endpoint
-// or a library produced.
-func (s *Source) scrub(text string) string {
-	for _, secret := range s.secrets {
-		if len(secret) >= 4 {
-			text = strings.ReplaceAll(text, secret, "[redacted]")
-		}
-	}
-	return text
-}
-
-// firstSentence keeps an error description short: Microsoft's carry trace
-// and correlation IDs and a timestamp after the first line.
-func firstSentence(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	s, _, _ = strings.Cut(s, " Trace ID:")
-	s = strings.TrimSpace(s)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
-}

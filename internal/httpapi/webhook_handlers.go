@@ -71,36 +71,44 @@ func (s *Server) webhookBody(c *gin.Context) ([]byte, bool) {
 	return body, true
 }
 
+// eventReader is a receiver that authenticates a request and reads its
+// events in one call: Resend's and Postmark's.
+type eventReader interface {
+	Read(h http.Header, body []byte) ([]mailevent.Event, error)
+}
+
 // handleResendWebhook receives Resend's events (POST /api/webhooks/resend).
 func (s *Server) handleResendWebhook(c *gin.Context) {
 	if s.hooks.resend == nil {
 		s.handleNotFound(c)
 		return
 	}
-	body, ok := s.webhookBody(c)
-	if !ok {
-		return
-	}
-	events, err := s.hooks.resend.Read(c.Request.Header, body)
-	s.storeEvents(c, mail.ProviderResend, events, err)
+	s.receiveEvents(c, mail.ProviderResend, s.hooks.resend, "")
 }
 
 // handlePostmarkWebhook receives Postmark's records (POST
-// /api/webhooks/postmark).
+// /api/webhooks/postmark). Postmark authenticates with basic auth, so its
+// 401 carries the challenge.
 func (s *Server) handlePostmarkWebhook(c *gin.Context) {
 	if s.hooks.postmark == nil {
 		s.handleNotFound(c)
 		return
 	}
+	s.receiveEvents(c, mail.ProviderPostmark, s.hooks.postmark, `Basic realm="webhooks", charset="UTF-8"`)
+}
+
+// receiveEvents reads the body, has r read its events and stores them.
+// challenge, when set, is the WWW-Authenticate of a 401.
+func (s *Server) receiveEvents(c *gin.Context, provider string, r eventReader, challenge string) {
 	body, ok := s.webhookBody(c)
 	if !ok {
 		return
 	}
-	events, err := s.hooks.postmark.Read(c.Request.Header, body)
-	if errors.Is(err, webhook.ErrUnauthorized) {
-		c.Header("WWW-Authenticate", `Basic realm="webhooks", charset="UTF-8"`)
+	events, err := r.Read(c.Request.Header, body)
+	if challenge != "" && errors.Is(err, webhook.ErrUnauthorized) {
+		c.Header("WWW-Authenticate", challenge)
 	}
-	s.storeEvents(c, mail.ProviderPostmark, events, err)
+	s.storeEvents(c, provider, events, err)
 }
 
 // handleSESWebhook receives SES events through SNS (POST

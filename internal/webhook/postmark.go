@@ -41,21 +41,22 @@ func NewPostmark(username, password string, now func() time.Time) *Postmark {
 var postmarkHardTypes = map[string]bool{"HardBounce": true, "BadEmailAddress": true, "ManuallyDeactivated": true}
 
 // postmarkRecord is the part of Postmark's Delivery, Bounce and
-// SpamComplaint records we read.
+// SpamComplaint records we read. The fields have Postmark's own names, so
+// encoding/json matches them without tags.
 type postmarkRecord struct {
-	RecordType string `json:"RecordType"`
+	RecordType string
 	// ID is the bounce's ID (Bounce, SpamComplaint), a 64-bit number that
 	// must not pass through a float.
-	ID          json.Number `json:"ID"`
-	Type        string      `json:"Type"`
-	MessageID   string      `json:"MessageID"`
-	Email       string      `json:"Email"`
-	Recipient   string      `json:"Recipient"`
-	Description string      `json:"Description"`
-	Details     string      `json:"Details"`
-	Inactive    bool        `json:"Inactive"`
-	BouncedAt   time.Time   `json:"BouncedAt"`
-	DeliveredAt time.Time   `json:"DeliveredAt"`
+	ID          json.Number
+	Type        string
+	MessageID   string
+	Email       string
+	Recipient   string
+	Description string
+	Details     string
+	Inactive    bool
+	BouncedAt   time.Time
+	DeliveredAt time.Time
 }
 
 // Read checks the basic auth and returns the record's event; none for a

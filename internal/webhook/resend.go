@@ -1,8 +1,6 @@
 package webhook
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -89,17 +87,4 @@ func (p *Resend) Read(h http.Header, body []byte) ([]mailevent.Event, error) {
 		})
 	}
 	return out, nil
-}
-
-// decodeStrict decodes one JSON value into v and refuses trailing data.
-// Unknown fields are fine: providers add fields without notice.
-func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return malformed("not the documented JSON: %v", err)
-	}
-	if dec.More() {
-		return malformed("trailing data after the JSON object")
-	}
-	return nil
 }

@@ -15,6 +15,8 @@
 package webhook
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -44,4 +46,17 @@ func unauthorized(format string, args ...any) error {
 // malformed wraps ErrMalformed with the reason, for the client.
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
+
+// decodeStrict decodes one JSON value into v and refuses trailing data.
+// Unknown fields are fine: providers add fields without notice.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return malformed("not the documented JSON: %v", err)
+	}
+	if dec.More() {
+		return malformed("trailing data after the JSON object")
+	}
+	return nil
 }

@@ -19,12 +19,20 @@ import (
 // The events below are signed by providertest's signers, written from the
 // providers' documentation independently of the verifiers under test.
 
-func TestResendAcceptsWhatSvixSigns(t *testing.T) {
-	t.Parallel()
-	now := time.Now()
-	secret := providertest.SvixSecret()
+// newResend is a Resend receiver with a fresh secret and a clock stopped
+// at now.
+func newResend(t *testing.T) (r *webhook.Resend, secret string, now time.Time) {
+	t.Helper()
+	now = time.Now()
+	secret = providertest.SvixSecret()
 	r, err := webhook.NewResend(secret, func() time.Time { return now })
 	require.NoError(t, err)
+	return r, secret, now
+}
+
+func TestResendAcceptsWhatSvixSigns(t *testing.T) {
+	t.Parallel()
+	r, secret, now := newResend(t)
 
 	body := providertest.ResendEvent("email.bounced", "em_1", "Ada@Example.COM", "Permanent", now)
 	events, err := r.Read(providertest.SignSvix(secret, "msg_1", now, body), body)
@@ -68,10 +76,7 @@ func TestResendAcceptsWhatSvixSigns(t *testing.T) {
 
 func TestResendRefusesForgedStaleAndMalformed(t *testing.T) {
 	t.Parallel()
-	now := time.Now()
-	secret := providertest.SvixSecret()
-	r, err := webhook.NewResend(secret, func() time.Time { return now })
-	require.NoError(t, err)
+	r, secret, now := newResend(t)
 	body := providertest.ResendEvent("email.complained", "em_1", "ada@example.com", "", now)
 
 	unauthorized := map[string]http.Header{
@@ -91,7 +96,7 @@ func TestResendRefusesForgedStaleAndMalformed(t *testing.T) {
 		require.ErrorIs(t, err, webhook.ErrUnauthorized, name)
 	}
 	// The body changed after signing.
-	_, err = r.Read(providertest.SignSvix(secret, "msg_1", now, body), append([]byte(" "), body...))
+	_, err := r.Read(providertest.SignSvix(secret, "msg_1", now, body), append([]byte(" "), body...))
 	require.ErrorIs(t, err, webhook.ErrUnauthorized)
 
 	// Within the tolerance, a few minutes either way is fine.

@@ -1,22 +1,6 @@
 // Command api is the Todo app's HTTP API. Run `api help` for its subcommands.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
+import "github.com/todoapp/resetmail/internal/boot"
 
-	"github.com/todoapp/resetmail/internal/boot"
-)
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		stop()
-		os.Exit(boot.ExitCode(err))
-	}
-}
+func main() { boot.Main(run) }

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/todoapp/resetmail/internal/boot"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/metrics"
 )
@@ -26,24 +22,17 @@ func serveMetrics(cfg *config.API, reg *prometheus.Registry, logger *slog.Logger
 	if addr == "" {
 		return func() {}, nil
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on METRICS_ADDR %s: %w", addr, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Endpoint{Public: reg, Token: token}.Handler())
-	// The public port's read and idle timeouts: without them an idle
-	// connection stayed open for good (issue 23, item 7).
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: cfg.HTTPReadTimeout, IdleTimeout: cfg.HTTPIdleTimeout}
+	s, err := boot.Listen(boot.HTTPServer(mux, &cfg.Common), addr, "METRICS_ADDR "+addr)
+	if err != nil {
+		return nil, err
+	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.Err(); err != nil {
 			logger.Error("metrics server stopped", slog.Any("err", err))
 		}
 	}()
-	logger.Info("metrics listening", slog.String("addr", ln.Addr().String()))
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
+	logger.Info("metrics listening", slog.String("addr", s.Addr()))
+	return func() { _ = s.Close() }, nil
 }

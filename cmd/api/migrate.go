@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -14,22 +13,19 @@ import (
 
 // migrate applies the schema. It needs only the database settings, so a
 // one-shot migration job does not have to carry the API's secrets.
-func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+func migrate(ctx context.Context, c boot.Call) error {
 	var common config.Common
-	env := boot.Environ(getenv, &common)
+	env := boot.Environ(c.Getenv, &common)
 	cfg, err := config.LoadAPI(env)
-	cfgErr := boot.AsConfigError(err)
-	if cfgErr != nil {
-		// `api migrate` runs fine without JWT_SECRET and friends.
-		if dbErr := cfgErr.About(config.Names(&config.Common{}, "DATABASE_", "APP_ENV", "LOG_")...); dbErr != nil {
-			return dbErr
-		}
+	// `api migrate` runs fine without JWT_SECRET and friends.
+	if err := boot.ProblemsAbout(err, boot.DatabaseNames()...); err != nil {
+		return err
 	}
 	if problem := cfg.MigrateProblem(); problem != "" {
 		// Stop before connecting: nothing is half-applied.
 		return &config.Error{Problems: []config.Problem{{Var: "DATABASE_URL", Problem: problem}}}
 	}
-	logger := boot.Logger(stdout, &cfg.Common)
+	logger := boot.Logger(c.Stdout, &cfg.Common)
 	pool, err := postgres.Open(ctx, cfg.DatabaseURL, boot.PoolConfig(&cfg.Common, 4))
 	if err != nil {
 		return err

@@ -2,27 +2,20 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/todoapp/resetmail/internal/apiapp"
 	"github.com/todoapp/resetmail/internal/boot"
-	"github.com/todoapp/resetmail/internal/config"
 )
 
-func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	// Every step of the start-up adds its problems here and the next one
-	// runs anyway, so that one message reports them all.
-	var problems config.Error
-	cfg, err := config.LoadAPI(boot.Environ(getenv, &config.API{}))
-	problems.Collect(err)
-	basics, err := boot.Start(ctx, stdout, &cfg.Common, &problems)
+func serve(ctx context.Context, c boot.Call) error {
+	// A configuration problem does not stop the database check, so that one
+	// message reports them all.
+	cfg, err := c.LoadAPI()
+	basics, err := boot.Start(ctx, c.Stdout, &cfg.Common, err)
 	if err != nil {
 		return err
 	}
@@ -39,26 +32,21 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 		return err
 	}
 	defer stopMetrics()
-	srv := &http.Server{
-		Handler:           app.Handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       cfg.HTTPReadTimeout,
-		WriteTimeout:      cfg.HTTPWriteTimeout,
-		IdleTimeout:       cfg.HTTPIdleTimeout,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port)))
+	// The public port also bounds writing a response, logs what net/http
+	// has to say, and lets a request's work outlive the signal while the
+	// shutdown waits for it.
+	srv := boot.HTTPServer(app.Handler, &cfg.Common)
+	srv.WriteTimeout = cfg.HTTPWriteTimeout
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	pub, err := boot.Listen(srv, net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port)), fmt.Sprintf("PORT %d", cfg.Port))
 	if err != nil {
-		return fmt.Errorf("listen on PORT %d: %w", cfg.Port, err)
+		return err
 	}
-	logger.Info("api listening", slog.String("addr", ln.Addr().String()), slog.String("version", version), slog.String("env", cfg.AppEnv))
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("api listening", slog.String("addr", pub.Addr()), slog.String("version", version), slog.String("env", cfg.AppEnv))
 	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+	case <-pub.Done():
+		return fmt.Errorf("serve: %w", pub.Err())
 	case <-ctx.Done():
 	}
 
@@ -66,10 +54,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	logger.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := pub.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := pub.Err(); err != nil {
 		return err
 	}
 	logger.Info("stopped")

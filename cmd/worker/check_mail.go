@@ -26,30 +26,28 @@ import (
 // as configured, and QUITs; for an HTTPS provider it proves the key with a
 // call that sends nothing (and for SES prints the account's sandbox status
 // and quota). It needs only the mail settings, so operators can run it
-// before the database exists. name is "check-mail" or its alias
-// "check-smtp".
-func checkMail(ctx context.Context, name string, args []string, getenv func(string) string, stdout io.Writer) error {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stdout)
+// before the database exists. c.Name is "check-mail" or its
+// alias "check-smtp".
+func checkMail(ctx context.Context, c boot.Call) error {
+	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
+	fs.SetOutput(c.Stdout)
 	sendTo := fs.String("send-to", "", "also send a test message to this address")
 	// With --kind or --lang, the test message is the sample mail that
 	// `worker preview` shows, sent for real.
 	f := addMailFlags(fs, "")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(c.Args); err != nil {
 		return boot.UsageError{Msg: err.Error()}
 	}
 	if *sendTo == "" && (*f.kind != "" || *f.lang != "") {
 		return boot.UsageError{Msg: "--kind and --lang choose the message that --send-to sends"}
 	}
-	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
-	if cfgErr := boot.AsConfigError(err); cfgErr != nil {
-		names := config.Names(&config.Mail{}, "")
-		if cfg.MailProvider == config.MailProviderSMTP {
-			names = append(names, config.Names(&config.Worker{}, "SMTP_")...)
-		}
-		if mailErr := cfgErr.About(names...); mailErr != nil {
-			return mailErr
-		}
+	cfg, err := c.LoadWorker()
+	names := config.Names(&config.Mail{}, "")
+	if cfg.MailProvider == config.MailProviderSMTP {
+		names = append(names, config.Names(&config.Worker{}, "SMTP_")...)
+	}
+	if err := boot.ProblemsAbout(err, names...); err != nil {
+		return err
 	}
 	var msg *mail.Message
 	if *sendTo != "" {
@@ -60,9 +58,9 @@ func checkMail(ctx context.Context, name string, args []string, getenv func(stri
 		msg = &m
 	}
 	if cfg.MailProvider == config.MailProviderSMTP {
-		return checkSMTP(ctx, cfg, stdout, msg)
+		return checkSMTP(ctx, cfg, c.Stdout, msg)
 	}
-	return checkAPI(ctx, cfg, stdout, msg)
+	return checkAPI(ctx, cfg, c.Stdout, msg)
 }
 
 // checkMessage is the test message: the sample mail of preview with --kind

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -67,13 +68,13 @@ func sampleMessage(cfg *config.Worker, r *templates.Renderer, f mailFlags, to st
 
 // preview writes a sample mail to stdout without a database or an SMTP
 // server: `worker preview --kind reset --lang de --format eml`.
-func preview(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func preview(_ context.Context, c boot.Call) error {
 	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(c.Stderr)
 	f := addMailFlags(fs, string(templates.KindReset))
 	format := fs.String("format", "text", "what to write: text (subject and text part), html (the HTML part) or eml (the whole message)")
 	to := fs.String("to", previewTo, "recipient shown in the eml format")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(c.Args); err != nil {
 		return boot.UsageError{Msg: err.Error()}
 	}
 	if fs.NArg() > 0 {
@@ -86,36 +87,34 @@ func preview(args []string, getenv func(string) string, stdout, stderr io.Writer
 	}
 
 	var problems config.Error
-	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
-	if cfgErr := boot.AsConfigError(err); cfgErr != nil {
-		// A preview needs no database and no SMTP server, only what shapes
-		// the mail.
-		problems.Collect(cfgErr.About("TEMPLATE_DIR", "DEFAULT_LOCALE", "APP_NAME", "FRONTEND_URL"))
-	}
+	cfg, err := c.LoadWorker()
+	// A preview needs no database and no SMTP server, only what shapes the
+	// mail.
+	problems.Collect(boot.ProblemsAbout(err, "TEMPLATE_DIR", "DEFAULT_LOCALE", "APP_NAME", "FRONTEND_URL"))
 	r, err := workerapp.NewRenderer(cfg)
 	problems.Collect(err)
 	if err := problems.Err(); err != nil {
 		return err
 	}
 	if w := r.Warning(); w != "" {
-		fmt.Fprintln(stderr, "warning: "+w)
+		fmt.Fprintln(c.Stderr, "warning: "+w)
 	}
 	msg, err := sampleMessage(cfg, r, f, *to)
 	if err != nil {
 		return err
 	}
 	if *f.lang != "" && msg.Language != *f.lang {
-		fmt.Fprintf(stderr, "note: a mail for --lang %s is written in %s\n", *f.lang, msg.Language)
+		fmt.Fprintf(c.Stderr, "note: a mail for --lang %s is written in %s\n", *f.lang, msg.Language)
 	}
 	switch *format {
 	case "text":
-		_, err = fmt.Fprintf(stdout, "Subject: %s\nContent-Language: %s\n\n%s", msg.Subject, msg.Language, msg.Text)
+		_, err = fmt.Fprintf(c.Stdout, "Subject: %s\nContent-Language: %s\n\n%s", msg.Subject, msg.Language, msg.Text)
 	case "html":
-		_, err = io.WriteString(stdout, msg.HTML)
+		_, err = io.WriteString(c.Stdout, msg.HTML)
 	case "eml":
 		var raw []byte
 		if raw, err = mail.Compose(msg); err == nil {
-			_, err = stdout.Write(raw)
+			_, err = c.Stdout.Write(raw)
 		}
 	}
 	return err

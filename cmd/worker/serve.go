@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/todoapp/resetmail/internal/boot"
@@ -15,17 +12,14 @@ import (
 	"github.com/todoapp/resetmail/internal/workerapp"
 )
 
-func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	// Every step of the start-up adds its problems here and the next one
-	// runs anyway, so that one message reports them all.
-	var problems config.Error
-	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
-	problems.Collect(err)
+func serve(ctx context.Context, c boot.Call) error {
+	// Every step of the start-up runs although the one before failed, so
+	// that one message reports all their problems.
+	cfg, cfgErr := c.LoadWorker()
 	// Every template is parsed and rendered before anything else, so that a
 	// broken one stops the deploy instead of a user's mail.
-	renderer, err := workerapp.NewRenderer(cfg)
-	problems.Collect(err)
-	basics, err := boot.Start(ctx, stdout, &cfg.Common, &problems)
+	renderer, renderErr := workerapp.NewRenderer(cfg)
+	basics, err := boot.Start(ctx, c.Stdout, &cfg.Common, cfgErr, renderErr)
 	if err != nil {
 		return err
 	}
@@ -41,22 +35,17 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	}
 	defer app.Close()
 
-	// The API's read and idle timeouts: without them an idle connection
-	// stayed open for good (issue 23, item 7).
-	srv := &http.Server{Handler: app.Handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: cfg.HTTPReadTimeout, IdleTimeout: cfg.HTTPIdleTimeout}
-	ln, err := net.Listen("tcp", cfg.WorkerHTTPAddr)
+	hs, err := boot.Listen(boot.HTTPServer(app.Handler, &cfg.Common), cfg.WorkerHTTPAddr, "WORKER_HTTP_ADDR "+cfg.WorkerHTTPAddr)
 	if err != nil {
-		return fmt.Errorf("listen on WORKER_HTTP_ADDR %s: %w", cfg.WorkerHTTPAddr, err)
+		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 
 	// River's own context must outlive the signal: Stop below drains it.
 	if err := app.Start(ctx); err != nil {
 		return err
 	}
 	logger.Info("worker started",
-		slog.String("http_addr", ln.Addr().String()),
+		slog.String("http_addr", hs.Addr()),
 		slog.String("version", version),
 		slog.Int("concurrency", cfg.WorkerConcurrency),
 		slog.Bool("poll_only", cfg.PollOnly()),
@@ -66,23 +55,23 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	ran := app.RunHibernation(runCtx)
 
 	select {
-	case err := <-errc:
+	case <-hs.Done():
 		stopRun()
 		<-ran
-		return fmt.Errorf("serve health: %w", err)
+		return fmt.Errorf("serve health: %w", hs.Err())
 	case <-ctx.Done():
 	}
 	stopRun()
 	// The controller is done before River is stopped, so that it cannot
 	// start River again behind shutdown's back.
 	<-ran
-	return shutdown(cfg, logger, app, srv, errc)
+	return shutdown(cfg, logger, app, hs)
 }
 
 // shutdown stops fetching, lets in-flight sends finish within
 // SHUTDOWN_TIMEOUT, then cancels what remains: River records those jobs as
 // errored and retries them, so nothing is lost.
-func shutdown(cfg *config.Worker, logger *slog.Logger, app *workerapp.App, srv *http.Server, errc chan error) error {
+func shutdown(cfg *config.Worker, logger *slog.Logger, app *workerapp.App, hs *boot.Server) error {
 	logger.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
 	softCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
@@ -94,10 +83,7 @@ func shutdown(cfg *config.Worker, logger *slog.Logger, app *workerapp.App, srv *
 			logger.Error("stop river", slog.Any("err", err))
 		}
 	}
-	httpCtx, cancelHTTP := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancelHTTP()
-	_ = srv.Shutdown(httpCtx)
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := hs.Close(); err != nil {
 		return err
 	}
 	logger.Info("stopped")

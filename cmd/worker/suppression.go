@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"text/tabwriter"
 	"time"
 
@@ -26,12 +25,10 @@ skips mail to them silently; the API answers as always. list masks addresses unl
 
 // openEvents opens the event store with the database settings alone, so
 // that on-call can run these commands without the worker's secrets.
-func openEvents(ctx context.Context, getenv func(string) string, stdout io.Writer) (*mailevent.Store, func(), error) {
-	cfg, err := config.LoadWorker(boot.Environ(getenv, &config.Worker{}))
-	if cfgErr := boot.AsConfigError(err); cfgErr != nil {
-		if dbErr := cfgErr.About(config.Names(&config.Common{}, "DATABASE_", "APP_ENV", "LOG_")...); dbErr != nil {
-			return nil, nil, dbErr
-		}
+func openEvents(ctx context.Context, c boot.Call) (*mailevent.Store, func(), error) {
+	cfg, err := c.LoadWorker()
+	if err := boot.ProblemsAbout(err, boot.DatabaseNames()...); err != nil {
+		return nil, nil, err
 	}
 	problems := &config.Error{}
 	pool := boot.Database(ctx, &cfg.Common, problems)
@@ -42,13 +39,14 @@ func openEvents(ctx context.Context, getenv func(string) string, stdout io.Write
 }
 
 // suppressionCmd is `worker suppression list|add|remove`.
-func suppressionCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func suppressionCmd(ctx context.Context, c boot.Call) error {
+	args := c.Args
 	if len(args) == 0 {
 		return boot.UsageError{Msg: suppressionUsage}
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("suppression "+sub, flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs.SetOutput(c.Stdout)
 	show := fs.Bool("show-addresses", false, "print whole addresses instead of masked ones")
 	if err := fs.Parse(args[1:]); err != nil {
 		return boot.UsageError{Msg: err.Error() + "\n\n" + suppressionUsage}
@@ -71,7 +69,7 @@ func suppressionCmd(ctx context.Context, args []string, getenv func(string) stri
 	default:
 		return boot.UsageError{Msg: fmt.Sprintf("unknown suppression command %q\n\n%s", sub, suppressionUsage)}
 	}
-	store, closeStore, err := openEvents(ctx, getenv, stdout)
+	store, closeStore, err := openEvents(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -83,10 +81,10 @@ func suppressionCmd(ctx context.Context, args []string, getenv func(string) stri
 			return err
 		}
 		if !added {
-			_, err = fmt.Fprintf(stdout, "%s was already suppressed\n", redact.Email(addr))
+			_, err = fmt.Fprintf(c.Stdout, "%s was already suppressed\n", redact.Email(addr))
 			return err
 		}
-		_, err = fmt.Fprintf(stdout, "suppressed %s: no mail goes to it until `worker suppression remove`\n", redact.Email(addr))
+		_, err = fmt.Fprintf(c.Stdout, "suppressed %s: no mail goes to it until `worker suppression remove`\n", redact.Email(addr))
 		return err
 	case "remove":
 		removed, err := store.Unsuppress(ctx, addr)
@@ -94,17 +92,17 @@ func suppressionCmd(ctx context.Context, args []string, getenv func(string) stri
 			return err
 		}
 		if !removed {
-			_, err = fmt.Fprintf(stdout, "%s was not suppressed\n", redact.Email(addr))
+			_, err = fmt.Fprintf(c.Stdout, "%s was not suppressed\n", redact.Email(addr))
 			return err
 		}
-		_, err = fmt.Fprintf(stdout, "removed %s: the next mail to it is sent\n", redact.Email(addr))
+		_, err = fmt.Fprintf(c.Stdout, "removed %s: the next mail to it is sent\n", redact.Email(addr))
 		return err
 	}
 	list, err := store.List(ctx)
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ADDRESS\tREASON\tSOURCE\tMESSAGE\tSINCE")
 	for _, s := range list {
 		email := s.Email
@@ -128,9 +126,10 @@ complained, with times; for an address, every recent reset and sign-up request t
 that match none, and whether it is suppressed. Addresses are masked unless --show-addresses is given.`
 
 // traceCmd is `worker trace`.
-func traceCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func traceCmd(ctx context.Context, c boot.Call) error {
+	args := c.Args
 	fs := flag.NewFlagSet("trace", flag.ContinueOnError)
-	fs.SetOutput(stdout)
+	fs.SetOutput(c.Stdout)
 	show := fs.Bool("show-addresses", false, "print whole addresses instead of masked ones")
 	// The query may come before or after the flag.
 	var query string
@@ -145,7 +144,7 @@ func traceCmd(ctx context.Context, args []string, getenv func(string) string, st
 	} else if fs.NArg() != 0 || query == "" {
 		return boot.UsageError{Msg: traceUsage}
 	}
-	store, closeStore, err := openEvents(ctx, getenv, stdout)
+	store, closeStore, err := openEvents(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -157,5 +156,5 @@ func traceCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	return t.Write(stdout, *show)
+	return t.Write(c.Stdout, *show)
 }

@@ -124,6 +124,25 @@ func AsConfigError(err error) *config.Error {
 	return nil
 }
 
+// ProblemsAbout keeps, of the configuration problems in err, those about
+// the variables named, for subcommands that need only part of the
+// configuration: they stop for those alone. It returns nil when none is
+// left, and for an err that is not a *config.Error.
+func ProblemsAbout(err error, names ...string) error {
+	if ce := AsConfigError(err); ce != nil {
+		if kept := ce.About(names...); kept != nil {
+			return kept
+		}
+	}
+	return nil
+}
+
+// DatabaseNames are the variables a subcommand that needs only the
+// database must have right: the connection, APP_ENV and the logger's.
+func DatabaseNames() []string {
+	return config.Names(&config.Common{}, "DATABASE_", "APP_ENV", "LOG_")
+}
+
 // Basics are what both binaries hold once start-up checks pass.
 type Basics struct {
 	// Logger is the process logger.
@@ -133,16 +152,20 @@ type Basics struct {
 }
 
 // Start runs the start-up steps both binaries share: the logger and the
-// database check. problems holds what the binary's own steps found
-// (loading the config, parsing templates); the database's are added to it,
-// and when it holds any, Start returns it as the one error that reports
-// them all.
-func Start(ctx context.Context, stdout io.Writer, c *config.Common, problems *config.Error) (*Basics, error) {
+// database check. earlier are the errors of the binary's own steps
+// (loading the config, parsing templates), each of which ran although the
+// one before failed; Start adds the database's problems to theirs and,
+// when there are any, returns them as the one error that reports them all.
+func Start(ctx context.Context, stdout io.Writer, c *config.Common, earlier ...error) (*Basics, error) {
+	var problems config.Error
+	for _, err := range earlier {
+		problems.Collect(err)
+	}
 	logger := Logger(stdout, c)
 	if hint := c.PoolerHint(); hint != "" {
 		logger.Warn(hint)
 	}
-	pool := Database(ctx, c, problems)
+	pool := Database(ctx, c, &problems)
 	if err := problems.Err(); err != nil {
 		return nil, err
 	}

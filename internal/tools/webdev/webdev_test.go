@@ -132,27 +132,33 @@ func TestHeadersFromVercelJSON(t *testing.T) {
 	}
 }
 
-func TestGeneratedConfigPointsAtTheAPI(t *testing.T) {
+// TestConfigNamesTheAPI checks config.js, which the pages import for the
+// API's address, and the CSP's connect-src that must allow that address:
+// generated from -api, or the committed file without it.
+func TestConfigNamesTheAPI(t *testing.T) {
 	t.Parallel()
-	base := serve(t, "-api", "http://127.0.0.1:9/")
-	resp, body := get(t, http.MethodGet, base+"/config.js")
-	if resp.StatusCode != 200 || !strings.Contains(body, `export const API_URL = "http://127.0.0.1:9";`) {
-		t.Fatalf("config.js: %d %q", resp.StatusCode, body)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
-		t.Errorf("config.js Content-Type %q", ct)
-	}
-}
-
-func TestWithoutAPIFlagServesConfigAsCommitted(t *testing.T) {
-	t.Parallel()
-	base := serve(t)
-	resp, body := get(t, http.MethodGet, base+"/config.js")
-	if resp.StatusCode != 200 || !strings.Contains(body, `export const API_URL = "http://localhost:8080";`) {
-		t.Fatalf("config.js: %d %q", resp.StatusCode, body)
-	}
-	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src http://localhost:8080") {
-		t.Errorf("CSP %q does not name config.js's API", csp)
+	for _, tc := range []struct {
+		name string
+		args []string
+		api  string
+	}{
+		{name: "generated from -api", args: []string{"-api", "http://127.0.0.1:9/"}, api: "http://127.0.0.1:9"},
+		{name: "as committed", api: "http://localhost:8080"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			base := serve(t, tc.args...)
+			resp, body := get(t, http.MethodGet, base+"/config.js")
+			if resp.StatusCode != 200 || !strings.Contains(body, `export const API_URL = "`+tc.api+`";`) {
+				t.Fatalf("config.js: %d %q", resp.StatusCode, body)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
+				t.Errorf("config.js Content-Type %q", ct)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src "+tc.api) {
+				t.Errorf("CSP %q does not name config.js's API", csp)
+			}
+		})
 	}
 }
 

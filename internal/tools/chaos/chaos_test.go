@@ -52,7 +52,7 @@ func runShort(ctx context.Context, t *testing.T, s *Suite, d Drill) {
 			t.Skipf("no private Postgres possible here: %v", err)
 		}
 	}
-	res, err := d.Run(ctx, s)
+	res, err := s.run(ctx, d)
 	require.NoError(t, err)
 	var out strings.Builder
 	res.Print(&out)

@@ -14,23 +14,19 @@ import (
 // in fields, very long emails, SQL-looking strings and more. No answer may
 // be a 5xx, and afterwards the process must be healthy and serve a normal
 // reset from request to working link.
-func runBadInput(ctx context.Context, s *Suite) (*Result, error) {
-	const drill = "bad-input"
-	n := s.size(10000, 1500)
-	st, err := newStack(ctx, s, stackOpts{drill: drill, workers: 1})
+func runBadInput(ctx context.Context, d *drillRun) (*Result, error) {
+	n := d.size(10000, 1500)
+	st, r, err := d.start(ctx, plan{
+		workers:  1,
+		scenario: fmt.Sprintf("%d malformed and hostile requests, 16 at a time, across every endpoint (the generator is seeded, so a run can be repeated)", n),
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
+	r.Requested = n
 	token, task, err := st.owner(ctx, "owner@example.com")
 	if err != nil {
 		return nil, err
-	}
-	r := &Result{
-		Drill:     drill,
-		Scenario:  fmt.Sprintf("%d malformed and hostile requests, 16 at a time, across every endpoint (the generator is seeded, so a run can be repeated)", n),
-		Requested: n,
-		Settings:  st.settings(),
 	}
 
 	tally := newHostileTally()
@@ -57,12 +53,12 @@ func runBadInput(ctx context.Context, s *Suite) (*Result, error) {
 		})
 	}
 	wg.Wait()
-	s.logf(drill, "%d requests in %s", n, roundDuration(time.Since(start)))
+	d.logf("%d requests in %s", n, roundDuration(time.Since(start)))
 
 	healthz, _, _ := st.get(ctx, "/healthz")
 	readyz, _, _ := st.get(ctx, "/readyz")
 	normal := st.normalReset(ctx, "after-the-drill@example.com")
-	drained, err := st.waitDrained(ctx, s.dur(3*time.Minute, 2*time.Minute))
+	drained, err := st.waitDrained(ctx, d.dur(3*time.Minute, 2*time.Minute))
 	if err != nil {
 		return nil, err
 	}

@@ -16,36 +16,24 @@ const shutdownTimeout = 20 * time.Second
 // burst, the way a rolling deploy does, and starts its replacement. The
 // stopping worker must finish its sends in flight and exit by itself within
 // SHUTDOWN_TIMEOUT; nothing may be lost or sent twice.
-func runGracefulDeploy(ctx context.Context, s *Suite) (*Result, error) {
-	const drill = "graceful-deploy"
-	n := s.size(3000, 300)
+func runGracefulDeploy(ctx context.Context, d *drillRun) (*Result, error) {
+	n := d.size(3000, 300)
 	latency := 100 * time.Millisecond
-	addrs := emails(drill, n, nil)
-	st, err := newStack(ctx, s, stackOpts{
-		drill:   drill,
+	addrs := d.emails(n, nil)
+	st, r, err := d.start(ctx, plan{
 		workers: 2,
 		// A provider's round trip makes each send last long enough to be
 		// caught in flight.
-		sink: smtptest.Options{Latency: latency},
+		sink:     smtptest.Options{Latency: latency},
+		users:    addrs,
+		scenario: fmt.Sprintf("a burst of %d resets, 2 workers, sink latency %s; SIGTERM one worker once a quarter of the mail is out, then start its replacement", n, latency),
 	})
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	if err := st.seedUsers(ctx, addrs); err != nil {
-		return nil, err
-	}
-	r := &Result{
-		Drill:     drill,
-		Scenario:  fmt.Sprintf("a burst of %d resets, 2 workers, sink latency %s; SIGTERM one worker once a quarter of the mail is out, then start its replacement", n, latency),
-		Requested: n,
-		Settings:  st.settings(),
-	}
 
-	start := time.Now()
-	done := make(chan []sent, 1)
-	go func() { done <- st.load(ctx, addrs, 32, 0, nil) }()
-	waitCtx, cancel := context.WithTimeout(ctx, s.dur(3*time.Minute, 2*time.Minute))
+	t := st.send(ctx, addrs, 32, 0)
+	waitCtx, cancel := context.WithTimeout(ctx, d.dur(3*time.Minute, 2*time.Minute))
 	err = st.sink.WaitForCount(waitCtx, n/4)
 	cancel()
 	if err != nil {
@@ -72,7 +60,7 @@ func runGracefulDeploy(ctx context.Context, s *Suite) (*Result, error) {
 	// still there well after its own timeout, which would be the finding.
 	exitErr := victim.Stop(shutdownTimeout + 30*time.Second)
 	exitAfter := time.Since(sigAt)
-	s.logf(drill, "%s exited %s after SIGTERM (%v)", victim.Name, roundDuration(exitAfter), exitErr)
+	d.logf("%s exited %s after SIGTERM (%v)", victim.Name, roundDuration(exitAfter), exitErr)
 	leftRunning, err := st.jobsOf(ctx, victim, "running")
 	if err != nil {
 		return nil, err
@@ -88,15 +76,10 @@ func runGracefulDeploy(ctx context.Context, s *Suite) (*Result, error) {
 	if _, err := st.startWorker(ctx); err != nil {
 		return nil, err
 	}
-	answers := <-done
-	drained, err := st.waitDrained(ctx, s.dur(4*time.Minute, 3*time.Minute))
+	_, lost, err := st.settle(ctx, r, t, d.dur(4*time.Minute, 3*time.Minute), nil)
 	if err != nil {
 		return nil, err
 	}
-	r.Drain = drained.Sub(start)
-
-	l := newLedger(acceptedAt(answers), st.sink.Messages())
-	lost := l.tally(r, nil)
 	timedOut := strings.Contains(victim.Output(), "did not finish in time")
 
 	r.add("jobs in flight in the stopping worker at SIGTERM", "%d", inflight)
@@ -110,8 +93,8 @@ func runGracefulDeploy(ctx context.Context, s *Suite) (*Result, error) {
 	r.checkTiming(!timedOut, "the worker hit SHUTDOWN_TIMEOUT and cancelled in-flight jobs")
 	r.check(inflight > 0, "no job was in flight at SIGTERM: the drill did not test anything")
 	r.check(leftRunning == 0, "%d jobs were left running by the stopped worker", leftRunning)
-	r.check(r.Accepted == n, "only %d of %d requests got 202", r.Accepted, n)
-	r.check(r.Lost == 0, "%d accepted recipients got no mail, e.g. %s", r.Lost, strings.Join(first(lost, 5), ", "))
+	r.checkAllAccepted()
+	r.checkNoneLost(lost)
 	r.check(r.Duplicates == 0, "%d duplicates after a graceful stop", r.Duplicates)
 	return r, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -17,19 +16,17 @@ const bounceDomain = "bounce.example.net"
 // attempts, drops 5% of connections in the middle of DATA and rejects 1% of
 // recipients with 550. Every accepted recipient must get exactly one mail;
 // every rejected one must be tried once and cancelled.
-func runFlakySMTP(ctx context.Context, s *Suite) (*Result, error) {
-	const drill = "flaky-smtp"
-	n := s.size(5000, 300)
+func runFlakySMTP(ctx context.Context, d *drillRun) (*Result, error) {
+	n := d.size(5000, 300)
 	bounced := func(i int) bool { return i%100 == 42 }
-	addrs := emails(drill, n, func(i int) string {
+	addrs := d.emails(n, func(i int) string {
 		if bounced(i) {
 			return bounceDomain
 		}
 		return "example.com"
 	})
 	var fs faultStats
-	st, err := newStack(ctx, s, stackOpts{
-		drill:   drill,
+	st, r, err := d.start(ctx, plan{
 		workers: 2,
 		sink: smtptest.Options{Fault: smtptest.Chain(
 			smtptest.RejectDomain(bounceDomain),
@@ -41,33 +38,22 @@ func runFlakySMTP(ctx context.Context, s *Suite) (*Result, error) {
 		// eight minutes; a short one keeps the drill inside its budget
 		// without changing which path each failure takes. More attempts
 		// than the default keep a long unlucky streak from being discarded.
-		env: []string{"EMAIL_RETRY_BASE", "100ms", "EMAIL_RETRY_MAX", "1s", "EMAIL_MAX_ATTEMPTS", "25"},
+		env:      []string{"EMAIL_RETRY_BASE", "100ms", "EMAIL_RETRY_MAX", "1s", "EMAIL_MAX_ATTEMPTS", "25"},
+		users:    addrs,
+		scenario: fmt.Sprintf("%d resets, 2 workers; the sink answers 451 to 30%% of RCPTs, drops the connection mid-DATA on 5%% of bodies and rejects 1%% of recipients (@%s) with 550", n, bounceDomain),
 	})
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	if err := st.seedUsers(ctx, addrs); err != nil {
-		return nil, err
-	}
-	r := &Result{
-		Drill:     drill,
-		Scenario:  fmt.Sprintf("%d resets, 2 workers; the sink answers 451 to 30%% of RCPTs, drops the connection mid-DATA on 5%% of bodies and rejects 1%% of recipients (@%s) with 550", n, bounceDomain),
-		Requested: n,
-		Settings:  st.settings(),
-	}
-	s.logf(drill, "sending %d resets", n)
-	start := time.Now()
-	answers := st.load(ctx, addrs, 32, 0, nil)
-	s.logf(drill, "requests done in %s; waiting for the queue to drain", roundDuration(time.Since(start)))
-	drained, err := st.waitDrained(ctx, s.dur(6*time.Minute, 3*time.Minute))
+
+	d.logf("sending %d resets", n)
+	t := st.send(ctx, addrs, 32, 0)
+	t.wait()
+	d.logf("requests done in %s; waiting for the queue to drain", roundDuration(time.Since(t.start)))
+	l, lost, err := st.settle(ctx, r, t, d.dur(6*time.Minute, 3*time.Minute), func(e string) bool { return !strings.HasSuffix(e, "@"+bounceDomain) })
 	if err != nil {
 		return nil, err
 	}
-	r.Drain = drained.Sub(start)
-
-	l := newLedger(acceptedAt(answers), st.sink.Messages())
-	lost := l.tally(r, func(e string) bool { return !strings.HasSuffix(e, "@"+bounceDomain) })
 	outcomes, err := st.outcomes(ctx)
 	if err != nil {
 		return nil, err
@@ -99,11 +85,10 @@ func runFlakySMTP(ctx context.Context, s *Suite) (*Result, error) {
 	r.add("job attempts (all requests)", "%d (%.2f per request, most for one: %d)", attempts, float64(attempts)/float64(max(1, n)), maxAttempts)
 	r.add("rejected recipients (550)", "%d: %d tried exactly once, %d cancelled with the 550 in the job error", rejected, rejectedOnce, rejectedCancelled)
 	r.add("links checked via /verify", "%d of %d work", links.Working, links.Checked)
-	d := l.delays(nil)
-	r.add("202 to inbox", "p50 %s, p99 %s, max %s", roundDuration(percentile(d, 50)), roundDuration(percentile(d, 99)), roundDuration(percentile(d, 100)))
+	r.add("202 to inbox", "%s", spread(l.delays(nil)))
 
-	r.check(r.Accepted == n, "only %d of %d requests got 202: %v", r.Accepted, n, statusCounts(answers)[http.StatusAccepted])
-	r.check(r.Lost == 0, "%d accepted recipients got no mail, e.g. %v", r.Lost, first(lost, 5))
+	r.checkAllAccepted()
+	r.checkNoneLost(lost)
 	r.check(len(notCompleted) == 0, "%d deliverable jobs did not complete, e.g. %v", len(notCompleted), first(notCompleted, 3))
 	r.check(rejectedOnce == rejected, "only %d of %d rejected recipients were tried exactly once", rejectedOnce, rejected)
 	r.check(rejectedCancelled == rejected, "only %d of %d rejected recipients ended cancelled with the 550 recorded", rejectedCancelled, rejected)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -16,56 +15,34 @@ const recoveryGoal = 30 * time.Second
 // resets and brings it back. Every mail must arrive, and every mail that
 // waited for the outage within recoveryGoal of the sink coming back. It
 // runs the worker with its default retry policy.
-func runSMTPOutage(ctx context.Context, s *Suite) (*Result, error) {
-	return smtpOutage(ctx, s, "smtp-outage", nil)
-}
-
-func smtpOutage(ctx context.Context, s *Suite, drill string, env []string) (*Result, error) {
-	rate := float64(s.size(20, 10))
-	before, down, after := s.dur(15*time.Second, 5*time.Second), s.dur(60*time.Second, 10*time.Second), s.dur(15*time.Second, 5*time.Second)
+func runSMTPOutage(ctx context.Context, d *drillRun) (*Result, error) {
+	rate := float64(d.size(20, 10))
+	before, down, after := d.dur(15*time.Second, 5*time.Second), d.dur(60*time.Second, 10*time.Second), d.dur(15*time.Second, 5*time.Second)
 	n := int(rate * (before + down + after).Seconds())
-	addrs := emails(drill, n, nil)
-	st, err := newStack(ctx, s, stackOpts{drill: drill, workers: 1, env: env})
+	addrs := d.emails(n, nil)
+	st, r, err := d.start(ctx, plan{
+		workers:  1,
+		users:    addrs,
+		scenario: fmt.Sprintf("%d resets at %.0f/s, 1 worker; the sink goes down %s in and comes back %s later", n, rate, before, down),
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	if err := st.seedUsers(ctx, addrs); err != nil {
-		return nil, err
-	}
-	r := &Result{
-		Drill:     drill,
-		Scenario:  fmt.Sprintf("%d resets at %.0f/s, 1 worker; the sink goes down %s in and comes back %s later", n, rate, before, down),
-		Requested: n,
-		Settings:  st.settings(),
-	}
 
-	start := time.Now()
-	done := make(chan []sent, 1)
-	go func() { done <- st.load(ctx, addrs, 8, rate, nil) }()
-	if err := sleepUntil(ctx, start.Add(before)); err != nil {
-		return nil, err
+	t := st.send(ctx, addrs, 8, rate)
+	sink := dependency{
+		name:  "sink",
+		stop:  func(context.Context) error { st.sink.Down(); return nil },
+		start: func(context.Context) error { return st.sink.Up() },
 	}
-	st.sink.Down()
-	downAt := time.Now()
-	s.logf(drill, "sink down")
-	if err := sleepUntil(ctx, downAt.Add(down)); err != nil {
-		return nil, err
-	}
-	if err := st.sink.Up(); err != nil {
-		return nil, err
-	}
-	upAt := time.Now()
-	s.logf(drill, "sink up after %s", roundDuration(upAt.Sub(downAt)))
-	answers := <-done
-	drained, err := st.waitDrained(ctx, s.dur(6*time.Minute, 3*time.Minute))
+	downAt, upAt, err := d.outage(ctx, t.start.Add(before), down, sink, nil)
 	if err != nil {
 		return nil, err
 	}
-	r.Drain = drained.Sub(start)
-
-	l := newLedger(acceptedAt(answers), st.sink.Messages())
-	lost := l.tally(r, nil)
+	l, lost, err := st.settle(ctx, r, t, d.dur(6*time.Minute, 3*time.Minute), nil)
+	if err != nil {
+		return nil, err
+	}
 	// A mail waited for the outage when it was requested before the sink
 	// came back and was not delivered before it went down.
 	var waits []time.Duration
@@ -88,13 +65,13 @@ func smtpOutage(ctx context.Context, s *Suite, drill string, env []string) (*Res
 	}
 
 	r.add("mails that waited for the outage", "%d", len(waits))
-	r.add("delivered after the sink came back", "p50 %s, p99 %s, max %s", roundDuration(percentile(waits, 50)), roundDuration(percentile(waits, 99)), roundDuration(percentile(waits, 100)))
+	r.add("delivered after the sink came back", "%s", spread(waits))
 	r.add("later than 30 s after it came back", "%d", late)
 	r.add("most attempts for one mail", "%d", maxAttempts)
 	r.add("connections the worker opened to the sink", "%d over the whole run, outage included (the dial backoff at work)", st.sink.Dials())
 
-	r.check(r.Accepted == n, "only %d of %d requests got 202", r.Accepted, n)
-	r.check(r.Lost == 0, "%d accepted recipients got no mail, e.g. %s", r.Lost, strings.Join(first(lost, 5), ", "))
+	r.checkAllAccepted()
+	r.checkNoneLost(lost)
 	r.check(len(waits) > 0, "no mail waited for the outage: the drill did not test anything")
 	r.checkTiming(late == 0, "%d mails arrived more than %s after the sink came back (the slowest after %s)", late, recoveryGoal, roundDuration(percentile(waits, 100)))
 	return r, nil
@@ -104,14 +81,4 @@ func smtpOutage(ctx context.Context, s *Suite, drill string, env []string) (*Res
 func countBelow(sorted []time.Duration, limit time.Duration) int {
 	i, _ := slices.BinarySearch(sorted, limit+1)
 	return i
-}
-
-// sleepUntil waits until t or until ctx ends.
-func sleepUntil(ctx context.Context, t time.Time) error {
-	select {
-	case <-time.After(time.Until(t)):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -17,74 +17,62 @@ import (
 // resets. While it is away the API must answer 503, never 500; afterwards
 // everything must recover without restarting our processes, and every 202
 // must become a mail.
-func runPostgresRestart(ctx context.Context, s *Suite) (*Result, error) {
-	const drill = "postgres-restart"
-	rate := float64(s.size(50, 30))
-	before, away, after := s.dur(10*time.Second, 4*time.Second), s.dur(10*time.Second, 4*time.Second), s.dur(10*time.Second, 4*time.Second)
+func runPostgresRestart(ctx context.Context, d *drillRun) (*Result, error) {
+	rate := float64(d.size(50, 30))
+	before, away, after := d.dur(10*time.Second, 4*time.Second), d.dur(10*time.Second, 4*time.Second), d.dur(10*time.Second, 4*time.Second)
 	n := int(rate * (before + away + after).Seconds())
-	addrs := emails(drill, n+1, nil)
+	addrs := d.emails(n+1, nil)
 	probe, addrs := addrs[n], addrs[:n]
 
 	pg, err := startPrivatePostgres(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer pg.Close()
-	if out, err := stack.Run(ctx, s.Bins.API, stack.Env{"DATABASE_URL": pg.URL()}, "migrate"); err != nil {
+	d.cleanup(pg.Close)
+	if out, err := stack.Run(ctx, d.Bins.API, stack.Env{"DATABASE_URL": pg.URL()}, "migrate"); err != nil {
 		return nil, fmt.Errorf("api migrate: %w\n%s", err, out)
 	}
 	db, err := privateDB(ctx, pg.URL())
 	if err != nil {
 		return nil, err
 	}
-	defer db.Pool.Close()
-	// Jobs whose completion could not be recorded while the database was
-	// away are left "running"; short rescue timers bring them back soon.
-	st, err := newStack(ctx, s, stackOpts{drill: drill, workers: 1, db: db, env: crashSettings()})
+	d.cleanup(db.Pool.Close)
+	st, r, err := d.start(ctx, plan{
+		// Jobs whose completion could not be recorded while the database
+		// was away are left "running"; short rescue timers bring them
+		// back soon.
+		workers:  1,
+		db:       db,
+		env:      crashSettings(),
+		users:    append([]string{probe}, addrs...),
+		scenario: fmt.Sprintf("%d resets at %.0f/s, 1 worker, a private Postgres 15; `pg_ctl stop -m fast` %s in, `pg_ctl start` %s later", n, rate, before, away),
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	if err := st.seedUsers(ctx, append([]string{probe}, addrs...)); err != nil {
-		return nil, err
-	}
-	r := &Result{
-		Drill:     drill,
-		Scenario:  fmt.Sprintf("%d resets at %.0f/s, 1 worker, a private Postgres 15; `pg_ctl stop -m fast` %s in, `pg_ctl start` %s later", n, rate, before, away),
-		Requested: n,
-		Settings:  st.settings(),
-	}
 
-	start := time.Now()
-	done := make(chan []sent, 1)
-	go func() { done <- st.load(ctx, addrs, 8, rate, nil) }()
-	if err := sleepUntil(ctx, start.Add(before)); err != nil {
+	t := st.send(ctx, addrs, 8, rate)
+	var readyWhileAway map[int]int
+	postgres := dependency{
+		name:  "postgres",
+		stop:  func(ctx context.Context) error { return pg.stop(ctx, "fast") },
+		start: pg.start,
+	}
+	if _, _, err := d.outage(ctx, t.start.Add(before), away, postgres, func(until time.Time) {
+		readyWhileAway = st.pollReady(ctx, until)
+	}); err != nil {
 		return nil, err
 	}
-	if err := pg.stop(ctx, "fast"); err != nil {
-		return nil, err
-	}
-	stoppedAt := time.Now()
-	s.logf(drill, "postgres stopped")
-	readyWhileAway := st.pollReady(ctx, stoppedAt.Add(away))
-	if err := pg.start(ctx); err != nil {
-		return nil, err
-	}
-	s.logf(drill, "postgres started after %s", roundDuration(time.Since(stoppedAt)))
-	answers := <-done
+	answers := t.wait()
 
 	// Recovery without restarts: the same processes serve a new request and
 	// deliver its mail.
 	probeAnswer := st.forgot(ctx, probe)
 	readyAfter, _, _ := st.get(ctx, "/readyz")
-	drained, err := st.waitDrained(ctx, s.dur(4*time.Minute, 3*time.Minute))
+	l, lost, err := st.settle(ctx, r, t, d.dur(4*time.Minute, 3*time.Minute), nil)
 	if err != nil {
 		return nil, err
 	}
-	r.Drain = drained.Sub(start)
-
-	l := newLedger(acceptedAt(answers), st.sink.Messages())
-	lost := l.tally(r, nil)
 	counts := statusCounts(answers)
 	fiveHundreds := 0
 	for code, c := range counts {
@@ -114,8 +102,7 @@ func runPostgresRestart(ctx context.Context, s *Suite) (*Result, error) {
 		}
 		r.add("jobs left running by the outage and rescued", "%d", rescued)
 	}
-	d := l.delays(nil)
-	r.add("202 to inbox", "p50 %s, p99 %s, max %s", roundDuration(percentile(d, 50)), roundDuration(percentile(d, 99)), roundDuration(percentile(d, 100)))
+	r.add("202 to inbox", "%s", spread(l.delays(nil)))
 
 	r.check(fiveHundreds == 0, "%d answers were 5xx other than 503: %s", fiveHundreds, formatCounts(counts))
 	r.check(counts[0] == 0, "%d requests got no answer at all", counts[0])
@@ -124,7 +111,7 @@ func runPostgresRestart(ctx context.Context, s *Suite) (*Result, error) {
 	r.check(readyAfter == http.StatusOK, "/readyz answered %d after the restart", readyAfter)
 	r.check(probeAnswer.Status == http.StatusAccepted && len(l.byRcpt[probe]) > 0, "the first request after the restart got %d and mail: %t", probeAnswer.Status, len(l.byRcpt[probe]) > 0)
 	r.check(len(exited) == 0, "processes exited: %s", strings.Join(exited, ", "))
-	r.check(r.Lost == 0, "%d accepted recipients got no mail, e.g. %s", r.Lost, strings.Join(first(lost, 5), ", "))
+	r.checkNoneLost(lost)
 	return r, nil
 }
 

@@ -99,6 +99,12 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[i]
 }
 
+// spread prints the median, the 99th percentile and the maximum of sorted
+// durations, the way every drill reports its delays.
+func spread(sorted []time.Duration) string {
+	return fmt.Sprintf("p50 %s, p99 %s, max %s", roundDuration(percentile(sorted, 50)), roundDuration(percentile(sorted, 99)), roundDuration(percentile(sorted, 100)))
+}
+
 // linkCheck is what checkLinks found.
 type linkCheck struct {
 	// Duplicated is how many recipients got more than one mail.

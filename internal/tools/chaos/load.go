@@ -84,8 +84,8 @@ func (st *Stack) verify(ctx context.Context, token string) (bool, error) {
 // load sends one forgot-password request per address with conc clients. A
 // positive rate paces the requests at that many per second, so that a drill
 // can inject its fault while requests are still arriving; zero sends them
-// as fast as the API answers. onSent, when set, hears each answer.
-func (st *Stack) load(ctx context.Context, emails []string, conc int, rate float64, onSent func(sent)) []sent {
+// as fast as the API answers.
+func (st *Stack) load(ctx context.Context, emails []string, conc int, rate float64) []sent {
 	out := make([]sent, len(emails))
 	next := make(chan int)
 	go func() {
@@ -114,9 +114,6 @@ func (st *Stack) load(ctx context.Context, emails []string, conc int, rate float
 		wg.Go(func() {
 			for i := range next {
 				out[i] = st.forgot(ctx, emails[i])
-				if onSent != nil {
-					onSent(out[i])
-				}
 			}
 		})
 	}

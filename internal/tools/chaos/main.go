@@ -67,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		titles[d.Name] = d.Title
 		s.logf(d.Name, "start")
 		began := time.Now()
-		res, err := d.Run(ctx, s)
+		res, err := s.run(ctx, d)
 		if err != nil {
 			s.logf(d.Name, "could not complete after %s: %v", roundDuration(time.Since(began)), err)
 			failed = append(failed, d.Name)

@@ -11,20 +11,6 @@ import (
 	"github.com/todoapp/resetmail/internal/tools/chaos/chaossqlc"
 )
 
-// emails makes n unique lower-case addresses for one drill, so that
-// deliveries can be counted per recipient.
-func emails(drill string, n int, domain func(i int) string) []string {
-	out := make([]string, n)
-	for i := range out {
-		d := "example.com"
-		if domain != nil {
-			d = domain(i)
-		}
-		out[i] = fmt.Sprintf("%s-%d@%s", drill, i, d)
-	}
-	return out
-}
-
 // seedUsers creates an account for every address in one statement. The
 // password is random and never used: drills verify links, they do not log in.
 func (st *Stack) seedUsers(ctx context.Context, addrs []string) error {

@@ -14,9 +14,10 @@ import (
 	"github.com/todoapp/resetmail/internal/testdb"
 )
 
-// stackOpts configures one drill's processes.
-type stackOpts struct {
-	// drill names the drill in progress lines and process names.
+// plan is what a drill sets up before it acts: its processes, the accounts
+// they serve, and the scenario as its report states it.
+type plan struct {
+	// drill names the drill in process names; drillRun.start fills it in.
 	drill string
 	// sink configures the SMTP sink; its Fault hook is wrapped to count
 	// RCPT attempts per recipient.
@@ -29,13 +30,17 @@ type stackOpts struct {
 	// db, when set, is used instead of a fresh database on the shared
 	// server; the caller owns it.
 	db *testdb.DB
+	// users get an account each before anything runs.
+	users []string
+	// scenario says in one line what the drill does, with the sizes used.
+	scenario string
 }
 
 // Stack is one drill's world: a database, an SMTP sink, the API and some
 // workers, all on loopback.
 type Stack struct {
 	suite *Suite
-	opts  stackOpts
+	opts  plan
 	db    *testdb.DB
 	drop  func() error
 	sink  *smtptest.Server
@@ -67,7 +72,7 @@ func baseSettings() []string {
 
 // newStack starts the sink, the API and opts.workers workers. Close stops
 // everything, even after a partial start.
-func newStack(ctx context.Context, s *Suite, opts stackOpts) (*Stack, error) {
+func newStack(ctx context.Context, s *Suite, opts plan) (*Stack, error) {
 	if s.Short {
 		// CI runs the short drills while other packages' tests share the
 		// same Postgres and its 100 connections; small pools keep every

@@ -71,7 +71,7 @@ type Drill struct {
 	// Run executes the drill. An error means the drill could not be carried
 	// out (a process failed to start, a deadline passed); broken invariants
 	// are Result.Violations instead.
-	Run func(ctx context.Context, s *Suite) (*Result, error)
+	Run func(ctx context.Context, d *drillRun) (*Result, error)
 }
 
 // drills lists every drill in the order `make chaos` runs them.

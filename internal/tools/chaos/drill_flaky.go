@@ -12,6 +12,9 @@ import (
 // bounceDomain is where the flaky sink rejects every recipient with 550.
 const bounceDomain = "bounce.example.net"
 
+// deliverable reports whether the flaky sink accepts mail for email at all.
+func deliverable(email string) bool { return !strings.HasSuffix(email, "@"+bounceDomain) }
+
 // runFlakySMTP sends resets through a sink that answers 451 to 30% of
 // attempts, drops 5% of connections in the middle of DATA and rejects 1% of
 // recipients with 550. Every accepted recipient must get exactly one mail;
@@ -50,7 +53,7 @@ func runFlakySMTP(ctx context.Context, d *drillRun) (*Result, error) {
 	t := st.send(ctx, addrs, 32, 0)
 	t.wait()
 	d.logf("requests done in %s; waiting for the queue to drain", roundDuration(time.Since(t.start)))
-	l, lost, err := st.settle(ctx, r, t, d.dur(6*time.Minute, 3*time.Minute), func(e string) bool { return !strings.HasSuffix(e, "@"+bounceDomain) })
+	l, lost, err := st.settle(ctx, r, t, d.dur(6*time.Minute, 3*time.Minute), deliverable)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +67,7 @@ func runFlakySMTP(ctx context.Context, d *drillRun) (*Result, error) {
 		o := outcomes[email]
 		attempts += o.Attempts
 		maxAttempts = max(maxAttempts, o.Attempts)
-		if !strings.HasSuffix(email, "@"+bounceDomain) {
+		if deliverable(email) {
 			if o.State != "completed" {
 				notCompleted = append(notCompleted, fmt.Sprintf("%s is %s after %d attempts: %s", email, o.State, o.Attempts, o.LastError))
 			}

@@ -57,14 +57,14 @@ const (
 	SkipNoAccount = "no_account"
 	// SkipThrottled is a request that found the user's send slot taken by
 	// another request within RESET_EMAIL_INTERVAL.
-	SkipThrottled = "throttled"
+	SkipThrottled = delivery.OutcomeThrottled
 	// SkipSuperseded is a request made before the account's password last
 	// changed: it never sends, and its token never works.
 	SkipSuperseded = "superseded"
 	// SkipSuppressed is a request for an address on the suppression list
 	// (a hard bounce, a complaint, SMTP 5.1.1/5.1.10, an operator): no mail,
 	// and the API answered as for any address.
-	SkipSuppressed = "suppressed"
+	SkipSuppressed = delivery.OutcomeSuppressed
 	// SkipAlreadySent is a retried job whose mail already went out.
-	SkipAlreadySent = "already_sent"
+	SkipAlreadySent = delivery.OutcomeAlreadySent
 )

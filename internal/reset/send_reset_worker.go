@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
-	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/todoapp/resetmail/internal/delivery"
-	"github.com/todoapp/resetmail/internal/linktoken"
+	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
@@ -38,99 +35,89 @@ func NewSendResetWorker(cfg delivery.LinkConfig) (*SendResetWorker, error) {
 	return &SendResetWorker{Link: l}, nil
 }
 
-// Work implements river.Worker. One statement loads and prepares the
-// request, the mail goes out, and one statement records it as sent, right
-// after the server's 250, so that a retried or rescued job does not send
-// again.
+// Work implements river.Worker: delivery.SendLink's steps, with the reset
+// request's own statements, reasons to send nothing and template (resetMail).
 func (w *SendResetWorker) Work(ctx context.Context, job *river.Job[SendResetArgs]) error {
-	kind := job.Kind
-	id := job.Args.RequestID
-	token := DeriveToken(w.Key, id)
+	kind := delivery.LinkKind{Request: "reset", Idempotency: "password-reset", Expired: ErrExpired}
+	return delivery.SendLink(ctx, w.Link, (*resetMail)(w), kind, job, job.Args.RequestID)
+}
 
-	p, err := w.Queries.ResetPrepare(ctx, w.Prepare, dbsqlc.ResetPrepareParams{
-		ID: id, TokenHash: linktoken.Hash(token), ThrottleSecs: w.ThrottleInterval.Seconds(),
+// resetMail is SendResetWorker seen as delivery.LinkMail's steps, kept off
+// the worker's own method set.
+type resetMail SendResetWorker
+
+// Token implements delivery.LinkMail.
+func (m *resetMail) Token(id uuid.UUID) string { return DeriveToken(m.Key, id) }
+
+// Load implements delivery.LinkMail with reset_prepare, which also resolves
+// the account and says whether a password change superseded the request.
+func (m *resetMail) Load(ctx context.Context, id uuid.UUID, tokenHash []byte) (dbsqlc.ResetPrepareRow, delivery.LinkState, error) {
+	p, err := m.Queries.ResetPrepare(ctx, m.Link.Prepare, dbsqlc.ResetPrepareParams{
+		ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds(),
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		// The cleanup job deleted it: nothing left to deliver.
-		w.Logger.InfoContext(ctx, "reset request no longer exists", slog.String("request_id", id.String()))
-		return nil
-	}
 	if err != nil {
-		return fmt.Errorf("load reset request: %w", err)
+		return p, delivery.LinkState{}, fmt.Errorf("load reset request: %w", err)
 	}
+	return p, delivery.LinkState{
+		Settled:   p.SentAt != nil || p.Outcome != "pending",
+		ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled,
+	}, nil
+}
 
+// Skip implements delivery.LinkMail: no account, or a password changed
+// since the request, ends it without a mail, even once expired.
+func (*resetMail) Skip(p dbsqlc.ResetPrepareRow) string {
 	switch {
-	case p.SentAt != nil || p.Outcome != "pending":
-		w.Observer.ResetSkipped(SkipAlreadySent)
-		return nil
 	case p.UserID == nil:
-		return w.finish(ctx, id, SkipNoAccount)
+		return SkipNoAccount
 	case p.Superseded:
-		return w.finish(ctx, id, SkipSuperseded)
-	case !time.Now().Before(p.ExpiresAt):
-		w.Observer.EmailFailed(kind, delivery.ClassExpired)
-		w.ReleaseSlot(ctx, delivery.SlotReset, p.UserID, id)
-		if err := w.mark(ctx, id, "expired"); err != nil {
-			return err
-		}
-		return river.JobCancel(ErrExpired)
-	case p.Suppressed:
-		// Checked before the slot: a suppressed address takes none.
-		w.Suppressed(ctx, kind)
-		return w.finish(ctx, id, SkipSuppressed)
-	case p.Throttled:
-		return w.finish(ctx, id, SkipThrottled)
+		return SkipSuperseded
 	}
-	// From here on this request holds the account's send slot.
+	return ""
+}
 
-	rendered, err := w.Renderer.Reset(templates.ResetData{
+// Skipped implements delivery.LinkMail: reset outcomes without a mail are
+// counted by reason.
+func (m *resetMail) Skipped(outcome string) { m.Observer.ResetSkipped(outcome) }
+
+// Render implements delivery.LinkMail.
+func (m *resetMail) Render(args SendResetArgs, p dbsqlc.ResetPrepareRow, token string) (string, string, mail.Rendered, error) {
+	rendered, err := m.Renderer.Reset(templates.ResetData{
 		// The request's language, else the one stored at sign-up, else
 		// DEFAULT_LOCALE.
-		Lang:      w.Renderer.Pick(job.Args.Locale, deref(p.UserLocale)),
-		AppName:   w.AppName,
-		Link:      w.link(token),
+		Lang:      m.Renderer.Pick(args.Locale, deref(p.UserLocale)),
+		AppName:   m.AppName,
+		Link:      m.FrontendURL + "/reset-password?token=" + url.QueryEscape(token),
 		ExpiresAt: p.ExpiresAt,
 	})
 	if err != nil {
-		return river.JobCancel(fmt.Errorf("render reset mail: %w", err))
+		return "", "", rendered, fmt.Errorf("render reset mail: %w", err)
 	}
-	// Never send after expiry, even if the send itself is slow to start.
-	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
-	defer cancel()
-	receipt, err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("password-reset", id.String()), deref(p.UserEmail), rendered)
-	if err != nil {
-		return w.SendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
-			w.ReleaseSlot(ctx, delivery.SlotReset, p.UserID, id)
-			_ = w.mark(ctx, id, outcome)
-		})
-	}
-	// The mail is out. Recording it must not be lost to the job's own
-	// context running out just after the 250. The provider's message ID
-	// goes with it: the provider's delivery events name the mail by it.
-	provider, messageID := delivery.Recorded(receipt)
-	if err := w.Queries.ResetMarkSent(context.WithoutCancel(ctx), w.MarkSent, dbsqlc.ResetMarkSentParams{
-		ID: id, Provider: provider, ProviderMessageID: messageID,
-	}); err != nil {
-		return fmt.Errorf("record reset mail as sent: %w", err)
-	}
-	return nil
+	// reset_mark_sent records the outcome "sent" itself.
+	return deref(p.UserEmail), "", rendered, nil
 }
 
-// finish records an outcome that needs no mail and completes the job.
-func (w *SendResetWorker) finish(ctx context.Context, id uuid.UUID, outcome string) error {
-	w.Observer.ResetSkipped(outcome)
-	return w.mark(ctx, id, outcome)
+// Release implements delivery.LinkMail: a reset holds its account's slot.
+func (m *resetMail) Release(ctx context.Context, p dbsqlc.ResetPrepareRow, id uuid.UUID) {
+	m.ReleaseSlot(ctx, delivery.SlotReset, p.UserID, id)
 }
 
-func (w *SendResetWorker) mark(ctx context.Context, id uuid.UUID, outcome string) error {
-	if err := w.Queries.ResetMarkOutcome(ctx, w.Pool, dbsqlc.ResetMarkOutcomeParams{ID: id, Outcome: outcome}); err != nil {
+// Mark implements delivery.LinkMail.
+func (m *resetMail) Mark(ctx context.Context, id uuid.UUID, outcome string) error {
+	if err := m.Queries.ResetMarkOutcome(ctx, m.Pool, dbsqlc.ResetMarkOutcomeParams{ID: id, Outcome: outcome}); err != nil {
 		return fmt.Errorf("record reset outcome %s: %w", outcome, err)
 	}
 	return nil
 }
 
-func (w *SendResetWorker) link(token string) string {
-	return w.FrontendURL + "/reset-password?token=" + url.QueryEscape(token)
+// Sent implements delivery.LinkMail with reset_mark_sent.
+func (m *resetMail) Sent(ctx context.Context, id uuid.UUID, _ string, provider, messageID *string) error {
+	if err := m.Queries.ResetMarkSent(ctx, m.MarkSent, dbsqlc.ResetMarkSentParams{
+		ID: id, Provider: provider, ProviderMessageID: messageID,
+	}); err != nil {
+		return fmt.Errorf("record reset mail as sent: %w", err)
+	}
+	return nil
 }
 
 func deref(s *string) string {

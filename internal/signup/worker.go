@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/todoapp/resetmail/internal/delivery"
-	"github.com/todoapp/resetmail/internal/linktoken"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
@@ -33,10 +30,10 @@ const (
 	// Throttled is a mail not sent because the account's slot (for the
 	// notice) or the address's (for a verification link) was taken within
 	// RESET_EMAIL_INTERVAL. Its request gets no working token.
-	Throttled = "throttled"
+	Throttled = delivery.OutcomeThrottled
 	// Suppressed is a request for an address on the suppression list: no
 	// mail, and the API answered as for any address.
-	Suppressed = "suppressed"
+	Suppressed = delivery.OutcomeSuppressed
 )
 
 // Worker answers sign-up requests by mail: a verification link for an
@@ -58,102 +55,100 @@ func NewWorker(cfg delivery.LinkConfig) (*Worker, error) {
 	return &Worker{Link: l}, nil
 }
 
-// Work implements river.Worker. Like reset.SendResetWorker: one statement
-// prepares, the mail goes out, one statement records it right after the
-// server's 250.
+// Work implements river.Worker: delivery.SendLink's steps, like
+// reset.SendResetWorker's, with the sign-up request's own statements and
+// templates (signupMail).
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	kind := job.Kind
-	id := job.Args.RequestID
-	token := DeriveToken(w.Key, id)
+	kind := delivery.LinkKind{Request: "sign-up", Idempotency: "signup", Expired: ErrExpired}
+	return delivery.SendLink(ctx, w.Link, (*signupMail)(w), kind, job, job.Args.RequestID)
+}
 
-	p, err := w.Queries.SignupPrepare(ctx, w.Prepare, dbsqlc.SignupPrepareParams{
-		ID: id, TokenHash: linktoken.Hash(token), ThrottleSecs: w.ThrottleInterval.Seconds(),
+// signupMail is Worker seen as delivery.LinkMail's steps, kept off the
+// worker's own method set.
+type signupMail Worker
+
+// Token implements delivery.LinkMail.
+func (m *signupMail) Token(id uuid.UUID) string { return DeriveToken(m.Key, id) }
+
+// Load implements delivery.LinkMail with signup_prepare, which reserves the
+// account's slot or, for an address without one, the address's.
+func (m *signupMail) Load(ctx context.Context, id uuid.UUID, tokenHash []byte) (dbsqlc.SignupPrepareRow, delivery.LinkState, error) {
+	p, err := m.Queries.SignupPrepare(ctx, m.Link.Prepare, dbsqlc.SignupPrepareParams{
+		ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds(),
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		w.Logger.InfoContext(ctx, "sign-up request no longer exists", slog.String("request_id", id.String()))
-		return nil
-	}
 	if err != nil {
-		return fmt.Errorf("load sign-up request: %w", err)
+		return p, delivery.LinkState{}, fmt.Errorf("load sign-up request: %w", err)
 	}
+	return p, delivery.LinkState{
+		Settled:   p.SentAt != nil || p.Outcome != "pending",
+		ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled,
+	}, nil
+}
 
-	exists := p.UserID != nil
-	switch {
-	case p.SentAt != nil || p.Outcome != "pending":
-		return nil
-	case !time.Now().Before(p.ExpiresAt):
-		w.Observer.EmailFailed(kind, delivery.ClassExpired)
-		w.releaseSlot(ctx, p, id)
-		if err := w.mark(ctx, id, "expired"); err != nil {
-			return err
-		}
-		return river.JobCancel(ErrExpired)
-	case p.Suppressed:
-		w.Suppressed(ctx, kind)
-		return w.mark(ctx, id, Suppressed)
-	case p.Throttled:
-		// Another request for this account, or this address, mailed within
-		// the interval. The answer was the same 202 either way.
-		return w.mark(ctx, id, Throttled)
-	}
+// Skip implements delivery.LinkMail: a sign-up has no reason of its own to
+// send nothing.
+func (*signupMail) Skip(dbsqlc.SignupPrepareRow) string { return "" }
 
-	// A new address gets the language it asked for; an account's owner
-	// gets theirs first, not the one a stranger's request named.
-	to, outcome := p.Email, Sent
-	var rendered mail.Rendered
-	if exists {
+// Skipped implements delivery.LinkMail: sign-up outcomes are not counted
+// apart from the mail outcomes.
+func (*signupMail) Skipped(string) {}
+
+// Render implements delivery.LinkMail. A new address gets the language it
+// asked for; an account's owner gets theirs first, not the one a stranger's
+// request named.
+func (m *signupMail) Render(_ Args, p dbsqlc.SignupPrepareRow, token string) (to, outcome string, rendered mail.Rendered, err error) {
+	to, outcome = p.Email, Sent
+	if p.UserID != nil {
 		to, outcome = *p.UserEmail, AccountExists
-		rendered, err = w.Renderer.SignupExists(templates.SignupExistsData{
-			Lang:       w.Renderer.Pick(deref(p.UserLocale), deref(p.Locale)),
-			AppName:    w.AppName,
-			SignInLink: w.FrontendURL + "/sign-in",
-			ResetLink:  w.FrontendURL + "/forgot-password",
+		rendered, err = m.Renderer.SignupExists(templates.SignupExistsData{
+			Lang:       m.Renderer.Pick(deref(p.UserLocale), deref(p.Locale)),
+			AppName:    m.AppName,
+			SignInLink: m.FrontendURL + "/sign-in",
+			ResetLink:  m.FrontendURL + "/forgot-password",
 		})
 	} else {
-		rendered, err = w.Renderer.SignupVerify(templates.SignupVerifyData{
-			Lang:      w.Renderer.Pick(deref(p.Locale)),
-			AppName:   w.AppName,
-			Link:      w.FrontendURL + "/verify-email?token=" + url.QueryEscape(token),
+		rendered, err = m.Renderer.SignupVerify(templates.SignupVerifyData{
+			Lang:      m.Renderer.Pick(deref(p.Locale)),
+			AppName:   m.AppName,
+			Link:      m.FrontendURL + "/verify-email?token=" + url.QueryEscape(token),
 			ExpiresAt: p.ExpiresAt,
 		})
 	}
 	if err != nil {
-		return river.JobCancel(fmt.Errorf("render sign-up mail: %w", err))
+		return "", "", rendered, fmt.Errorf("render sign-up mail: %w", err)
 	}
-	sendCtx, cancel := context.WithDeadline(ctx, p.ExpiresAt)
-	defer cancel()
-	receipt, err := w.Send(sendCtx, kind, job.JobRow, delivery.IdempotencyKey("signup", id.String()), to, rendered)
+	return to, outcome, rendered, nil
+}
+
+// Release implements delivery.LinkMail: it frees the slot request id
+// reserved and will not use: the account's, or for an address without one,
+// the address's.
+func (m *signupMail) Release(ctx context.Context, p dbsqlc.SignupPrepareRow, id uuid.UUID) {
+	if p.UserID != nil {
+		m.ReleaseSlot(ctx, delivery.SlotSignupExists, p.UserID, id)
+		return
+	}
+	err := m.Queries.SignupAddressSlotRelease(context.WithoutCancel(ctx), m.Pool, dbsqlc.SignupAddressSlotReleaseParams{Email: p.Email, Holder: id})
 	if err != nil {
-		return w.SendFailed(ctx, sendCtx, kind, job.JobRow, err, ErrExpired, func(outcome string) {
-			w.releaseSlot(ctx, p, id)
-			_ = w.mark(ctx, id, outcome)
-		})
+		m.Logger.WarnContext(ctx, "could not release the address's mail slot", slog.String("request_id", id.String()), slog.Any("error", err))
 	}
-	provider, messageID := delivery.Recorded(receipt)
-	if err := w.Queries.SignupMarkSent(context.WithoutCancel(ctx), w.MarkSent, dbsqlc.SignupMarkSentParams{
-		ID: id, Outcome: outcome, Provider: provider, ProviderMessageID: messageID,
-	}); err != nil {
-		return fmt.Errorf("record sign-up mail as sent: %w", err)
+}
+
+// Mark implements delivery.LinkMail.
+func (m *signupMail) Mark(ctx context.Context, id uuid.UUID, outcome string) error {
+	if err := m.Queries.SignupMarkOutcome(ctx, m.Pool, dbsqlc.SignupMarkOutcomeParams{ID: id, Outcome: outcome}); err != nil {
+		return fmt.Errorf("record sign-up outcome %s: %w", outcome, err)
 	}
 	return nil
 }
 
-// releaseSlot frees the slot request id reserved and will not use: the
-// account's, or for an address without one, the address's.
-func (w *Worker) releaseSlot(ctx context.Context, p dbsqlc.SignupPrepareRow, id uuid.UUID) {
-	if p.UserID != nil {
-		w.ReleaseSlot(ctx, delivery.SlotSignupExists, p.UserID, id)
-		return
-	}
-	err := w.Queries.SignupAddressSlotRelease(context.WithoutCancel(ctx), w.Pool, dbsqlc.SignupAddressSlotReleaseParams{Email: p.Email, Holder: id})
-	if err != nil {
-		w.Logger.WarnContext(ctx, "could not release the address's mail slot", slog.String("request_id", id.String()), slog.Any("error", err))
-	}
-}
-
-func (w *Worker) mark(ctx context.Context, id uuid.UUID, outcome string) error {
-	if err := w.Queries.SignupMarkOutcome(ctx, w.Pool, dbsqlc.SignupMarkOutcomeParams{ID: id, Outcome: outcome}); err != nil {
-		return fmt.Errorf("record sign-up outcome %s: %w", outcome, err)
+// Sent implements delivery.LinkMail with signup_mark_sent, which records
+// which of the two mails went out.
+func (m *signupMail) Sent(ctx context.Context, id uuid.UUID, outcome string, provider, messageID *string) error {
+	if err := m.Queries.SignupMarkSent(ctx, m.MarkSent, dbsqlc.SignupMarkSentParams{
+		ID: id, Outcome: outcome, Provider: provider, ProviderMessageID: messageID,
+	}); err != nil {
+		return fmt.Errorf("record sign-up mail as sent: %w", err)
 	}
 	return nil
 }

@@ -280,8 +280,9 @@ func TestOnlyTheWorkerBinaryDerivesResetTokens(t *testing.T) {
 		require.NoError(t, err, string(out))
 		return string(out)
 	}
-	for _, derive := range []string{"internal/reset.DeriveToken", "internal/signup.DeriveToken"} {
-		require.Contains(t, symbols(b.Worker), derive, "the probe must find the symbol where it is")
-		require.NotContains(t, symbols(b.API), derive)
-	}
+	// reset.DeriveToken and signup.DeriveToken are inlined; the code they
+	// share is linktoken.Derive.
+	const derive = "internal/linktoken.Derive"
+	require.Contains(t, symbols(b.Worker), derive, "the probe must find the symbol where it is")
+	require.NotContains(t, symbols(b.API), derive)
 }

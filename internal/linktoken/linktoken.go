@@ -1,13 +1,31 @@
 // Package linktoken holds what every token a mailed link carries shares:
-// its stored form (Hash) and the shape check (WellFormed) that refuses
-// anything else before database work. Each kind of link derives its own
-// token under its own context (reset.DeriveToken, signup.DeriveToken).
+// its derivation (Derive), its stored form (Hash) and the shape check
+// (WellFormed) that refuses anything else before database work. Each kind
+// of link derives its tokens under its own context (reset.DeriveToken,
+// signup.DeriveToken).
 package linktoken
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+
+	"github.com/google/uuid"
 )
+
+// Derive returns the token of a request: 256 bits of HMAC-SHA256(key,
+// context ‖ request ID), unpredictable without the key, and the same on
+// every attempt so that a mail sent twice carries two working copies of one
+// link. The database stores Hash of it. context separates the kinds of link
+// that derive from the same key: a request ID never yields the same token
+// for two kinds. Only the worker calls it (through the kinds' DeriveToken):
+// TestOnlyTheWorkerBinaryDerivesResetTokens finds it by this symbol.
+func Derive(key []byte, context string, requestID uuid.UUID) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(context))
+	mac.Write(requestID[:])
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
 
 // Len is the length of a token: 32 bytes of HMAC-SHA256 in unpadded
 // base64url.

@@ -8,63 +8,46 @@ import (
 	"time"
 )
 
+// canned is one provider's documented wording of the failures a test
+// injects: a 429, a 500, a 503 and its permanent refusal of a recipient.
+type canned struct {
+	throttle, internal, unavailable, reject Reply
+}
+
+// canned is the wording of the server's kind, one provider a row.
+func (s *Server) canned() canned {
+	return map[string]canned{
+		Resend:   {Reply{429, "rate_limit_exceeded", "Too many requests. You can only make 2 requests per second.", nil}, Reply{500, "application_error", "An unexpected error occurred.", nil}, Reply{503, "service_unavailable", "Service unavailable.", nil}, Reply{422, "validation_error", "Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.", nil}},
+		Postmark: {Reply{429, "429", "Rate limit exceeded.", nil}, Reply{500, "0", "Internal server error.", nil}, Reply{503, "0", "Service unavailable.", nil}, Reply{422, "406", "You tried to send to recipient(s) that have been marked as inactive. Found inactive addresses: bounced@example.com. Inactive recipients are ones that have generated a hard bounce, a spam complaint, or a manual suppression.", nil}},
+		Graph:    {Reply{429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.", nil}, Reply{500, "InternalServerError", "An internal server error occurred.", nil}, Reply{503, "ServiceUnavailable", "Service Unavailable", nil}, Reply{400, "ErrorInvalidRecipients", "At least one recipient is not valid., Recipient 'bounced@example.com' is not resolved. All recipients must be resolved before a message can be submitted.", nil}},
+		SES:      {Reply{429, "TooManyRequestsException", "Maximum sending rate exceeded.", nil}, Reply{500, "InternalFailure", "The request processing has failed because of an unknown error.", nil}, Reply{503, "ServiceUnavailable", "Service is unavailable.", nil}, Reply{400, "MessageRejected", "Email address is not verified. The following identities failed the check in region EU-WEST-1: bounced@example.com", nil}},
+	}[s.opts.Kind]
+}
+
 // Throttle is the provider's documented 429, with Retry-After.
 func (s *Server) Throttle(retryAfter time.Duration) Reply {
 	h := http.Header{}
 	h.Set("Retry-After", strconv.Itoa(max(1, int(retryAfter.Round(time.Second)/time.Second))))
-	switch s.opts.Kind {
-	case Resend:
+	if s.opts.Kind == Resend {
 		h.Set("Ratelimit-Limit", "2")
 		h.Set("Ratelimit-Remaining", "0")
 		h.Set("Ratelimit-Reset", h.Get("Retry-After"))
-		return Reply{Status: 429, Code: "rate_limit_exceeded", Message: "Too many requests. You can only make 2 requests per second.", Header: h}
-	case Postmark:
-		return Reply{Status: 429, Code: "429", Message: "Rate limit exceeded.", Header: h}
-	case Graph:
-		return Reply{Status: 429, Code: "ApplicationThrottled", Message: "Application is over its MailboxConcurrency limit.", Header: h}
 	}
-	return Reply{Status: 429, Code: "TooManyRequestsException", Message: "Maximum sending rate exceeded.", Header: h}
+	rep := s.canned().throttle
+	rep.Header = h
+	return rep
 }
 
 // InternalError is a 500.
-func (s *Server) InternalError() Reply {
-	switch s.opts.Kind {
-	case Resend:
-		return Reply{Status: 500, Code: "application_error", Message: "An unexpected error occurred."}
-	case Postmark:
-		return Reply{Status: 500, Code: "0", Message: "Internal server error."}
-	case Graph:
-		return Reply{Status: 500, Code: "InternalServerError", Message: "An internal server error occurred."}
-	}
-	return Reply{Status: 500, Code: "InternalFailure", Message: "The request processing has failed because of an unknown error."}
-}
+func (s *Server) InternalError() Reply { return s.canned().internal }
 
 // Unavailable is a 503, as during an outage.
-func (s *Server) Unavailable() Reply {
-	switch s.opts.Kind {
-	case Resend:
-		return Reply{Status: 503, Code: "service_unavailable", Message: "Service unavailable."}
-	case Postmark:
-		return Reply{Status: 503, Code: "0", Message: "Service unavailable."}
-	case Graph:
-		return Reply{Status: 503, Code: "ServiceUnavailable", Message: "Service Unavailable"}
-	}
-	return Reply{Status: 503, Code: "ServiceUnavailable", Message: "Service is unavailable."}
-}
+func (s *Server) Unavailable() Reply { return s.canned().unavailable }
 
 // RejectRecipient is the provider's permanent refusal of one message:
-// Resend 422, Postmark 406 (inactive recipient), SES MessageRejected.
-func (s *Server) RejectRecipient() Reply {
-	switch s.opts.Kind {
-	case Resend:
-		return Reply{Status: 422, Code: "validation_error", Message: "Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format."}
-	case Graph:
-		return Reply{Status: 400, Code: "ErrorInvalidRecipients", Message: "At least one recipient is not valid., Recipient 'bounced@example.com' is not resolved. All recipients must be resolved before a message can be submitted."}
-	case Postmark:
-		return Reply{Status: 422, Code: "406", Message: "You tried to send to recipient(s) that have been marked as inactive. Found inactive addresses: bounced@example.com. Inactive recipients are ones that have generated a hard bounce, a spam complaint, or a manual suppression."}
-	}
-	return Reply{Status: 400, Code: "MessageRejected", Message: "Email address is not verified. The following identities failed the check in region EU-WEST-1: bounced@example.com"}
-}
+// Resend 422, Postmark 406 (inactive recipient), SES MessageRejected,
+// Graph ErrorInvalidRecipients.
+func (s *Server) RejectRecipient() Reply { return s.canned().reject }
 
 // Forbidden is Graph's 403 when the app lacks Mail.Send or an
 // application access policy excludes the mailbox.

@@ -104,64 +104,33 @@ func NewTokenServer(t testing.TB, o TokenOptions) *TokenServer {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", s.token)
 	s.srv = httptest.NewUnstartedServer(mux)
-	if o.TLS {
-		s.srv.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
-		s.srv.StartTLS()
-	} else {
-		s.srv.Start()
-	}
+	start(s.srv, o.TLS, &tls.Config{MinVersion: tls.VersionTLS12})
 	t.Cleanup(s.srv.Close)
 	s.URL = s.srv.URL + "/token"
 	return s
 }
 
 // RootCAs trusts the server's certificate (with TLS).
-func (s *TokenServer) RootCAs() *x509.CertPool {
-	pool := x509.NewCertPool()
-	if s.srv.Certificate() != nil {
-		pool.AddCert(s.srv.Certificate())
-	}
-	return pool
-}
+func (s *TokenServer) RootCAs() *x509.CertPool { return rootCAs(s.srv) }
 
 // SetClientSecret replaces the accepted secret: "" or another value
 // revokes the one the worker holds; setting it back restores it. Tokens
 // already issued stay valid until they expire, as with Entra.
-func (s *TokenServer) SetClientSecret(secret string) {
-	s.mu.Lock()
-	s.secret = secret
-	s.mu.Unlock()
-}
+func (s *TokenServer) SetClientSecret(secret string) { set(&s.mu, &s.secret, secret) }
 
 // SetRefreshToken replaces the accepted refresh token ("" revokes all).
-func (s *TokenServer) SetRefreshToken(rt string) {
-	s.mu.Lock()
-	s.refresh = rt
-	s.mu.Unlock()
-}
+func (s *TokenServer) SetRefreshToken(rt string) { set(&s.mu, &s.refresh, rt) }
 
 // SetServiceAccountKeyValid deletes (false) or restores (true) the service
 // account's key.
-func (s *TokenServer) SetServiceAccountKeyValid(ok bool) {
-	s.mu.Lock()
-	s.keyValid = ok
-	s.mu.Unlock()
-}
+func (s *TokenServer) SetServiceAccountKeyValid(ok bool) { set(&s.mu, &s.keyValid, ok) }
 
 // FailNext answers the next n requests 503, as during an outage.
-func (s *TokenServer) FailNext(n int) {
-	s.mu.Lock()
-	s.down = n
-	s.mu.Unlock()
-}
+func (s *TokenServer) FailNext(n int) { set(&s.mu, &s.down, n) }
 
 // RevokeTokens makes every access token issued so far invalid, as when an
 // admin revokes the app's sessions: servers refuse them before they expire.
-func (s *TokenServer) RevokeTokens() {
-	s.mu.Lock()
-	s.issued = map[string]issuedToken{}
-	s.mu.Unlock()
-}
+func (s *TokenServer) RevokeTokens() { set(&s.mu, &s.issued, map[string]issuedToken{}) }
 
 // Calls counts requests to the endpoint, refused ones too.
 func (s *TokenServer) Calls() int64 { return s.calls.Load() }
@@ -246,10 +215,7 @@ func (s *TokenServer) token(w http.ResponseWriter, r *http.Request) {
 		if !s.client(w, r) {
 			return
 		}
-		s.mu.Lock()
-		ok := s.refresh != "" && r.PostForm.Get("refresh_token") == s.refresh
-		s.mu.Unlock()
-		if !ok {
+		if rt := get(&s.mu, &s.refresh); rt == "" || r.PostForm.Get("refresh_token") != rt {
 			tokenError(w, http.StatusBadRequest, "invalid_grant", "AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.")
 			return
 		}
@@ -271,10 +237,7 @@ func (s *TokenServer) client(w http.ResponseWriter, r *http.Request) bool {
 		tokenError(w, http.StatusBadRequest, "unauthorized_client", fmt.Sprintf("AADSTS700016: Application with identifier '%s' was not found in the directory.", id))
 		return false
 	}
-	s.mu.Lock()
-	want := s.secret
-	s.mu.Unlock()
-	if want == "" || secret != want {
+	if want := get(&s.mu, &s.secret); want == "" || secret != want {
 		tokenError(w, http.StatusUnauthorized, "invalid_client", fmt.Sprintf("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '%s'.", id))
 		return false
 	}
@@ -314,9 +277,7 @@ func (s *TokenServer) jwtBearer(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: urn:ietf:params:oauth:grant-type:jwt-bearer")
 		return
 	}
-	s.mu.Lock()
-	keyValid := s.keyValid
-	s.mu.Unlock()
+	keyValid := get(&s.mu, &s.keyValid)
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(r.PostForm.Get("assertion"), claims, func(*jwt.Token) (any, error) { return &s.key.PublicKey, nil },
 		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(s.opts.ServiceAccount), jwt.WithAudience(s.URL), jwt.WithExpirationRequired())

@@ -179,18 +179,10 @@ func (s *SNS) Host() string {
 func (s *SNS) CertURL() string { return s.srv.URL + "/SimpleNotificationService-test.pem" }
 
 // Confirmed lists the tokens whose SubscribeURL was visited.
-func (s *SNS) Confirmed() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.confirmed...)
-}
+func (s *SNS) Confirmed() []string { return snapshot(&s.mu, &s.confirmed) }
 
 // CertFetches counts the certificate downloads, to show the cache.
-func (s *SNS) CertFetches() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.certGets
-}
+func (s *SNS) CertFetches() int { return get(&s.mu, &s.certGets) }
 
 // Notification is a signed SNS Notification on topic carrying message
 // (an SES event's JSON), with SignatureVersion version (1 or 2).

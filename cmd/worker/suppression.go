@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -74,29 +75,8 @@ func suppressionCmd(ctx context.Context, c boot.Call) error {
 		return err
 	}
 	defer closeStore()
-	switch sub {
-	case "add":
-		added, err := store.Suppress(ctx, addr, mailevent.ReasonManual, mailevent.SourceOperator, "")
-		if err != nil {
-			return err
-		}
-		if !added {
-			_, err = fmt.Fprintf(c.Stdout, "%s was already suppressed\n", redact.Email(addr))
-			return err
-		}
-		_, err = fmt.Fprintf(c.Stdout, "suppressed %s: no mail goes to it until `worker suppression remove`\n", redact.Email(addr))
-		return err
-	case "remove":
-		removed, err := store.Unsuppress(ctx, addr)
-		if err != nil {
-			return err
-		}
-		if !removed {
-			_, err = fmt.Fprintf(c.Stdout, "%s was not suppressed\n", redact.Email(addr))
-			return err
-		}
-		_, err = fmt.Fprintf(c.Stdout, "removed %s: the next mail to it is sent\n", redact.Email(addr))
-		return err
+	if sub != "list" {
+		return changeSuppression(ctx, store, sub, addr, c.Stdout)
 	}
 	list, err := store.List(ctx)
 	if err != nil {
@@ -117,6 +97,28 @@ func suppressionCmd(ctx context.Context, c boot.Call) error {
 	}
 	fmt.Fprintf(tw, "%d suppressed\n", len(list))
 	return tw.Flush()
+}
+
+// changeSuppression adds addr to the suppression list or removes it, as sub
+// says, and tells whether that changed anything.
+func changeSuppression(ctx context.Context, store *mailevent.Store, sub, addr string, stdout io.Writer) error {
+	var changed bool
+	var err error
+	done, unchanged := "suppressed %s: no mail goes to it until `worker suppression remove`\n", "%s was already suppressed\n"
+	if sub == "add" {
+		changed, err = store.Suppress(ctx, addr, mailevent.ReasonManual, mailevent.SourceOperator, "")
+	} else {
+		changed, err = store.Unsuppress(ctx, addr)
+		done, unchanged = "removed %s: the next mail to it is sent\n", "%s was not suppressed\n"
+	}
+	if err != nil {
+		return err
+	}
+	if !changed {
+		done = unchanged
+	}
+	_, err = fmt.Fprintf(stdout, done, redact.Email(addr))
+	return err
 }
 
 const traceUsage = `usage: worker trace <request-id|email> [--show-addresses]

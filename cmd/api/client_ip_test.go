@@ -8,6 +8,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// The dashboard's credentials in the tests of its login guard.
+const dashUser, dashPass = "oncall", "correct-horse-battery-staple"
+
+// setupDashboard is setupBehindProxy with the dashboard enabled for dashUser
+// and dashPass.
+func setupDashboard(t *testing.T) *testBundle {
+	t.Helper()
+	return setupBehindProxy(t, map[string]string{"DASHBOARD_USERNAME": dashUser, "DASHBOARD_PASSWORD": dashPass})
+}
+
 // dashboard sends one request to /admin/jobs/ as the client at xff, behind
 // the test's own loopback connection, which plays the trusted proxy.
 func (b *testBundle) dashboard(t *testing.T, xff, user, pass string) *http.Response {
@@ -16,9 +26,7 @@ func (b *testBundle) dashboard(t *testing.T, xff, user, pass string) *http.Respo
 	require.NoError(t, err)
 	req.SetBasicAuth(user, pass)
 	req.Header.Set("X-Forwarded-For", xff)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
+	resp, _ := do(t, req)
 	return resp
 }
 
@@ -28,31 +36,26 @@ func (b *testBundle) dashboard(t *testing.T, xff, user, pass string) *http.Respo
 // the proxy's address.
 func TestRunDashboardLimitsEachClientBehindAProxy(t *testing.T) {
 	t.Parallel()
-	const user, pass = "oncall", "correct-horse-battery-staple"
-	b := setup(t, map[string]string{
-		"DASHBOARD_USERNAME": user,
-		"DASHBOARD_PASSWORD": pass,
-		"TRUSTED_PROXIES":    "127.0.0.1,::1",
-	})
+	b := setupDashboard(t)
 
 	for range 10 {
-		require.Equal(t, http.StatusUnauthorized, b.dashboard(t, "192.0.2.10", user, "guess").StatusCode)
+		require.Equal(t, http.StatusUnauthorized, b.dashboard(t, "192.0.2.10", dashUser, "guess").StatusCode)
 	}
-	resp := b.dashboard(t, "192.0.2.10", user, pass)
+	resp := b.dashboard(t, "192.0.2.10", dashUser, dashPass)
 	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "the guesser waits, even with the right password")
 	require.NotEmpty(t, resp.Header.Get("Retry-After"))
 
-	require.Equal(t, http.StatusOK, b.dashboard(t, "192.0.2.11", user, pass).StatusCode,
+	require.Equal(t, http.StatusOK, b.dashboard(t, "192.0.2.11", dashUser, dashPass).StatusCode,
 		"another client behind the same proxy gets in")
 
 	// An IPv6 client counts per /64, so rotating through its own addresses
 	// buys it nothing; its neighbour in another /64 is not affected.
 	for i := range 10 {
 		xff := "[2001:db8:1:2::" + strconv.Itoa(i+1) + "]:443"
-		require.Equal(t, http.StatusUnauthorized, b.dashboard(t, xff, user, "guess").StatusCode)
+		require.Equal(t, http.StatusUnauthorized, b.dashboard(t, xff, dashUser, "guess").StatusCode)
 	}
-	require.Equal(t, http.StatusTooManyRequests, b.dashboard(t, "2001:db8:1:2:ffff::1", user, "guess").StatusCode)
-	require.Equal(t, http.StatusOK, b.dashboard(t, "2001:db8:1:3::1", user, pass).StatusCode)
+	require.Equal(t, http.StatusTooManyRequests, b.dashboard(t, "2001:db8:1:2:ffff::1", dashUser, "guess").StatusCode)
+	require.Equal(t, http.StatusOK, b.dashboard(t, "2001:db8:1:3::1", dashUser, dashPass).StatusCode)
 }
 
 // TestRunReadsForwardedForEntriesWithAPort is issue 13, item 7: proxies
@@ -61,14 +64,9 @@ func TestRunDashboardLimitsEachClientBehindAProxy(t *testing.T) {
 // bucket of the per-IP limit.
 func TestRunReadsForwardedForEntriesWithAPort(t *testing.T) {
 	t.Parallel()
-	b := setup(t, map[string]string{
-		"RATE_LIMIT_AUTH_PER_MINUTE": "1",
-		"RATE_LIMIT_AUTH_BURST":      "1",
-		"TRUSTED_PROXIES":            "127.0.0.1,::1",
-	})
+	b := setupBehindProxy(t, map[string]string{"RATE_LIMIT_AUTH_PER_MINUTE": "1", "RATE_LIMIT_AUTH_BURST": "1"})
 	login := func(xff string) int {
-		resp, _ := b.call(t, http.MethodPost, "/api/auth/login", "", `{"email":"x@example.com","password":"wrong password"}`,
-			map[string]string{"X-Forwarded-For": xff})
+		resp, _ := b.login(t, "x@example.com", "wrong password", xff)
 		return resp.StatusCode
 	}
 
@@ -88,13 +86,8 @@ func TestRunReadsForwardedForEntriesWithAPort(t *testing.T) {
 // that has signed in before still gets in with the right password.
 func TestRunDashboardCapsFailedLoginsAcrossClients(t *testing.T) {
 	t.Parallel()
-	const user, pass = "oncall", "correct-horse-battery-staple"
-	b := setup(t, map[string]string{
-		"DASHBOARD_USERNAME": user,
-		"DASHBOARD_PASSWORD": pass,
-		"TRUSTED_PROXIES":    "127.0.0.1,::1",
-	})
-	require.Equal(t, http.StatusOK, b.dashboard(t, "192.0.2.1", user, pass).StatusCode, "on-call signs in")
+	b := setupDashboard(t)
+	require.Equal(t, http.StatusOK, b.dashboard(t, "192.0.2.1", dashUser, dashPass).StatusCode, "on-call signs in")
 
 	statuses := map[int]int{}
 	for i := range 250 {
@@ -103,14 +96,14 @@ func TestRunDashboardCapsFailedLoginsAcrossClients(t *testing.T) {
 			xff = "203.0.113." + strconv.Itoa(i-200)
 		}
 		for range 2 {
-			statuses[b.dashboard(t, xff, user, "guess").StatusCode]++
+			statuses[b.dashboard(t, xff, dashUser, "guess").StatusCode]++
 		}
 	}
 	require.Equal(t, 500, statuses[http.StatusUnauthorized]+statuses[http.StatusTooManyRequests], "%v", statuses)
 	require.LessOrEqual(t, statuses[http.StatusUnauthorized], 100, "guesses checked in one minute: %v", statuses)
 
-	require.Equal(t, http.StatusOK, b.dashboard(t, "192.0.2.1", user, pass).StatusCode, "the known client still gets in")
-	resp := b.dashboard(t, "192.0.2.99", user, pass)
+	require.Equal(t, http.StatusOK, b.dashboard(t, "192.0.2.1", dashUser, dashPass).StatusCode, "the known client still gets in")
+	resp := b.dashboard(t, "192.0.2.99", dashUser, dashPass)
 	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "an unknown client waits out the minute")
 	require.NotEmpty(t, resp.Header.Get("Retry-After"))
 }

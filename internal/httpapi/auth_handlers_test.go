@@ -164,8 +164,7 @@ func TestMe(t *testing.T) {
 
 	t.Run("accepts the scheme in any case", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t)
-		token := b.newUser("ada@example.com")
+		b, token := setupWithUser(t)
 		rec := b.do(request{method: http.MethodGet, path: "/api/auth/me", headers: map[string]string{"Authorization": "bearer " + token}})
 		require.Equal(t, http.StatusOK, rec.Code)
 	})
@@ -175,8 +174,7 @@ func TestMe(t *testing.T) {
 // tokens: each is a 401 with the same body.
 func TestTokensThatMustBeRejected(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	token := b.newUser("ada@example.com")
+	b, token := setupWithUser(t)
 	me := b.do(request{method: http.MethodGet, path: "/api/auth/me", token: token})
 	require.Equal(t, http.StatusOK, me.Code)
 	userID := int64(decode(t, me)["user"].(map[string]any)["id"].(float64))

@@ -12,8 +12,7 @@ import (
 // and the request ID.
 func TestDatabaseFailureIsAnOpaque5xx(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	token := b.newUser("ada@example.com")
+	b, token := setupWithUser(t)
 	b.db.Pool.Close()
 
 	rec := b.do(request{method: http.MethodGet, path: "/api/tasks", token: token, headers: map[string]string{"X-Request-ID": "db-down-1"}})

@@ -95,8 +95,7 @@ func FuzzCreateTaskBody(f *testing.F) {
 }
 
 func FuzzUpdateTaskBody(f *testing.F) {
-	b := setup(f)
-	token := b.newUser("ada@example.com")
+	b, token := setupWithUser(f)
 	task := b.createTask(token, `{"title":"fuzz me"}`)
 	fuzzEndpoint(f, http.MethodPatch, taskPath(task), b, token)
 }

@@ -13,8 +13,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	t.Parallel()
 
 	for _, env := range []string{config.EnvDevelopment, config.EnvProduction} {
-		b := setup(t, func(c *config.API) { c.AppEnv = env })
-		token := b.newUser("ada@example.com")
+		b, token := setupWithUser(t, func(c *config.API) { c.AppEnv = env })
 		for _, r := range []request{
 			{method: http.MethodGet, path: "/healthz"},
 			{method: http.MethodGet, path: "/api/auth/me", token: token},

@@ -63,8 +63,17 @@ func setup(t testing.TB, opts ...func(*config.API)) *testBundle {
 	return &testBundle{t: t, db: db, cfg: cfg, auth: app.Auth, handler: app.Handler, logs: logs}
 }
 
+// setupWithUser is setup with one account, ada@example.com, signed in: it
+// returns the bundle and the account's access token.
+func setupWithUser(t testing.TB, opts ...func(*config.API)) (*testBundle, string) {
+	t.Helper()
+	b := setup(t, opts...)
+	return b, b.newUser("ada@example.com")
+}
+
 // request is one HTTP request for testBundle.do. A non-empty body is sent
-// as application/json unless headers say otherwise.
+// as application/json unless headers say otherwise; a header given as ""
+// is left out.
 type request struct {
 	method  string
 	path    string
@@ -72,6 +81,9 @@ type request struct {
 	token   string
 	headers map[string]string
 	remote  string
+	// chunked sends the body without a Content-Length, the way a chunked
+	// upload arrives.
+	chunked bool
 }
 
 // do serves r and returns the recorded response.
@@ -89,7 +101,14 @@ func (b *testBundle) do(r request) *httptest.ResponseRecorder {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}
 	for k, v := range r.headers {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
+	}
+	if r.chunked {
+		req.ContentLength = -1
 	}
 	if r.remote != "" {
 		req.RemoteAddr = r.remote

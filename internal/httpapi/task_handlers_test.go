@@ -24,8 +24,7 @@ func taskPath(task map[string]any) string {
 
 func TestTaskLifecycle(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	token := b.newUser("ada@example.com")
+	b, token := setupWithUser(t)
 
 	rec := b.do(request{method: http.MethodPost, path: "/api/tasks", token: token, body: `{"title":"  Buy milk ","description":"2 litres\nsemi-skimmed"}`})
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
@@ -66,8 +65,7 @@ func TestTaskLifecycle(t *testing.T) {
 
 func TestTaskValidation(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	token := b.newUser("ada@example.com")
+	b, token := setupWithUser(t)
 	task := b.createTask(token, `{"title":"Keep me"}`)
 
 	for _, tc := range []struct {
@@ -110,8 +108,7 @@ func TestTaskValidation(t *testing.T) {
 
 func TestTaskIDsThatNameNoTask(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	token := b.newUser("ada@example.com")
+	b, token := setupWithUser(t)
 	for _, id := range []string{"0", "-1", "abc", "1.5", "99999999999999999999", "9223372036854775807"} {
 		for _, method := range []string{http.MethodGet, http.MethodPatch, http.MethodDelete} {
 			rec := b.do(request{method: method, path: "/api/tasks/" + id, token: token, body: `{"completed":true}`})
@@ -152,8 +149,7 @@ func TestTasksAreIsolatedBetweenUsers(t *testing.T) {
 
 func TestListTasksPagesAndFilters(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	token := b.newUser("ada@example.com")
+	b, token := setupWithUser(t)
 
 	rec := b.do(request{method: http.MethodGet, path: "/api/tasks", token: token})
 	require.Equal(t, http.StatusOK, rec.Code)

@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/todoapp/resetmail/internal/testutil"
 )
 
 // Bouncer is one running pgbouncer.
@@ -96,7 +98,7 @@ func start(t testing.TB, bin, directURL string) (*Bouncer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse the direct URL: %w", err)
 	}
-	port, err := freePort()
+	port, err := testutil.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -202,15 +204,6 @@ func (b *Bouncer) stop() {
 		_ = b.cmd.Process.Kill()
 		<-b.done
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func unprivilegedUser() (string, int, int, error) {

@@ -70,13 +70,7 @@ func runWorkerCrash(ctx context.Context, d *drillRun) (*Result, error) {
 			return nil, err
 		}
 	}
-	t.wait()
-	d.logf("requests done in %s; waiting for the rescuer and the queue", roundDuration(time.Since(t.start)))
 	l, lost, err := st.settle(ctx, r, t, d.dur(4*time.Minute, 3*time.Minute), nil)
-	if err != nil {
-		return nil, err
-	}
-	outcomes, err := st.outcomes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +80,7 @@ func runWorkerCrash(ctx context.Context, d *drillRun) (*Result, error) {
 	// took shows the rescue's own latency.
 	rescued, afterRescue := 0, 0
 	var longestRescued, secondCopy time.Duration
-	for email, o := range outcomes {
+	for email, o := range l.outcomes {
 		msgs := l.byRcpt[email]
 		if !o.Rescued || len(msgs) == 0 {
 			continue

@@ -6,11 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/smtptest"
 )
-
-// shutdownTimeout is SHUTDOWN_TIMEOUT's default, which the drill keeps.
-const shutdownTimeout = 20 * time.Second
 
 // runGracefulDeploy sends SIGTERM to one of two workers in the middle of a
 // burst, the way a rolling deploy does, and starts its replacement. The
@@ -31,6 +29,13 @@ func runGracefulDeploy(ctx context.Context, d *drillRun) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The drill keeps SHUTDOWN_TIMEOUT as configured; the worker's own
+	// configuration says what that is.
+	wcfg, err := config.LoadWorker(st.env)
+	if err != nil {
+		return nil, err
+	}
+	shutdownTimeout := wcfg.ShutdownTimeout
 
 	t := st.send(ctx, addrs, 32, 0)
 	waitCtx, cancel := context.WithTimeout(ctx, d.dur(3*time.Minute, 2*time.Minute))

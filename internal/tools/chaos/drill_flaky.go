@@ -51,20 +51,14 @@ func runFlakySMTP(ctx context.Context, d *drillRun) (*Result, error) {
 
 	d.logf("sending %d resets", n)
 	t := st.send(ctx, addrs, 32, 0)
-	t.wait()
-	d.logf("requests done in %s; waiting for the queue to drain", roundDuration(time.Since(t.start)))
 	l, lost, err := st.settle(ctx, r, t, d.dur(6*time.Minute, 3*time.Minute), deliverable)
-	if err != nil {
-		return nil, err
-	}
-	outcomes, err := st.outcomes(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var rejected, rejectedOnce, rejectedCancelled, maxAttempts, attempts int
 	var notCompleted []string
 	for _, email := range addrs {
-		o := outcomes[email]
+		o := l.outcomes[email]
 		attempts += o.Attempts
 		maxAttempts = max(maxAttempts, o.Attempts)
 		if deliverable(email) {

@@ -55,12 +55,8 @@ func runSMTPOutage(ctx context.Context, d *drillRun) (*Result, error) {
 	}
 	slices.Sort(waits)
 	late := len(waits) - countBelow(waits, recoveryGoal)
-	outcomes, err := st.outcomes(ctx)
-	if err != nil {
-		return nil, err
-	}
 	maxAttempts := 0
-	for _, o := range outcomes {
+	for _, o := range l.outcomes {
 		maxAttempts = max(maxAttempts, o.Attempts)
 	}
 

@@ -11,16 +11,18 @@ import (
 	"github.com/todoapp/resetmail/internal/testutil"
 )
 
-// ledger compares what the API accepted with what the sink received. Every
-// request in a drill has its own recipient, so deliveries per recipient are
-// deliveries per request.
+// ledger compares what the API accepted with what the sink received and
+// what the queue recorded. Every request in a drill has its own recipient,
+// so deliveries per recipient are deliveries per request.
 type ledger struct {
 	accepted map[string]time.Time
 	byRcpt   map[string][]smtptest.Received
+	// outcomes are the reset requests' jobs by address.
+	outcomes map[string]jobOutcome
 }
 
-func newLedger(accepted map[string]time.Time, msgs []smtptest.Received) *ledger {
-	l := &ledger{accepted: accepted, byRcpt: map[string][]smtptest.Received{}}
+func newLedger(accepted map[string]time.Time, msgs []smtptest.Received, outcomes map[string]jobOutcome) *ledger {
+	l := &ledger{accepted: accepted, byRcpt: map[string][]smtptest.Received{}, outcomes: outcomes}
 	for _, m := range msgs {
 		for _, to := range m.To {
 			to = strings.ToLower(to)

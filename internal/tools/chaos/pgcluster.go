@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/todoapp/resetmail/internal/testutil"
 )
 
 // pgCluster is a private Postgres server in a temporary directory. The
@@ -52,7 +53,7 @@ func startPrivatePostgres(ctx context.Context) (*pgCluster, error) {
 			return nil, err
 		}
 	}
-	if c.port, err = freePort(); err != nil {
+	if c.port, err = testutil.FreePort(); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
@@ -129,14 +130,4 @@ func pgBinDir() (string, error) {
 		return filepath.Dir(p), nil
 	}
 	return "", fmt.Errorf("no PostgreSQL server programs (initdb, pg_ctl) found; set PG_BINDIR")
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

@@ -98,17 +98,22 @@ func (t *traffic) wait() []sent {
 // settle waits for the traffic to end and the queue to drain (at most
 // within) and fills r's headline figures: the requests sent, the drain
 // time, and the sink's mail tallied against the accepted requests.
-// expectMail is as for ledger.tally. It returns the ledger and the accepted
-// recipients that got no mail.
+// expectMail is as for ledger.tally. It returns the ledger, with the jobs'
+// outcomes, and the accepted recipients that got no mail.
 func (st *Stack) settle(ctx context.Context, r *Result, t *traffic, within time.Duration, expectMail func(string) bool) (*ledger, []string, error) {
 	answers := t.wait()
+	st.logf("requests done in %s; waiting for the queue to drain", roundDuration(time.Since(t.start)))
 	r.Requested = len(answers)
 	drained, err := st.waitDrained(ctx, within)
 	if err != nil {
 		return nil, nil, err
 	}
 	r.Drain = drained.Sub(t.start)
-	l := newLedger(acceptedAt(answers), st.sink.Messages())
+	outcomes, err := st.outcomes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := newLedger(acceptedAt(answers), st.sink.Messages(), outcomes)
 	return l, l.tally(r, expectMail), nil
 }
 

@@ -126,6 +126,9 @@ func newStack(ctx context.Context, s *Suite, opts plan) (*Stack, error) {
 	return st, nil
 }
 
+// logf writes a progress line under the drill's name.
+func (st *Stack) logf(format string, args ...any) { st.suite.logf(st.opts.drill, format, args...) }
+
 // settings lists the environment the drill changed from the defaults.
 func (st *Stack) settings() []Figure {
 	kv := append(baseSettings(), st.opts.env...)

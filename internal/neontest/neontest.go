@@ -51,6 +51,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/todoapp/resetmail/internal/testcert"
 )
 
 // Domain is the parent domain of the endpoint names the certificate covers
@@ -103,7 +105,7 @@ type Server struct {
 
 	o     Options
 	dir   string
-	ca    *authority
+	ca    *testcert.Authority
 	srv   *httptest.Server
 	stats struct {
 		upgrades, sessions, closed, refused, cancels, pongs, text atomic.Int64
@@ -125,7 +127,7 @@ func Start(t testing.TB, o Options) *Server {
 // New runs a stand-in until Close, for programs (the benchmark) that have
 // no testing.TB.
 func New(o Options) (*Server, error) {
-	ca, err := newAuthority([]string{"localhost", "127.0.0.1", "*." + Domain})
+	ca, err := testcert.New("neontest", []string{"localhost", "127.0.0.1", "*." + Domain})
 	if err != nil {
 		return nil, err
 	}
@@ -136,12 +138,12 @@ func New(o Options) (*Server, error) {
 	}
 	s.dir = dir
 	s.CAFile = filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(s.CAFile, ca.pem, 0o600); err != nil {
+	if err := os.WriteFile(s.CAFile, ca.PEM, 0o600); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
-	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.server}, NextProtos: []string{"http/1.1"}}
+	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Server}, NextProtos: []string{"http/1.1"}}
 	s.srv.StartTLS()
 	s.Addr = s.srv.Listener.Addr().String()
 	_, port, _ := net.SplitHostPort(s.Addr)
@@ -157,7 +159,7 @@ func (s *Server) Close() {
 }
 
 // ClientTLS trusts the stand-in's CA, for in-process clients.
-func (s *Server) ClientTLS() *tls.Config { return &tls.Config{RootCAs: s.ca.pool} }
+func (s *Server) ClientTLS() *tls.Config { return &tls.Config{RootCAs: s.ca.Pool} }
 
 // DialTCP reaches the stand-in whatever address is asked for, so that an
 // in-process client can use a Neon-like host name under Domain.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/todoapp/resetmail/internal/testcert"
 )
 
 // DefaultKeepBytes is how much of each message Discard mode keeps when
@@ -119,12 +121,12 @@ func Start(opts Options) (*Server, error) {
 	if opts.TLS || opts.TLSConfig != nil || opts.ImplicitTLS {
 		s.tlsConfig = opts.TLSConfig
 		if s.tlsConfig == nil {
-			cert, pool, err := selfSigned()
+			ca, err := testcert.New("smtptest", []string{"localhost", "127.0.0.1", "::1"})
 			if err != nil {
 				return nil, err
 			}
-			s.tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-			s.rootCAs = pool
+			s.tlsConfig = &tls.Config{Certificates: []tls.Certificate{ca.Server}, MinVersion: tls.VersionTLS12}
+			s.rootCAs = ca.Pool
 		}
 	}
 

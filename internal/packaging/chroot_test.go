@@ -1,18 +1,18 @@
 package packaging
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/testutil"
 )
 
 // emptyRoot is a directory like the scratch image's file system: the binary
@@ -67,7 +67,7 @@ func (r *emptyRoot) run(t *testing.T, env []string, args ...string) (int, string
 // process is a long-running /app whose output is kept for failure messages.
 type process struct {
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *testutil.LogBuffer
 	exited chan struct{}
 	err    error // Wait's result; read only after exited is closed.
 }
@@ -76,7 +76,7 @@ type process struct {
 // the test has not stopped it already.
 func (r *emptyRoot) start(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: r.command(env, args...), out: &syncBuffer{}, exited: make(chan struct{})}
+	p := &process{cmd: r.command(env, args...), out: &testutil.LogBuffer{}, exited: make(chan struct{})}
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
 	require.NoError(t, p.cmd.Start())
@@ -143,23 +143,4 @@ func (p *process) stop(t *testing.T) {
 		t.Fatalf("no exit within a minute of SIGTERM:\n%s", p.out)
 	}
 	require.NoError(t, p.err, "exit status after SIGTERM; output:\n%s", p.out)
-}
-
-// syncBuffer is a bytes.Buffer that a process's output goroutines and the
-// test may use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -10,7 +10,6 @@
 package pgbouncertest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +21,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,7 +39,7 @@ type Bouncer struct {
 	Addr string
 
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testutil.LogBuffer
 	done chan struct{}
 }
 
@@ -153,7 +151,7 @@ max_client_conn = 2000
 		args = append([]string{"-u", name}, args...)
 	}
 	cmd := exec.Command(bin, args...)
-	b := &Bouncer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	b := &Bouncer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, out: &testutil.LogBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = b.out, b.out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start pgbouncer: %w", err)
@@ -239,21 +237,4 @@ func supportsPreparedStatements(bin string) bool {
 	major, _ := strconv.Atoi(m[1])
 	minor, _ := strconv.Atoi(m[2])
 	return major > 1 || major == 1 && minor >= 21
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

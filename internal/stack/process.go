@@ -1,19 +1,18 @@
 package stack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/todoapp/resetmail/internal/testutil"
 )
 
 // Process is one running binary whose output is kept for inspection.
@@ -24,7 +23,7 @@ type Process struct {
 	Addr string
 
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testutil.LogBuffer
 	done chan struct{}
 	err  error
 }
@@ -70,7 +69,7 @@ func start(ctx context.Context, name, bin string, env Env, readyMsg, addrKey str
 	env = env.With("LOG_FORMAT", "json")
 	cmd := exec.Command(bin)
 	cmd.Env = env.list()
-	p := &Process{Name: name, cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &Process{Name: name, cmd: cmd, out: &testutil.LogBuffer{}, done: make(chan struct{})}
 	cmd.Stdout = p.out
 	cmd.Stderr = p.out
 	if err := cmd.Start(); err != nil {
@@ -149,26 +148,6 @@ func (p *Process) Kill() error {
 
 // Done is closed when the process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
-
-// syncBuffer is a goroutine-safe buffer for a child's output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
 
 // Run runs bin with args to completion, for one-shot commands such as
 // `api migrate`, and returns its combined output.

@@ -1,5 +1,6 @@
-// Package testutil holds small helpers shared by tests that run a binary's
-// run function in-process and read its log output.
+// Package testutil holds small helpers shared by tests, and by the test tools
+// (chaos, bench), that run a binary, in-process or as a child, and read its
+// log output.
 package testutil
 
 import (
@@ -11,7 +12,9 @@ import (
 )
 
 // LogBuffer is a goroutine-safe io.Writer that tests hand to run() as
-// stdout, then search.
+// stdout, or to a child process as stdout and stderr, then search. It is the
+// one such buffer: the process runners (stack, pgbouncertest, packaging,
+// webtest) all keep their child's output in one.
 type LogBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer

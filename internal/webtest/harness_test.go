@@ -177,22 +177,12 @@ func startSite(t *testing.T) *site {
 type process struct {
 	name string
 	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  strings.Builder
+	out  testutil.LogBuffer
 	done chan struct{}
 }
 
-func (p *process) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.Write(b)
-}
-
-func (p *process) Output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
+// Output is everything the process wrote to stdout and stderr.
+func (p *process) Output() string { return p.out.String() }
 
 // startProcess starts bin; files become its descriptors 3, 4…
 func startProcess(t *testing.T, name, bin string, files []*os.File, args ...string) *process {
@@ -201,7 +191,7 @@ func startProcess(t *testing.T, name, bin string, files []*os.File, args ...stri
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	p.cmd.ExtraFiles = files
-	p.cmd.Stdout, p.cmd.Stderr = p, p
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	require.NoError(t, p.cmd.Start(), "start %s", name)
 	go func() {
 		_ = p.cmd.Wait()

@@ -20,29 +20,23 @@ import (
 
 func TestAPIImageBinary(t *testing.T) {
 	t.Parallel()
-	binary, ctxDir := buildRelease(t, "api")
-	requireStatic(t, binary)
-	// .ci/build-binary's -tags nomsgpack leaves gin's MessagePack codec out
-	// (3.1 MiB of machine code); the API never reads or writes MessagePack.
-	info, err := buildinfo.ReadFile(binary)
-	require.NoError(t, err)
-	for _, dep := range info.Deps {
-		require.NotEqual(t, "github.com/ugorji/go/codec", dep.Path, "built without -tags nomsgpack")
-	}
-	requireSelfContained(t, binary, ctxDir)
-	needRoot(t)
-	root := newEmptyRoot(t, binary, dockerfileUID(t, "Dockerfile.api"))
-	runCommonChecks(t, root)
-
-	t.Run("config problems exit 2 and name every one", func(t *testing.T) {
-		t.Parallel()
-		code, out := root.run(t, []string{"DATABASE_URL=postgres://nowhere:1/x", "JWT_SECRET=short"})
-		require.Equal(t, 2, code, out)
-		require.Contains(t, out, "JWT_SECRET must be at least 32 bytes")
-		require.NotContains(t, out, "RESET_TOKEN_KEY", "only the worker needs the reset token key")
-		require.Contains(t, out, "DATABASE_URL: cannot reach the database")
-		require.NotContains(t, out, "short", "a secret's value is never echoed")
-		require.NotContains(t, out, "goroutine", "no stack trace")
+	root := emptyRootFor(t, imageBinary{
+		name: "api",
+		checkBuild: func(t *testing.T, binary string) {
+			// .ci/build-binary's -tags nomsgpack leaves gin's MessagePack codec out
+			// (3.1 MiB of machine code); the API never reads or writes MessagePack.
+			info, err := buildinfo.ReadFile(binary)
+			require.NoError(t, err)
+			for _, dep := range info.Deps {
+				require.NotEqual(t, "github.com/ugorji/go/codec", dep.Path, "built without -tags nomsgpack")
+			}
+		},
+		badConfig: []string{"JWT_SECRET=short"},
+		says:      []string{"JWT_SECRET must be at least 32 bytes"},
+		hides: map[string]string{
+			"RESET_TOKEN_KEY": "only the worker needs the reset token key",
+			"short":           "a secret's value is never echoed",
+		},
 	})
 
 	t.Run("serves healthz and readyz against Postgres", func(t *testing.T) {
@@ -66,23 +60,10 @@ func TestAPIImageBinary(t *testing.T) {
 
 func TestWorkerImageBinary(t *testing.T) {
 	t.Parallel()
-	binary, ctxDir := buildRelease(t, "worker")
-	requireStatic(t, binary)
-	requireSelfContained(t, binary, ctxDir)
-	needRoot(t)
-	root := newEmptyRoot(t, binary, dockerfileUID(t, "Dockerfile.worker"))
-	runCommonChecks(t, root)
-
-	t.Run("config problems exit 2 and name every one", func(t *testing.T) {
-		t.Parallel()
-		code, out := root.run(t, []string{"DATABASE_URL=postgres://nowhere:1/x", "SMTP_TLS=sometimes"})
-		require.Equal(t, 2, code, out)
-		require.Contains(t, out, "SMTP_HOST")
-		require.Contains(t, out, "SMTP_FROM")
-		require.Contains(t, out, "SMTP_TLS")
-		require.Contains(t, out, "RESET_TOKEN_KEY is required")
-		require.Contains(t, out, "DATABASE_URL: cannot reach the database")
-		require.NotContains(t, out, "goroutine", "no stack trace")
+	root := emptyRootFor(t, imageBinary{
+		name:      "worker",
+		badConfig: []string{"SMTP_TLS=sometimes"},
+		says:      []string{"SMTP_HOST", "SMTP_FROM", "SMTP_TLS", "RESET_TOKEN_KEY is required"},
 	})
 
 	t.Run("serves healthz and readyz against Postgres", func(t *testing.T) {
@@ -107,6 +88,49 @@ func TestWorkerImageBinary(t *testing.T) {
 		requireStatus(t, "http://"+addr+"/healthz", http.StatusOK)
 		proc.stop(t)
 	})
+}
+
+// imageBinary is what sets one image's binary apart in the checks both share.
+type imageBinary struct {
+	// name is the command, cmd/<name>, built and run as Dockerfile.<name> does.
+	name string
+	// checkBuild, if set, inspects the built binary before it runs.
+	checkBuild func(t *testing.T, binary string)
+	// badConfig is an environment with problems besides the unreachable
+	// DATABASE_URL that every run of the check adds.
+	badConfig []string
+	// says is what the config error output must name; hides maps what it must
+	// not contain to why.
+	says  []string
+	hides map[string]string
+}
+
+// emptyRootFor builds img's binary as its Dockerfile does, checks the build,
+// puts it alone in an empty root and adds the subtests both binaries share.
+func emptyRootFor(t *testing.T, img imageBinary) *emptyRoot {
+	t.Helper()
+	binary, ctxDir := buildRelease(t, img.name)
+	requireStatic(t, binary)
+	if img.checkBuild != nil {
+		img.checkBuild(t, binary)
+	}
+	requireSelfContained(t, binary, ctxDir)
+	needRoot(t)
+	root := newEmptyRoot(t, binary, dockerfileUID(t, "Dockerfile."+img.name))
+	runCommonChecks(t, root)
+	t.Run("config problems exit 2 and name every one", func(t *testing.T) {
+		t.Parallel()
+		code, out := root.run(t, append([]string{"DATABASE_URL=postgres://nowhere:1/x"}, img.badConfig...))
+		require.Equal(t, 2, code, out)
+		for _, want := range append(img.says, "DATABASE_URL: cannot reach the database") {
+			require.Contains(t, out, want)
+		}
+		for unwanted, why := range img.hides {
+			require.NotContains(t, out, unwanted, why)
+		}
+		require.NotContains(t, out, "goroutine", "no stack trace")
+	})
+	return root
 }
 
 // runCommonChecks adds the subtests both binaries share.

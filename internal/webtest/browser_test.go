@@ -39,6 +39,20 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// openSite begins every browser test: it skips under -short, looks for
+// Chromium before the slow start of the stack (so a machine without it
+// skips, or fails in CI, at once), then starts the stack and a browser that
+// prefers the languages lang names.
+func openSite(t *testing.T, lang ...string) (*site, *browser) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a browser and the whole stack")
+	}
+	chromiumPath(t)
+	s := startSite(t)
+	return s, newBrowser(t, s, lang...)
+}
+
 // axeSource reads axe-core as .ci/web-test-deps installs it.
 func axeSource(t *testing.T) string {
 	t.Helper()

@@ -23,12 +23,7 @@ import (
 //
 // Every page is checked with axe-core, and no page may log a console error.
 func TestJourney(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser and the whole stack")
-	}
-	chromiumPath(t)
-	s := startSite(t)
-	b := newBrowser(t, s)
+	s, b := openSite(t)
 
 	const (
 		email       = "ada@example.com"

@@ -12,12 +12,7 @@ import (
 // German pages ask for is German too, because they send their language as
 // `locale`.
 func TestGermanBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser and the whole stack")
-	}
-	chromiumPath(t)
-	s := startSite(t)
-	b := newBrowser(t, s, "de-DE,de")
+	s, b := openSite(t, "de-DE,de")
 	const email = "grete@example.com"
 
 	b.open(t, s.web+"/sign-up")

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,35 +28,20 @@ var (
 	smtpPassword = testutil.Secret("e2e-smtp-password", 24)
 )
 
-// binaries are built once for the package; every test starts its own
-// processes from them.
-var (
-	buildOnce sync.Once
-	buildDir  string
-	bins      stack.Binaries
-	buildErr  error
-)
+// build holds the binaries, built once for the package; every test starts
+// its own processes from them.
+var build stack.SharedBuild
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
+	build.Remove()
 	os.Exit(code)
 }
 
 func built(t testing.TB) stack.Binaries {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "resetmail-e2e-bin-")
-		if buildErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		bins, buildErr = stack.Build(ctx, buildDir)
-	})
-	require.NoError(t, buildErr)
+	bins, _, err := build.Get("e2e", 5*time.Minute, nil)
+	require.NoError(t, err)
 	return bins
 }
 

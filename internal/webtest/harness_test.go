@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,54 +57,36 @@ type binaries struct {
 	Mailpit string
 }
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	bins      binaries
-	buildErr  error
-)
+// build holds the binaries, built once for the package.
+var build stack.SharedBuild
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
+	build.Remove()
 	os.Exit(code)
 }
 
 func built(t *testing.T) binaries {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "resetmail-webtest-bin-")
-		if buildErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		if bins.Binaries, buildErr = stack.Build(ctx, buildDir); buildErr != nil {
-			return
-		}
+	root := repoRoot(t)
+	bins, dir, err := build.Get("webtest", 10*time.Minute, func(ctx context.Context, dir string) error {
 		// webdev lives in the tools module, as `make run` builds it.
-		root := repoRoot(t)
-		bins.Webdev = filepath.Join(buildDir, "webdev")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bins.Webdev, "./webdev")
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "webdev"), "./webdev")
 		cmd.Dir = filepath.Join(root, "internal", "tools")
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./webdev: %w\n%s", err, msg)
-			return
+			return fmt.Errorf("go build ./webdev: %w\n%s", err, msg)
 		}
 		// Mailpit with its inbox UI, built the one way `make mailpit`
 		// builds it (the Go module alone serves a blank page).
-		bins.Mailpit = filepath.Join(buildDir, "mailpit")
-		cmd = exec.CommandContext(ctx, filepath.Join(root, ".ci", "build-mailpit"), bins.Mailpit)
+		cmd = exec.CommandContext(ctx, filepath.Join(root, ".ci", "build-mailpit"), filepath.Join(dir, "mailpit"))
 		cmd.Dir = root
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf(".ci/build-mailpit: %w\n%s", err, msg)
-			return
+			return fmt.Errorf(".ci/build-mailpit: %w\n%s", err, msg)
 		}
+		return nil
 	})
-	require.NoError(t, buildErr)
-	return bins
+	require.NoError(t, err)
+	return binaries{Binaries: bins, Webdev: filepath.Join(dir, "webdev"), Mailpit: filepath.Join(dir, "mailpit")}
 }
 
 // site is one running stack: Mailpit, the API, a worker and webdev serving

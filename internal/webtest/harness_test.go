@@ -25,11 +25,6 @@ import (
 	"github.com/todoapp/resetmail/internal/testutil"
 )
 
-var (
-	jwtSecret = testutil.Secret("webtest-jwt-secret", 48)
-	resetKey  = testutil.Secret("webtest-reset-key", 48)
-)
-
 // inCI is true where a missing browser or axe-core is a failure, not a skip.
 var inCI = os.Getenv("CI") == "true"
 
@@ -121,8 +116,8 @@ func startSite(t *testing.T) *site {
 	env := stack.Env{
 		"DATABASE_URL":         db.URL,
 		"PORT":                 "0",
-		"JWT_SECRET":           jwtSecret,
-		"RESET_TOKEN_KEY":      resetKey,
+		"JWT_SECRET":           testutil.Secret("webtest-jwt-secret", 48),
+		"RESET_TOKEN_KEY":      testutil.Secret("webtest-reset-key", 48),
 		"FRONTEND_URL":         web, // CORS_ALLOWED_ORIGINS defaults to its origin
 		"LOG_LEVEL":            "info",
 		"SMTP_HOST":            "127.0.0.1",

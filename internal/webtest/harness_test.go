@@ -251,8 +251,8 @@ func (s *site) waitLink(t *testing.T, addr, page string, skip int) string {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var links []string
-		for _, id := range s.mailIDs(t, addr) {
-			text := s.mailText(t, id)
+		for _, mail := range s.mails(t, addr) {
+			text := s.mailText(t, mail.ID)
 			for _, m := range linkPattern.FindAllStringSubmatch(text, -1) {
 				if m[1] == page {
 					links = append(links, m[0])
@@ -269,41 +269,41 @@ func (s *site) waitLink(t *testing.T, addr, page string, skip int) string {
 	return ""
 }
 
-func (s *site) mailIDs(t *testing.T, addr string) []string {
+// mailSummary is what Mailpit's search tells of one mail.
+type mailSummary struct {
+	ID      string `json:"ID"`
+	Subject string `json:"Subject"`
+}
+
+// mails lists the mails to addr, newest first.
+func (s *site) mails(t *testing.T, addr string) []mailSummary {
 	t.Helper()
 	var res struct {
-		Messages []struct {
-			ID string `json:"ID"`
-		} `json:"messages"`
+		Messages []mailSummary `json:"messages"`
 	}
 	s.getJSON(t, s.mailpit+"/api/v1/search?query="+url.QueryEscape("to:"+addr), &res)
-	ids := make([]string, 0, len(res.Messages))
-	for _, m := range res.Messages {
-		ids = append(ids, m.ID)
-	}
-	return ids
+	return res.Messages
+}
+
+// newestMail is the newest mail to addr; there must be one.
+func (s *site) newestMail(t *testing.T, addr string) mailSummary {
+	t.Helper()
+	mails := s.mails(t, addr)
+	require.NotEmpty(t, mails, "no mail to %s", addr)
+	return mails[0]
 }
 
 // mailSubject is the subject of the newest mail to addr.
 func (s *site) mailSubject(t *testing.T, addr string) string {
 	t.Helper()
-	var res struct {
-		Messages []struct {
-			Subject string `json:"Subject"`
-		} `json:"messages"`
-	}
-	s.getJSON(t, s.mailpit+"/api/v1/search?query="+url.QueryEscape("to:"+addr), &res)
-	require.NotEmpty(t, res.Messages, "no mail to %s", addr)
-	return res.Messages[0].Subject
+	return s.newestMail(t, addr).Subject
 }
 
 // mailHeader is one header of the newest mail to addr.
 func (s *site) mailHeader(t *testing.T, addr, name string) string {
 	t.Helper()
-	ids := s.mailIDs(t, addr)
-	require.NotEmpty(t, ids, "no mail to %s", addr)
 	var h map[string][]string
-	s.getJSON(t, s.mailpit+"/api/v1/message/"+url.PathEscape(ids[0])+"/headers", &h)
+	s.getJSON(t, s.mailpit+"/api/v1/message/"+url.PathEscape(s.newestMail(t, addr).ID)+"/headers", &h)
 	if v := h[name]; len(v) > 0 {
 		return v[0]
 	}

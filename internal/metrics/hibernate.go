@@ -18,19 +18,14 @@ type Hibernation struct {
 // awake.
 func NewHibernation(reg prometheus.Registerer) *Hibernation {
 	h := &Hibernation{
-		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "resetmail_worker_state",
-			Help: "1 for the worker's current state (awake: River runs; asleep: WORKER_IDLE_AFTER passed, no database connection open), 0 for the other.",
-		}, []string{"state"}),
-		wakes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "resetmail_worker_wakes_total",
-			Help: "Times a sleeping worker woke, by reason: wake request (POST /wake), job due (a retry, a snooze, a rescue), sweep (WORKER_IDLE_SWEEP).",
-		}, []string{"reason"}),
+		state: gaugeVec(reg, "resetmail_worker_state",
+			"1 for the worker's current state (awake: River runs; asleep: WORKER_IDLE_AFTER passed, no database connection open), 0 for the other.", "state"),
+		wakes: counterVec(reg, "resetmail_worker_wakes_total",
+			"Times a sleeping worker woke, by reason: wake request (POST /wake), job due (a retry, a snooze, a rescue), sweep (WORKER_IDLE_SWEEP).", "reason"),
 	}
 	for _, r := range []string{hibernate.ReasonRequest, hibernate.ReasonJobDue, hibernate.ReasonSweep} {
 		h.wakes.WithLabelValues(r)
 	}
-	reg.MustRegister(h.state, h.wakes)
 	h.StateChanged(hibernate.Awake)
 	return h
 }
@@ -57,18 +52,12 @@ type Wake struct {
 
 // NewWake registers the API's wake counters on reg.
 func NewWake(reg prometheus.Registerer) *Wake {
-	w := &Wake{
-		sent: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "resetmail_worker_wakes_sent_total",
-			Help: "Wake calls (POST WORKER_WAKE_URLS) a worker accepted.",
-		}),
-		failed: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "resetmail_worker_wake_failures_total",
-			Help: "Wake calls that failed after their retries; a sleeping worker then finds the job at its next WORKER_IDLE_SWEEP.",
-		}),
+	return &Wake{
+		sent: counter(reg, "resetmail_worker_wakes_sent_total",
+			"Wake calls (POST WORKER_WAKE_URLS) a worker accepted."),
+		failed: counter(reg, "resetmail_worker_wake_failures_total",
+			"Wake calls that failed after their retries; a sleeping worker then finds the job at its next WORKER_IDLE_SWEEP."),
 	}
-	reg.MustRegister(w.sent, w.failed)
-	return w
 }
 
 // WakeSent implements wake.Observer.

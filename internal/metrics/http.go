@@ -15,19 +15,13 @@ type HTTP struct {
 
 // NewHTTP registers the API's request metrics on reg.
 func NewHTTP(reg prometheus.Registerer) *HTTP {
-	h := &HTTP{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "resetmail_http_requests_total",
-			Help: "HTTP requests by method, route pattern and status.",
-		}, []string{"method", "route", "status"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "resetmail_http_request_duration_seconds",
-			Help:    "HTTP request latency by method, route pattern and status.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
-		}, []string{"method", "route", "status"}),
+	return &HTTP{
+		requests: counterVec(reg, "resetmail_http_requests_total",
+			"HTTP requests by method, route pattern and status.", "method", "route", "status"),
+		duration: histogramVec(reg, "resetmail_http_request_duration_seconds",
+			"HTTP request latency by method, route pattern and status.",
+			[]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}, "method", "route", "status"),
 	}
-	reg.MustRegister(h.requests, h.duration)
-	return h
 }
 
 // Observe records one request. route is the pattern ("/api/tasks/:id"),

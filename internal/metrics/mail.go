@@ -19,12 +19,8 @@ type MailProblems struct {
 
 // NewMailProblems registers the counter on reg, which WithProvider labels.
 func NewMailProblems(reg prometheus.Registerer) *MailProblems {
-	m := &MailProblems{problems: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "resetmail_mail_provider_problems_total",
-		Help: "Provider calls that failed for a reason that is not one message's, by provider and class: config (bad key, AUTH refused, unverified sender; mail is held and /readyz fails), outage (unreachable, SMTP 421, HTTP 503), throttled (HTTP 429).",
-	}, []string{"class"})}
-	reg.MustRegister(m.problems)
-	return m
+	return &MailProblems{problems: counterVec(reg, "resetmail_mail_provider_problems_total",
+		"Provider calls that failed for a reason that is not one message's, by provider and class: config (bad key, AUTH refused, unverified sender; mail is held and /readyz fails), outage (unreachable, SMTP 421, HTTP 503), throttled (HTTP 429).", "class")}
 }
 
 // ProviderProblem implements mail.ProblemObserver.
@@ -45,4 +41,23 @@ func RegisterMailReady(reg prometheus.Registerer, ok func() bool) {
 		}
 		return 0
 	}))
+}
+
+// MailEvents counts the delivery events the API's webhook receivers
+// stored, by provider and type. A redelivered event is not counted again.
+type MailEvents struct {
+	events *prometheus.CounterVec
+}
+
+// NewMailEvents registers the counter on reg.
+func NewMailEvents(reg prometheus.Registerer) *MailEvents {
+	return &MailEvents{events: counterVec(reg, "resetmail_mail_events_total",
+		"Delivery events received from the providers' webhooks, by provider and type (delivered, delayed, soft_bounce, hard_bounce, complaint); redeliveries count once.", "provider", "type")}
+}
+
+// Event counts one new event.
+func (m *MailEvents) Event(provider, typ string) {
+	if m != nil {
+		m.events.WithLabelValues(provider, typ).Inc()
+	}
 }

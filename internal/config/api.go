@@ -191,16 +191,23 @@ func (c *API) validate(p *problems) {
 			p.add("METRICS_ADDR", "METRICS_ADDR must not use the public PORT")
 		}
 	}
-	if (c.DashboardUsername == "") != (c.DashboardPassword == "") {
-		p.add("DASHBOARD_USERNAME", "DASHBOARD_USERNAME and DASHBOARD_PASSWORD must be set together (or both left empty to turn the dashboard off)")
-	} else if c.DashboardPassword != "" && len(c.DashboardPassword) < 12 {
-		p.add("DASHBOARD_PASSWORD", "DASHBOARD_PASSWORD must be at least 12 bytes")
-	}
+	p.basicAuth("DASHBOARD_USERNAME", c.DashboardUsername, "DASHBOARD_PASSWORD", c.DashboardPassword, "the dashboard")
 	if strings.ContainsRune(c.DashboardUsername, ':') {
 		p.add("DASHBOARD_USERNAME", "DASHBOARD_USERNAME must not contain ':'")
 	}
 	c.validateWake(p)
 	c.validateWebhooks(p)
+}
+
+// basicAuth checks a username and password that turn a feature on
+// together: both or neither, and a password of at least 12 bytes. feature
+// names what leaving both empty turns off.
+func (p *problems) basicAuth(userVar, user, passVar, pass, feature string) {
+	if (user == "") != (pass == "") {
+		p.addf(userVar, "%s and %s must be set together (or both left empty to turn %s off)", userVar, passVar, feature)
+	} else if pass != "" && len(pass) < 12 {
+		p.addf(passVar, "%s must be at least 12 bytes", passVar)
+	}
 }
 
 func (c *API) validateWake(p *problems) {
@@ -228,11 +235,7 @@ func (c *API) validateWebhooks(p *problems) {
 			p.addf("RESEND_WEBHOOK_SECRET", "RESEND_WEBHOOK_SECRET: %v", err)
 		}
 	}
-	if (c.PostmarkWebhookUsername == "") != (c.PostmarkWebhookPassword == "") {
-		p.add("POSTMARK_WEBHOOK_USERNAME", "POSTMARK_WEBHOOK_USERNAME and POSTMARK_WEBHOOK_PASSWORD must be set together (or both left empty to turn the Postmark receiver off)")
-	} else if c.PostmarkWebhookPassword != "" && len(c.PostmarkWebhookPassword) < 12 {
-		p.add("POSTMARK_WEBHOOK_PASSWORD", "POSTMARK_WEBHOOK_PASSWORD must be at least 12 bytes")
-	}
+	p.basicAuth("POSTMARK_WEBHOOK_USERNAME", c.PostmarkWebhookUsername, "POSTMARK_WEBHOOK_PASSWORD", c.PostmarkWebhookPassword, "the Postmark receiver")
 	if strings.ContainsAny(c.PostmarkWebhookUsername, ":@/") {
 		p.add("POSTMARK_WEBHOOK_USERNAME", "POSTMARK_WEBHOOK_USERNAME must not contain ':', '@' or '/' (it goes in the webhook's URL)")
 	}

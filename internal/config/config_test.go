@@ -37,28 +37,38 @@ func with(base map[string]string, kv ...string) map[string]string {
 	return out
 }
 
-func TestLoadAPIDefaults(t *testing.T) {
+// TestLoadDefaults is what each binary gets from a minimal environment,
+// and what production changes for the API.
+func TestLoadDefaults(t *testing.T) {
 	t.Parallel()
 
-	cfg, err := LoadAPI(validAPIEnv())
+	api, err := LoadAPI(validAPIEnv())
 	require.NoError(t, err)
-	require.Equal(t, 8080, cfg.Port)
-	require.Equal(t, "development", cfg.AppEnv)
-	require.Equal(t, "text", cfg.LogFormat)
-	require.Equal(t, "http://localhost:3000", cfg.FrontendURL)
-	require.Equal(t, []string{"http://localhost:3000"}, cfg.CORSAllowedOrigins)
-	require.True(t, cfg.RateLimitEnabled)
-	require.False(t, cfg.DashboardEnabled())
-}
-
-func TestLoadAPIProductionDefaults(t *testing.T) {
-	t.Parallel()
-
-	cfg, err := LoadAPI(with(validAPIEnv(), "APP_ENV", "production", "FRONTEND_URL", "https://app.example.com/"))
+	prod, err := LoadAPI(with(validAPIEnv(), "APP_ENV", "production", "FRONTEND_URL", "https://app.example.com/"))
 	require.NoError(t, err)
-	require.Equal(t, "json", cfg.LogFormat)
-	require.Equal(t, "https://app.example.com", cfg.FrontendURL)
-	require.Equal(t, []string{"https://app.example.com"}, cfg.CORSAllowedOrigins)
+	worker, err := LoadWorker(validWorkerEnv())
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"PORT", api.Port, 8080},
+		{"APP_ENV", api.AppEnv, "development"},
+		{"LOG_FORMAT", api.LogFormat, "text"},
+		{"FRONTEND_URL", api.FrontendURL, "http://localhost:3000"},
+		{"CORS_ALLOWED_ORIGINS", api.CORSAllowedOrigins, []string{"http://localhost:3000"}},
+		{"RATE_LIMIT_ENABLED", api.RateLimitEnabled, true},
+		{"the dashboard", api.DashboardEnabled(), false},
+		{"production LOG_FORMAT", prod.LogFormat, "json"},
+		{"production FRONTEND_URL", prod.FrontendURL, "https://app.example.com"},
+		{"production CORS_ALLOWED_ORIGINS", prod.CORSAllowedOrigins, []string{"https://app.example.com"}},
+		{"SMTP_PORT", worker.SMTPPort, 587},
+		{"SMTP_TLS", worker.SMTPTLS, "starttls"},
+		{"SMTP_MAX_CONNECTIONS", worker.SMTPMaxConnections, 10},
+		{"WORKER_HTTP_ADDR", worker.WorkerHTTPAddr, ":9090"},
+	} {
+		require.Equal(t, c.want, c.got, c.name)
+	}
 }
 
 func TestLoadAPIReportsEveryProblemWithoutSecrets(t *testing.T) {
@@ -117,17 +127,10 @@ func TestLoadAPIDashboardNeedsBothCredentials(t *testing.T) {
 	require.True(t, cfg.DashboardEnabled())
 }
 
-func TestLoadWorkerDefaultsAndProblems(t *testing.T) {
+func TestLoadWorkerReportsEveryProblemWithoutSecrets(t *testing.T) {
 	t.Parallel()
 
-	cfg, err := LoadWorker(validWorkerEnv())
-	require.NoError(t, err)
-	require.Equal(t, 587, cfg.SMTPPort)
-	require.Equal(t, "starttls", cfg.SMTPTLS)
-	require.Equal(t, 10, cfg.SMTPMaxConnections)
-	require.Equal(t, ":9090", cfg.WorkerHTTPAddr)
-
-	_, err = LoadWorker(with(validWorkerEnv(),
+	_, err := LoadWorker(with(validWorkerEnv(),
 		"SMTP_PORT", "70000",
 		"SMTP_TLS", "ssl",
 		"SMTP_FROM", "not an address",

@@ -58,6 +58,25 @@ func newServer(t *testing.T, kind string, o providertest.Options) *providertest.
 
 var kinds = []string{providertest.Resend, providertest.Postmark, providertest.SES}
 
+// eachKind runs f in a parallel subtest per provider kind, against a
+// fresh server built with o and the product's client for it.
+func eachKind(t *testing.T, o providertest.Options, f func(t *testing.T, kind string, srv *providertest.Server, p mail.Provider)) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, kind, o)
+			f(t, kind, srv, newProvider(t, srv, kind))
+		})
+	}
+}
+
+// check runs the provider's key check, which sends nothing.
+func check(p mail.Provider) (string, error) {
+	return p.(interface {
+		Check(context.Context) (string, error)
+	}).Check(context.Background())
+}
+
 func outgoing(to string) mail.Outgoing {
 	return mail.Outgoing{
 		Message: mail.Message{
@@ -72,41 +91,36 @@ func outgoing(to string) mail.Outgoing {
 
 func TestProvidersSendTheSameRenderedMessage(t *testing.T) {
 	t.Parallel()
-	for _, kind := range kinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, kind, providertest.Options{TLS: true})
-			p := newProvider(t, srv, kind)
-			require.Equal(t, kind, p.Name())
-			receipt, err := p.Send(context.Background(), outgoing("ada@example.com"))
-			require.NoError(t, err)
+	eachKind(t, providertest.Options{TLS: true}, func(t *testing.T, kind string, srv *providertest.Server, p mail.Provider) {
+		require.Equal(t, kind, p.Name())
+		receipt, err := p.Send(context.Background(), outgoing("ada@example.com"))
+		require.NoError(t, err)
 
-			got := srv.Mails()
-			require.Len(t, got, 1)
-			m := got[0]
-			// The receipt carries the ID the provider's webhooks will name.
-			require.Equal(t, kind, receipt.Provider)
-			if kind != providertest.Graph {
-				require.NotEmpty(t, m.ID)
-				require.Equal(t, m.ID, receipt.MessageID)
-			}
-			require.Equal(t, "ada@example.com", m.To)
-			require.Contains(t, m.From, "no-reply@example.com")
-			require.Contains(t, m.From, "Todo")
-			require.Equal(t, "Reset your password", m.Subject)
-			require.Equal(t, "Open https://app.example.com/reset-password?token=abc\n", strings.ReplaceAll(m.Text, "\r\n", "\n"))
-			require.Contains(t, m.HTML, `href="https://app.example.com/reset-password?token=abc"`)
-			require.Equal(t, "req-1", m.Headers["X-Entity-Ref-Id"]+m.Headers["X-Entity-Ref-ID"])
-			for k := range m.Headers {
-				require.NotEqual(t, "bcc", strings.ToLower(k), "the display name cannot inject a header")
-			}
-			if kind == providertest.SES {
-				auth := srv.Authorizations()
-				require.NotEmpty(t, auth)
-				require.Regexp(t, `^AWS4-HMAC-SHA256 Credential=`+testAccessID+`/\d{8}/eu-west-1/ses/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$`, auth[0])
-			}
-		})
-	}
+		got := srv.Mails()
+		require.Len(t, got, 1)
+		m := got[0]
+		// The receipt carries the ID the provider's webhooks will name.
+		require.Equal(t, kind, receipt.Provider)
+		if kind != providertest.Graph {
+			require.NotEmpty(t, m.ID)
+			require.Equal(t, m.ID, receipt.MessageID)
+		}
+		require.Equal(t, "ada@example.com", m.To)
+		require.Contains(t, m.From, "no-reply@example.com")
+		require.Contains(t, m.From, "Todo")
+		require.Equal(t, "Reset your password", m.Subject)
+		require.Equal(t, "Open https://app.example.com/reset-password?token=abc\n", strings.ReplaceAll(m.Text, "\r\n", "\n"))
+		require.Contains(t, m.HTML, `href="https://app.example.com/reset-password?token=abc"`)
+		require.Equal(t, "req-1", m.Headers["X-Entity-Ref-Id"]+m.Headers["X-Entity-Ref-ID"])
+		for k := range m.Headers {
+			require.NotEqual(t, "bcc", strings.ToLower(k), "the display name cannot inject a header")
+		}
+		if kind == providertest.SES {
+			auth := srv.Authorizations()
+			require.NotEmpty(t, auth)
+			require.Regexp(t, `^AWS4-HMAC-SHA256 Credential=`+testAccessID+`/\d{8}/eu-west-1/ses/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$`, auth[0])
+		}
+	})
 }
 
 func TestResendSendsOneIdempotencyKeyAndTheRepeatSendsNothing(t *testing.T) {
@@ -136,31 +150,19 @@ func TestProviderFailuresAreClassified(t *testing.T) {
 		{"503", func(s *providertest.Server) providertest.Reply { return s.Unavailable() }, mail.ClassOutage},
 		{"recipient rejected", func(s *providertest.Server) providertest.Reply { return s.RejectRecipient() }, mail.ClassRejected},
 	}
+	// fixed is a refusal one provider documents beyond the common ones.
+	fixed := func(name string, status int, code, message, class string) tc {
+		return tc{name, func(*providertest.Server) providertest.Reply {
+			return providertest.Reply{Status: status, Code: code, Message: message}
+		}, class}
+	}
 	specific := map[string][]tc{
-		providertest.Resend: {
-			{"403 unverified domain", func(*providertest.Server) providertest.Reply {
-				return providertest.Reply{Status: 403, Code: "validation_error", Message: "The example.com domain is not verified. Please, add and verify your domain."}
-			}, mail.ClassConfig},
-			{"daily quota", func(*providertest.Server) providertest.Reply {
-				return providertest.Reply{Status: 429, Code: "daily_quota_exceeded", Message: "You have reached your daily email sending quota."}
-			}, mail.ClassConfig},
-		},
-		providertest.Postmark: {
-			{"300 invalid request", func(*providertest.Server) providertest.Reply {
-				return providertest.Reply{Status: 422, Code: "300", Message: "Invalid 'To' address: 'bounced@example'."}
-			}, mail.ClassRejected},
-			{"400 sender signature not found", func(*providertest.Server) providertest.Reply {
-				return providertest.Reply{Status: 422, Code: "400", Message: "The 'From' address you supplied (no-reply@example.com) is not a Sender Signature on your account."}
-			}, mail.ClassConfig},
-		},
-		providertest.SES: {
-			{"sending paused", func(*providertest.Server) providertest.Reply {
-				return providertest.Reply{Status: 400, Code: "SendingPausedException", Message: "Sending is paused for this account."}
-			}, mail.ClassConfig},
-			{"account suspended", func(*providertest.Server) providertest.Reply {
-				return providertest.Reply{Status: 400, Code: "AccountSuspendedException", Message: "The account is suspended."}
-			}, mail.ClassConfig},
-		},
+		providertest.Resend: {fixed("403 unverified domain", 403, "validation_error", "The example.com domain is not verified. Please, add and verify your domain.", mail.ClassConfig),
+			fixed("daily quota", 429, "daily_quota_exceeded", "You have reached your daily email sending quota.", mail.ClassConfig)},
+		providertest.Postmark: {fixed("300 invalid request", 422, "300", "Invalid 'To' address: 'bounced@example'.", mail.ClassRejected),
+			fixed("400 sender signature not found", 422, "400", "The 'From' address you supplied (no-reply@example.com) is not a Sender Signature on your account.", mail.ClassConfig)},
+		providertest.SES: {fixed("sending paused", 400, "SendingPausedException", "Sending is paused for this account.", mail.ClassConfig),
+			fixed("account suspended", 400, "AccountSuspendedException", "The account is suspended.", mail.ClassConfig)},
 	}
 	for _, kind := range kinds {
 		for _, c := range append(append([]tc{}, common...), specific[kind]...) {
@@ -185,42 +187,28 @@ func TestProviderFailuresAreClassified(t *testing.T) {
 
 func TestWrongKeyIsAConfigurationProblem(t *testing.T) {
 	t.Parallel()
-	for _, kind := range kinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, kind, providertest.Options{})
-			srv.SetKey("revoked")
-			p := newProvider(t, srv, kind)
-			_, err := p.Send(context.Background(), outgoing("ada@example.com"))
-			require.Equal(t, mail.ClassConfig, mail.Classify(err), "%v", err)
-			require.NotContains(t, err.Error(), testAPIKey)
-			_, err = p.(interface {
-				Check(context.Context) (string, error)
-			}).Check(context.Background())
-			require.Equal(t, mail.ClassConfig, mail.Classify(err), "%v", err)
-		})
-	}
+	eachKind(t, providertest.Options{}, func(t *testing.T, kind string, srv *providertest.Server, p mail.Provider) {
+		srv.SetKey("revoked")
+		_, err := p.Send(context.Background(), outgoing("ada@example.com"))
+		require.Equal(t, mail.ClassConfig, mail.Classify(err), "%v", err)
+		require.NotContains(t, err.Error(), testAPIKey)
+		_, err = check(p)
+		require.Equal(t, mail.ClassConfig, mail.Classify(err), "%v", err)
+	})
 }
 
 func TestCheckProvesTheKeyWithoutSending(t *testing.T) {
 	t.Parallel()
-	for _, kind := range kinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, kind, providertest.Options{})
-			p := newProvider(t, srv, kind)
-			out, err := p.(interface {
-				Check(context.Context) (string, error)
-			}).Check(context.Background())
-			require.NoError(t, err)
-			require.NotEmpty(t, out)
-			if kind == providertest.SES {
-				require.Contains(t, out, "SANDBOX")
-				require.Contains(t, out, "max 1/s")
-			}
-			require.Equal(t, 0, srv.Count())
-		})
-	}
+	eachKind(t, providertest.Options{}, func(t *testing.T, kind string, srv *providertest.Server, p mail.Provider) {
+		out, err := check(p)
+		require.NoError(t, err)
+		require.NotEmpty(t, out)
+		if kind == providertest.SES {
+			require.Contains(t, out, "SANDBOX")
+			require.Contains(t, out, "max 1/s")
+		}
+		require.Equal(t, 0, srv.Count())
+	})
 }
 
 func TestUnreachableProviderIsAnOutage(t *testing.T) {
@@ -250,30 +238,25 @@ func TestTimeoutIsTransientAndBoundedByTheCaller(t *testing.T) {
 
 func TestConnectionsAreReusedAcrossSends(t *testing.T) {
 	t.Parallel()
-	for _, kind := range kinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			srv := newServer(t, kind, providertest.Options{TLS: true})
-			p := newProvider(t, srv, kind)
-			const workers, each = 8, 10
-			var wg sync.WaitGroup
-			for w := range workers {
-				wg.Go(func() {
-					for i := range each {
-						m := outgoing(fmt.Sprintf("u%d-%d@example.com", w, i))
-						m.IdempotencyKey = fmt.Sprintf("key-%d-%d", w, i)
-						require.NoError(t, sendErr(p.Send(context.Background(), m)))
-					}
-				})
-			}
-			wg.Wait()
-			require.Equal(t, workers*each, srv.Count())
-			// A few more than workers can open while the first requests race
-			// for the idle pool; far fewer than one per mail.
-			require.LessOrEqual(t, srv.Connections(), int64(3*workers), "connections are kept alive")
-			require.LessOrEqual(t, srv.Handshakes(), srv.Connections(), "no TLS handshake per mail")
-		})
-	}
+	eachKind(t, providertest.Options{TLS: true}, func(t *testing.T, kind string, srv *providertest.Server, p mail.Provider) {
+		const workers, each = 8, 10
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := range each {
+					m := outgoing(fmt.Sprintf("u%d-%d@example.com", w, i))
+					m.IdempotencyKey = fmt.Sprintf("key-%d-%d", w, i)
+					require.NoError(t, sendErr(p.Send(context.Background(), m)))
+				}
+			})
+		}
+		wg.Wait()
+		require.Equal(t, workers*each, srv.Count())
+		// A few more than workers can open while the first requests race
+		// for the idle pool; far fewer than one per mail.
+		require.LessOrEqual(t, srv.Connections(), int64(3*workers), "connections are kept alive")
+		require.LessOrEqual(t, srv.Handshakes(), srv.Connections(), "no TLS handshake per mail")
+	})
 }
 
 func TestAPIURLMustBeHTTPSExceptOnLoopback(t *testing.T) {

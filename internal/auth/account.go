@@ -67,7 +67,7 @@ func CreateAccount(ctx context.Context, db dbsqlc.DBTX, a NewAccount) (u User, o
 	if err != nil {
 		return User{}, false, fmt.Errorf("create user: %w", err)
 	}
-	return User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt, TokenVersion: int(row.TokenVersion)}, true, nil
+	return newUser(row.ID, row.Email, row.Name, row.CreatedAt, row.TokenVersion, row.Locale), true, nil
 }
 
 // validateRegistration checks r and returns the normalized email and name

@@ -47,5 +47,5 @@ func (s *Service) userByID(ctx context.Context, id int64) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("load user %d: %w", id, err)
 	}
-	return User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt, TokenVersion: int(row.TokenVersion)}, nil
+	return newUser(row.ID, row.Email, row.Name, row.CreatedAt, row.TokenVersion, row.Locale), nil
 }

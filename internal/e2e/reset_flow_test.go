@@ -43,6 +43,7 @@ func resetFlow(t *testing.T, b *testBundle) {
 	r = b.do(t, http.MethodPost, "/api/auth/reset-password", "", map[string]string{"token": token, "new_password": "new password 2"})
 	require.Equal(t, http.StatusOK, r.status, string(r.raw))
 	require.NotContains(t, string(r.raw), "access_token", "no automatic login")
+	require.Equal(t, "Ada@example.com", r.body["email"], "the account's address, as stored, for the sign-in form")
 
 	status, newJWT := b.login(t, "ada@example.com", "new password 2")
 	require.Equal(t, http.StatusOK, status)

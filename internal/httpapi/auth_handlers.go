@@ -156,5 +156,18 @@ func newTokenResponse(tok auth.AccessToken) tokenResponse {
 
 // handleMe returns the authenticated user.
 func (s *Server) handleMe(c *gin.Context) {
-	c.JSON(http.StatusOK, userResponse{User: newUserView(currentUser(c))})
+	u := currentUser(c)
+	c.JSON(http.StatusOK, meResponse{User: meView{userView: newUserView(u), Locale: u.Locale}})
+}
+
+// meView is the signed-in user as /api/auth/me shows it: the user, and the
+// language preference stored at sign-up ("" for none), which the web app
+// falls back to when the browser's languages are not ones it has.
+type meView struct {
+	userView
+	Locale string `json:"locale"`
+}
+
+type meResponse struct {
+	User meView `json:"user"`
 }

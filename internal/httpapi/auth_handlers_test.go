@@ -149,7 +149,20 @@ func TestMe(t *testing.T) {
 		token := b.login("ada@example.com", "correct horse battery")
 		rec := b.do(request{method: http.MethodGet, path: "/api/auth/me", token: token})
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		registered["locale"] = "" // none given at sign-up
 		require.Equal(t, registered, decode(t, rec)["user"])
+	})
+
+	t.Run("returns the locale stored at sign-up", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		rec := b.do(request{method: http.MethodPost, path: "/api/auth/register", headers: map[string]string{"Accept-Language": "fr;q=0.5"},
+			body: `{"email":"ada@example.com","password":"correct horse battery","name":"Ada","locale":"de-AT"}`})
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+		token := b.login("ada@example.com", "correct horse battery")
+		rec = b.do(request{method: http.MethodGet, path: "/api/auth/me", token: token})
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		require.Equal(t, "de-AT,fr", decode(t, rec)["user"].(map[string]any)["locale"], "the whole stored preference, in order")
 	})
 
 	t.Run("needs a bearer token", func(t *testing.T) {

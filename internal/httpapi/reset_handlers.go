@@ -40,17 +40,29 @@ type resetPasswordRequest struct {
 	NewPassword string `json:"new_password"`
 }
 
-// handleResetPassword sets a new password with a token: 200, or 400
-// invalid_token for an unknown, expired or used token, or 400
-// validation_failed for a password that breaks the registration rules. It
-// does not log the user in; OWASP advises against it.
+// handleResetPassword sets a new password with a token: 200 with the
+// account's address, or 400 invalid_token for an unknown, expired or used
+// token, or 400 validation_failed for a password that breaks the
+// registration rules. It does not log the user in; OWASP advises against it.
 func (s *Server) handleResetPassword(c *gin.Context, req resetPasswordRequest) (answer, error) {
 	// The notice goes out in the language of the page the user is on.
 	lang := locale.Request{AcceptLanguage: c.GetHeader("Accept-Language")}
-	if err := s.resets.Reset(c.Request.Context(), req.Token, req.NewPassword, lang); err != nil {
+	email, err := s.resets.Reset(c.Request.Context(), req.Token, req.NewPassword, lang)
+	if err != nil {
 		return answer{}, err
 	}
-	return answer{status: http.StatusOK, body: messageResponse{Message: "Your password has been changed. Sign in with your new password."}}, nil
+	return answer{status: http.StatusOK, body: resetPasswordResponse{
+		Message: "Your password has been changed. Sign in with your new password.",
+		Email:   email,
+	}}, nil
+}
+
+// resetPasswordResponse carries the account's address so that the web app
+// can fill in the sign-in form; the caller held the token mailed to that
+// address, so it learns nothing new.
+type resetPasswordResponse struct {
+	Message string `json:"message"`
+	Email   string `json:"email"`
 }
 
 type verifyTokenRequest struct {

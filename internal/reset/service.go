@@ -126,27 +126,29 @@ func (s *Service) Verify(ctx context.Context, token string) (time.Time, error) {
 // transaction it consumes the token, sets the password through auth (which
 // revokes every earlier JWT), voids the user's other open tokens, and
 // enqueues a "password changed" notice. It does not log the user in: OWASP
-// advises against it. lang, if given, chooses the notice's language.
-func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...locale.Request) error {
+// advises against it. lang, if given, chooses the notice's language. It
+// returns the account's address, which the reset page hands to the sign-in
+// page: whoever holds the token may know it, since the link was mailed there.
+func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...locale.Request) (email string, err error) {
 	if token == "" {
-		return apperr.Validation(map[string]string{"token": "is required"})
+		return "", apperr.Validation(map[string]string{"token": "is required"})
 	}
 	if msg := auth.ValidatePassword(newPassword); msg != "" {
-		return apperr.Validation(map[string]string{"new_password": msg})
+		return "", apperr.Validation(map[string]string{"new_password": msg})
 	}
 	pref, err := preference(lang)
 	if err != nil {
-		return apperr.Validation(map[string]string{"locale": err.Error()})
+		return "", apperr.Validation(map[string]string{"locale": err.Error()})
 	}
 	// Check first, so that a bad token does not cost a password hash.
 	if _, err := s.Verify(ctx, token); err != nil {
-		return err
+		return "", err
 	}
 	hash, err := s.cfg.HashPassword(newPassword)
 	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+		return "", fmt.Errorf("hash password: %w", err)
 	}
-	return delivery.Commit(ctx, s.cfg.Pool, s.cfg.Waker, func(tx pgx.Tx) error {
+	err = delivery.Commit(ctx, s.cfg.Pool, s.cfg.Waker, func(tx pgx.Tx) error {
 		// The user first, then the requests: one lock order for every
 		// reset of an account, so two of its links never deadlock.
 		if err := s.queries.ResetLockUser(ctx, tx, linktoken.Hash(token)); err != nil {
@@ -162,7 +164,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 		}
 		// The query only consumes requests with a user.
 		userID := *consumed.UserID
-		email, err := auth.SetPassword(ctx, tx, userID, hash)
+		email, err = auth.SetPassword(ctx, tx, userID, hash)
 		if err != nil {
 			return err
 		}
@@ -174,6 +176,10 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 			PasswordChangedArgs{UserID: userID, EmailMasked: redact.Email(email), Locale: pref},
 			s.cfg.MaxAttempts, "password-changed notice")
 	})
+	if err != nil {
+		return "", err
+	}
+	return email, nil
 }
 
 // preference is the language preference of the optional lang argument, or

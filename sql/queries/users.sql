@@ -10,7 +10,7 @@
 INSERT INTO users (email, name, password_hash, locale)
 VALUES (sqlc.arg(email), sqlc.arg(name), sqlc.arg(password_hash), sqlc.narg(locale))
 ON CONFLICT (lower(email)) DO NOTHING
-RETURNING id, email, name, created_at, token_version;
+RETURNING id, email, name, created_at, token_version, locale;
 
 -- name: UserCredentialsByEmail :one
 -- Login reads the hash and the token version it embeds in the new JWT.
@@ -20,8 +20,9 @@ WHERE lower(email) = lower(sqlc.arg(email));
 
 -- name: UserByID :one
 -- Runs on every authenticated request: the primary key lookup returns the
--- current token_version, which revokes JWTs issued before a password change.
-SELECT id, email, name, created_at, token_version
+-- current token_version, which revokes JWTs issued before a password change,
+-- and the stored locale, which /api/auth/me shows the web app.
+SELECT id, email, name, created_at, token_version, locale
 FROM users
 WHERE id = $1;
 

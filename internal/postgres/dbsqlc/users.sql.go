@@ -11,7 +11,7 @@ import (
 )
 
 const userByID = `-- name: UserByID :one
-SELECT id, email, name, created_at, token_version
+SELECT id, email, name, created_at, token_version, locale
 FROM users
 WHERE id = $1
 `
@@ -22,10 +22,12 @@ type UserByIDRow struct {
 	Name         string
 	CreatedAt    time.Time
 	TokenVersion int32
+	Locale       *string
 }
 
 // Runs on every authenticated request: the primary key lookup returns the
-// current token_version, which revokes JWTs issued before a password change.
+// current token_version, which revokes JWTs issued before a password change,
+// and the stored locale, which /api/auth/me shows the web app.
 func (q *Queries) UserByID(ctx context.Context, db DBTX, id int64) (UserByIDRow, error) {
 	row := db.QueryRow(ctx, userByID, id)
 	var i UserByIDRow
@@ -35,6 +37,7 @@ func (q *Queries) UserByID(ctx context.Context, db DBTX, id int64) (UserByIDRow,
 		&i.Name,
 		&i.CreatedAt,
 		&i.TokenVersion,
+		&i.Locale,
 	)
 	return i, err
 }
@@ -44,7 +47,7 @@ const userCreate = `-- name: UserCreate :one
 INSERT INTO users (email, name, password_hash, locale)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (lower(email)) DO NOTHING
-RETURNING id, email, name, created_at, token_version
+RETURNING id, email, name, created_at, token_version, locale
 `
 
 type UserCreateParams struct {
@@ -60,6 +63,7 @@ type UserCreateRow struct {
 	Name         string
 	CreatedAt    time.Time
 	TokenVersion int32
+	Locale       *string
 }
 
 // Accounts. Emails are stored as the API normalized them; every lookup goes
@@ -83,6 +87,7 @@ func (q *Queries) UserCreate(ctx context.Context, db DBTX, arg UserCreateParams)
 		&i.Name,
 		&i.CreatedAt,
 		&i.TokenVersion,
+		&i.Locale,
 	)
 	return i, err
 }

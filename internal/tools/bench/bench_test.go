@@ -94,7 +94,7 @@ func TestPgbenchScriptIsTheForgotPasswordTransaction(t *testing.T) {
 	var err error
 	h.workerDefaults, h.apiDefaults, err = loadSettings(nil)
 	require.NoError(t, err)
-	s, err := h.newScenario(ctx, nil)
+	s, err := h.newScenario(ctx, nil, 0)
 	require.NoError(t, err)
 	defer s.close()
 

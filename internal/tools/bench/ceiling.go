@@ -88,7 +88,7 @@ func (d drainResult) Rate() float64 { return float64(d.Jobs) / d.Drain.Seconds()
 // nothing. A burst of n jobs is committed in one transaction while the
 // client is idle, as the mail drain's is, so the two compare like with like.
 func (h *harness) riverNoopCeiling(ctx context.Context, n int) (drainResult, error) {
-	s, err := h.newScenario(ctx, nil)
+	s, err := h.newScenario(ctx, nil, 0)
 	if err != nil {
 		return drainResult{}, err
 	}
@@ -144,7 +144,7 @@ const (
 // first, then worked down from the client's start. None of it comes from
 // the worker's settings: this ceiling is River's, not ours.
 func (h *harness) riverTunedCeiling(ctx context.Context, n int) (drainResult, error) {
-	s, err := h.newScenario(ctx, nil)
+	s, err := h.newScenario(ctx, nil, 0)
 	if err != nil {
 		return drainResult{}, err
 	}
@@ -238,14 +238,11 @@ func settle() { time.Sleep(500 * time.Millisecond) }
 // the sink accepted every mail. It checks that every mail arrived exactly
 // once and was recorded as sent.
 func (h *harness) emailDrain(ctx context.Context, n, workers int, sinkLatency time.Duration, extra ...string) (drainResult, error) {
-	s, err := h.newScenario(ctx, &smtptest.Options{Latency: sinkLatency, Discard: true})
+	s, err := h.newScenario(ctx, &smtptest.Options{Latency: sinkLatency, Discard: true}, n)
 	if err != nil {
 		return drainResult{}, err
 	}
 	defer s.close()
-	if err := s.seedUsers(ctx, n); err != nil {
-		return drainResult{}, err
-	}
 	if _, err := s.startWorkers(ctx, workers, extra...); err != nil {
 		return drainResult{}, err
 	}

@@ -36,14 +36,11 @@ func (c coldResult) Rate() float64 { return float64(c.Jobs) / c.Drain.Seconds() 
 // starts one fresh worker process with the default settings and times how
 // long it takes to deliver them all. It checks every mail arrived once.
 func (h *harness) coldStartDrain(ctx context.Context, n int) (coldResult, error) {
-	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true})
+	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true}, n)
 	if err != nil {
 		return coldResult{}, err
 	}
 	defer s.close()
-	if err := s.seedUsers(ctx, n); err != nil {
-		return coldResult{}, err
-	}
 	want := emails(1, n)
 	if _, err := s.enqueueResets(ctx, want); err != nil {
 		return coldResult{}, err

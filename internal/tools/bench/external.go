@@ -38,6 +38,19 @@ func toolPath(name string) (string, error) {
 	return "", fmt.Errorf("%s not found; `make bench` installs it (.ci/bench-tools)", name)
 }
 
+// toolWithScript finds the load tool name and writes the script it is to
+// run into dir as file, returning the tool's and the script's paths.
+func toolWithScript(name, dir, file, script string) (bin, path string, err error) {
+	if bin, err = toolPath(name); err != nil {
+		return "", "", err
+	}
+	path = filepath.Join(dir, file)
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		return "", "", err
+	}
+	return bin, path, nil
+}
+
 // loadResult is one closed-loop run of wrk or pgbench.
 type loadResult struct {
 	Clients  int
@@ -59,12 +72,8 @@ func (r loadResult) PerSecond() float64 { return float64(r.Requests) / r.Duratio
 // runWrk drives url with wrk, `conns` connections on two threads (one per
 // core), for dur.
 func runWrk(ctx context.Context, dir, url string, conns int, dur time.Duration) (loadResult, error) {
-	bin, err := toolPath("wrk")
+	bin, script, err := toolWithScript("wrk", dir, "forgot-password.lua", wrkScript)
 	if err != nil {
-		return loadResult{}, err
-	}
-	script := filepath.Join(dir, "forgot-password.lua")
-	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
 		return loadResult{}, err
 	}
 	secs := strconv.Itoa(int(dur.Seconds()))
@@ -152,12 +161,8 @@ func substituteParams(sql string, with map[int]string) string {
 // mode as pgx uses by default, logging every transaction so that p50 and p99
 // come from the same raw latencies as the other figures.
 func runPgbench(ctx context.Context, dir, dbURL, script string, vars []string, clients int, dur time.Duration) (loadResult, error) {
-	bin, err := toolPath("pgbench")
+	bin, path, err := toolWithScript("pgbench", dir, "forgot-password.pgbench.sql", script)
 	if err != nil {
-		return loadResult{}, err
-	}
-	path := filepath.Join(dir, "forgot-password.pgbench.sql")
-	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
 		return loadResult{}, err
 	}
 	logPrefix := filepath.Join(dir, "pgbench_log")

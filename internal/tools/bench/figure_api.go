@@ -32,7 +32,7 @@ func (h *harness) figAPICeiling(ctx context.Context) (string, error) {
 	// this machine only ever slows a run down, so the best run is the
 	// closest to what the machine can do, for the ceiling and the API alike.
 	for round := 1; round <= sz.APIRounds; round++ {
-		s, err := h.newScenario(ctx, nil)
+		s, err := h.newScenario(ctx, nil, 0)
 		if err != nil {
 			return "", err
 		}
@@ -62,13 +62,8 @@ func (h *harness) figAPICeiling(ctx context.Context) (string, error) {
 		}
 
 		for _, conns := range sz.WrkConns {
-			s, err := h.newScenario(ctx, nil)
+			s, api, err := h.newAPIScenario(ctx, nil, 0)
 			if err != nil {
-				return "", err
-			}
-			api, err := s.startAPI(ctx)
-			if err != nil {
-				s.close()
 				return "", err
 			}
 			url := "http://" + api.Addr + "/api/auth/forgot-password"
@@ -97,7 +92,7 @@ func (h *harness) figAPICeiling(ctx context.Context) (string, error) {
 		}
 	}
 	// A diagnostic, once: the same transaction from Go without HTTP.
-	svcS, err := h.newScenario(ctx, nil)
+	svcS, err := h.newScenario(ctx, nil, 0)
 	if err != nil {
 		return "", err
 	}

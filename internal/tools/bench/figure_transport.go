@@ -28,7 +28,7 @@ type transportRun struct {
 // Neon's endpoint, to the same local Postgres the TCP runs reach directly.
 func (h *harness) figTransport(ctx context.Context) (string, error) {
 	sz := h.sizes
-	probe, err := h.newScenario(ctx, nil)
+	probe, err := h.newScenario(ctx, nil, 0)
 	if err != nil {
 		return "", err
 	}
@@ -153,18 +153,11 @@ func connectTimes(ctx context.Context, dbURL string, n int, websocket bool, neon
 func (h *harness) forgotLatency(ctx context.Context, extra []string) (dist, error) {
 	sz := h.sizes
 	n := int(sz.LatencyRate * sz.TransportDuration.Seconds())
-	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true})
+	s, api, err := h.newAPIScenario(ctx, &smtptest.Options{Discard: true}, n, extra...)
 	if err != nil {
 		return dist{}, err
 	}
 	defer s.close()
-	if err := s.seedUsers(ctx, n); err != nil {
-		return dist{}, err
-	}
-	api, err := s.startAPI(ctx, extra...)
-	if err != nil {
-		return dist{}, err
-	}
 	if _, err := s.startWorkers(ctx, 1, extra...); err != nil {
 		return dist{}, err
 	}

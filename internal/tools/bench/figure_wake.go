@@ -54,7 +54,7 @@ func (h *harness) figHibernation(ctx context.Context) (string, error) {
 // idleTransactions runs an API and a worker on a fresh database and counts
 // the transactions while neither has anything to do.
 func (h *harness) idleTransactions(ctx context.Context, hibernate bool) (int64, error) {
-	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true})
+	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true}, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -85,14 +85,11 @@ func (h *harness) idleTransactions(ctx context.Context, hibernate bool) (int64, 
 // worker, until the mail is in the sink, and how long the worker stayed
 // awake each time.
 func (h *harness) wakeRounds(ctx context.Context, n int) (inbox, awakeFor []time.Duration, err error) {
-	s, err := h.newScenario(ctx, &smtptest.Options{})
+	s, err := h.newScenario(ctx, &smtptest.Options{}, n)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer s.close()
-	if err := s.seedUsers(ctx, n); err != nil {
-		return nil, nil, err
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, err

@@ -175,18 +175,11 @@ func (h *harness) figWorkerCeiling(ctx context.Context) (string, error) {
 func (h *harness) figLatency(ctx context.Context) (string, error) {
 	sz := h.sizes
 	n := int(sz.LatencyRate * sz.LatencyDuration.Seconds())
-	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true})
+	s, api, err := h.newAPIScenario(ctx, &smtptest.Options{Discard: true}, n)
 	if err != nil {
 		return "", err
 	}
 	defer s.close()
-	if err := s.seedUsers(ctx, n); err != nil {
-		return "", err
-	}
-	api, err := s.startAPI(ctx)
-	if err != nil {
-		return "", err
-	}
 	if _, err := s.startWorkers(ctx, 1); err != nil {
 		return "", err
 	}
@@ -307,14 +300,11 @@ func (h *harness) figBurstDrain(ctx context.Context) (string, error) {
 // does not touch the timed ones.
 func (h *harness) profileWorker(ctx context.Context) (string, error) {
 	sz := h.sizes
-	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true})
+	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true}, sz.ProfileJobs)
 	if err != nil {
 		return "", err
 	}
 	defer s.close()
-	if err := s.seedUsers(ctx, sz.ProfileJobs); err != nil {
-		return "", err
-	}
 	procs, err := s.startWorkers(ctx, 1, "WORKER_PPROF", "true")
 	if err != nil {
 		return "", err
@@ -367,17 +357,8 @@ func (h *harness) figInline(ctx context.Context) (string, error) {
 	n := int(sz.InlineRate * sz.InlineDuration.Seconds())
 
 	// Ours: the API and one worker, the sink 300 ms slow.
-	s, err := h.newScenario(ctx, &smtptest.Options{Discard: true, Latency: sz.InlineLatency})
+	s, api, err := h.newAPIScenario(ctx, &smtptest.Options{Discard: true, Latency: sz.InlineLatency}, n)
 	if err != nil {
-		return "", err
-	}
-	if err := s.seedUsers(ctx, n); err != nil {
-		s.close()
-		return "", err
-	}
-	api, err := s.startAPI(ctx)
-	if err != nil {
-		s.close()
 		return "", err
 	}
 	if _, err := s.startWorkers(ctx, 1); err != nil {
@@ -394,7 +375,7 @@ func (h *harness) figInline(ctx context.Context) (string, error) {
 	}
 
 	// The baseline: the same load on a handler that sends before answering.
-	s, err = h.newScenario(ctx, &smtptest.Options{Discard: true, Latency: sz.InlineLatency})
+	s, err = h.newScenario(ctx, &smtptest.Options{Discard: true, Latency: sz.InlineLatency}, 0)
 	if err != nil {
 		return "", err
 	}

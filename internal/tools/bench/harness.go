@@ -104,8 +104,9 @@ type scenario struct {
 	inserter *river.Client[pgx.Tx]
 }
 
-// newScenario creates the database and, when sinkOpts is not nil, a sink.
-func (h *harness) newScenario(ctx context.Context, sinkOpts *smtptest.Options) (*scenario, error) {
+// newScenario creates the database with users accounts (see seedUsers) and,
+// when sinkOpts is not nil, a sink.
+func (h *harness) newScenario(ctx context.Context, sinkOpts *smtptest.Options, users int) (*scenario, error) {
 	db, drop, err := testdb.Create(ctx)
 	if err != nil {
 		return nil, err
@@ -142,7 +143,28 @@ func (h *harness) newScenario(ctx context.Context, sinkOpts *smtptest.Options) (
 		return nil, err
 	}
 	s.inserter = app.Jobs
+	if users > 0 {
+		if err := s.seedUsers(ctx, users); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// newAPIScenario is newScenario with one API process started, with extra
+// settings (key, value, …).
+func (h *harness) newAPIScenario(ctx context.Context, sinkOpts *smtptest.Options, users int, extra ...string) (*scenario, *stack.Process, error) {
+	s, err := h.newScenario(ctx, sinkOpts, users)
+	if err != nil {
+		return nil, nil, err
+	}
+	api, err := s.startAPI(ctx, extra...)
+	if err != nil {
+		s.close()
+		return nil, nil, err
+	}
+	return s, api, nil
 }
 
 // startWorkers starts n worker processes with the scenario's environment

@@ -83,25 +83,25 @@ func emails(from, to int) []string {
 // jobStates counts the jobs of kind by state.
 func (s *scenario) jobStates(ctx context.Context, kind string) (map[string]int, error) {
 	rows, err := benchsqlc.New().JobStates(ctx, s.db.Pool, kind)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.State] = int(r.Jobs)
-	}
-	return out, nil
+	return countsBy(rows, err, func(r benchsqlc.JobStatesRow) (string, int64) { return r.State, r.Jobs })
 }
 
 // outcomes counts reset requests by outcome.
 func (s *scenario) outcomes(ctx context.Context) (map[string]int, error) {
 	rows, err := benchsqlc.New().ResetOutcomes(ctx, s.db.Pool)
+	return countsBy(rows, err, func(r benchsqlc.ResetOutcomesRow) (string, int64) { return r.Outcome, r.Requests })
+}
+
+// countsBy turns the rows of a grouped count query, or its error, into the
+// counts by key that kv reads from each row.
+func countsBy[R any](rows []R, err error, kv func(R) (string, int64)) (map[string]int, error) {
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]int{}
 	for _, r := range rows {
-		out[r.Outcome] = int(r.Requests)
+		k, n := kv(r)
+		out[k] = int(n)
 	}
 	return out, nil
 }

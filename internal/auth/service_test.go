@@ -44,6 +44,22 @@ func setup(t *testing.T) *testBundle {
 	return b
 }
 
+// testPassword is the password of the accounts the tests register.
+const testPassword = "correct horse battery"
+
+// register signs email up with testPassword under name.
+func (b *testBundle) register(email, name string) (User, error) {
+	return b.svc.Register(context.Background(), Registration{Email: email, Password: testPassword, Name: name})
+}
+
+// newAccount registers email, named Ada, and requires that it worked.
+func (b *testBundle) newAccount(t *testing.T, email string) User {
+	t.Helper()
+	u, err := b.register(email, "Ada")
+	require.NoError(t, err)
+	return u
+}
+
 func (b *testBundle) advance(d time.Duration) {
 	next := b.now.Load().Add(d)
 	b.now.Store(&next)
@@ -74,9 +90,9 @@ func TestHashPassword(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 
-	h, err := b.svc.HashPassword("correct horse battery")
+	h, err := b.svc.HashPassword(testPassword)
 	require.NoError(t, err)
-	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(h), []byte("correct horse battery")))
+	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(h), []byte(testPassword)))
 	cost, err := bcrypt.Cost([]byte(h))
 	require.NoError(t, err)
 	require.Equal(t, bcrypt.MinCost, cost)
@@ -89,8 +105,7 @@ func TestLoginDoesTheSameWorkForUnknownEmails(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	_, err := b.svc.Register(ctx, Registration{Email: "ada@example.com", Password: "correct horse battery", Name: "Ada"})
-	require.NoError(t, err)
+	b.newAccount(t, "ada@example.com")
 
 	for _, tc := range []struct{ email, password string }{
 		{"ada@example.com", "wrong password"},
@@ -111,10 +126,9 @@ func TestLoginIsCaseInsensitive(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	_, err := b.svc.Register(ctx, Registration{Email: "Ada@Example.com", Password: "correct horse battery", Name: "Ada"})
-	require.NoError(t, err)
+	b.newAccount(t, "Ada@Example.com")
 	for _, email := range []string{"Ada@Example.com", "ada@example.com", "ADA@EXAMPLE.COM"} {
-		_, err := b.svc.Login(ctx, email, "correct horse battery")
+		_, err := b.svc.Login(ctx, email, testPassword)
 		require.NoError(t, err, email)
 	}
 }
@@ -123,11 +137,10 @@ func TestTokenLifecycle(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	u, err := b.svc.Register(ctx, Registration{Email: "ada@example.com", Password: "correct horse battery", Name: "Ada"})
-	require.NoError(t, err)
+	u := b.newAccount(t, "ada@example.com")
 	require.Equal(t, 1, u.TokenVersion)
 
-	tok, err := b.svc.Login(ctx, "ada@example.com", "correct horse battery")
+	tok, err := b.svc.Login(ctx, "ada@example.com", testPassword)
 	require.NoError(t, err)
 	require.Equal(t, time.Hour, tok.ExpiresIn)
 
@@ -153,15 +166,15 @@ func TestTokenLifecycle(t *testing.T) {
 
 	// Revocation: a new token works until the version moves on, as a new
 	// password (SetPassword, what the reset calls) moves it.
-	tok, err = b.svc.Login(ctx, "ada@example.com", "correct horse battery")
+	tok, err = b.svc.Login(ctx, "ada@example.com", testPassword)
 	require.NoError(t, err)
-	hash, err := b.svc.HashPassword("correct horse battery")
+	hash, err := b.svc.HashPassword(testPassword)
 	require.NoError(t, err)
 	_, err = SetPassword(ctx, b.db.Pool, u.ID, hash)
 	require.NoError(t, err)
 	_, err = b.svc.Authenticate(ctx, tok.Token)
 	require.Equal(t, apperr.CodeUnauthorized, apperr.CodeOf(err))
-	tok, err = b.svc.Login(ctx, "ada@example.com", "correct horse battery")
+	tok, err = b.svc.Login(ctx, "ada@example.com", testPassword)
 	require.NoError(t, err)
 	got, err = b.svc.Authenticate(ctx, tok.Token)
 	require.NoError(t, err)
@@ -220,9 +233,8 @@ func TestRegisterReportsConflictsAndFields(t *testing.T) {
 	require.Equal(t, apperr.CodeValidation, ae.Code)
 	require.Equal(t, map[string]string{"email": ErrEmailInvalid.Error(), "password": "must be at least 8 characters", "name": "is required"}, ae.Details["fields"])
 
-	_, err = b.svc.Register(ctx, Registration{Email: "ada@example.com", Password: "correct horse battery", Name: "Ada"})
-	require.NoError(t, err)
-	_, err = b.svc.Register(ctx, Registration{Email: "ADA@EXAMPLE.COM", Password: "correct horse battery", Name: "Ada"})
+	b.newAccount(t, "ada@example.com")
+	_, err = b.register("ADA@EXAMPLE.COM", "Ada")
 	require.Equal(t, apperr.CodeConflict, apperr.CodeOf(err))
 }
 
@@ -235,14 +247,13 @@ func TestRegisterReportsConflictsAndFields(t *testing.T) {
 func TestLookAlikeAddressIsTheSameAccount(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	ctx := context.Background()
 
-	u, err := b.svc.Register(ctx, Registration{Email: "\u212Aate@example.com", Password: "correct horse battery", Name: "Mallory"})
+	u, err := b.register("\u212Aate@example.com", "Mallory")
 	require.NoError(t, err)
 	require.Equal(t, "Kate@example.com", u.Email, "stored in the normal form, which mail is sent to")
-	_, err = b.svc.Register(ctx, Registration{Email: "kate@example.com", Password: "correct horse battery", Name: "Kate"})
+	_, err = b.register("kate@example.com", "Kate")
 	require.Equal(t, apperr.CodeConflict, apperr.CodeOf(err))
 	// Full-width letters and the full-width @ fold the same way.
-	_, err = b.svc.Register(ctx, Registration{Email: "ｋａｔｅ＠example.com", Password: "correct horse battery", Name: "Kate"})
+	_, err = b.register("ｋａｔｅ＠example.com", "Kate")
 	require.Equal(t, apperr.CodeConflict, apperr.CodeOf(err))
 }

@@ -1,7 +1,6 @@
 package packaging
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/todoapp/resetmail/internal/testutil"
 )
 
 // repoRoot is the module's root directory: go test runs each package's tests
@@ -62,9 +63,7 @@ func needTool(t *testing.T, name string) {
 // chroot as another user, it cannot report a port it picked itself.
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testutil.FreePort()
 	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
 	return strconv.Itoa(port)
 }

@@ -235,10 +235,9 @@ func startMailpit(t *testing.T, bin string, c *http.Client) (smtpPort int, httpU
 // freePort asks the kernel for a free loopback port and releases it.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testutil.FreePort()
 	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // linkPattern finds links to FRONTEND_URL/<page>?token=… in a mail.

@@ -146,14 +146,22 @@ func (p *probeServer) readBody(r *textproto.Reader) bool {
 
 func (p *probeServer) port() int { return p.ln.Addr().(*net.TCPAddr).Port }
 
-func TestSendPipelinesWhenAdvertised(t *testing.T) {
-	t.Parallel()
-	p := startProbe(t, true)
+// sendThree sends three messages through a probe that does or does not
+// advertise PIPELINING, and returns both for the checks.
+func sendThree(t *testing.T, pipelining bool) (*probeServer, *Sender) {
+	t.Helper()
+	p := startProbe(t, pipelining)
 	s := newTestSender(t, "127.0.0.1", p.port(), nil)
 	ctx := testCtx(t)
 	for range 3 {
 		require.NoError(t, s.Send(ctx, testFrom, "john@example.com", testMessage(t, "john@example.com")))
 	}
+	return p, s
+}
+
+func TestSendPipelinesWhenAdvertised(t *testing.T) {
+	t.Parallel()
+	p, s := sendThree(t, true)
 	require.NoError(t, s.Close())
 
 	p.mu.Lock()
@@ -172,12 +180,7 @@ func TestSendPipelinesWhenAdvertised(t *testing.T) {
 
 func TestSendLockStepWithoutPipelining(t *testing.T) {
 	t.Parallel()
-	p := startProbe(t, false)
-	s := newTestSender(t, "127.0.0.1", p.port(), nil)
-	ctx := testCtx(t)
-	for range 3 {
-		require.NoError(t, s.Send(ctx, testFrom, "john@example.com", testMessage(t, "john@example.com")))
-	}
+	p, s := sendThree(t, false)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	require.Equal(t, 3, p.messages)

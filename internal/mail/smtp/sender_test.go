@@ -92,34 +92,33 @@ func TestSendPlain(t *testing.T) {
 	require.Equal(t, uint64(1), s.stats.pipelined.Load(), "go-smtp advertises PIPELINING")
 }
 
-func TestSendStartTLS(t *testing.T) {
+func TestSendOverTLS(t *testing.T) {
 	t.Parallel()
-	srv := smtptest.NewT(t, smtptest.Options{TLS: true})
-	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) {
-		c.TLS = TLSStartTLS
-		c.RootCAs = srv.RootCAs()
-	})
-	require.NoError(t, s.Send(testCtx(t), testFrom, "john@example.com", testMessage(t, "john@example.com")))
-	got := srv.Messages()
-	require.Len(t, got, 1)
-	require.True(t, got[0].TLS)
-}
-
-func TestSendImplicitTLS(t *testing.T) {
-	t.Parallel()
-	srv := smtptest.NewT(t, smtptest.Options{ImplicitTLS: true})
-	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) {
-		c.TLS = TLSImplicit
-		c.RootCAs = srv.RootCAs()
-	})
-	ctx := testCtx(t)
-	for range 3 {
-		require.NoError(t, s.Send(ctx, testFrom, "john@example.com", testMessage(t, "john@example.com")))
+	for _, tc := range []struct {
+		name string
+		srv  smtptest.Options
+		mode TLSMode
+	}{
+		{"starttls", smtptest.Options{TLS: true}, TLSStartTLS},
+		{"implicit", smtptest.Options{ImplicitTLS: true}, TLSImplicit},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := smtptest.NewT(t, tc.srv)
+			s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) {
+				c.TLS = tc.mode
+				c.RootCAs = srv.RootCAs()
+			})
+			ctx := testCtx(t)
+			for range 3 {
+				require.NoError(t, s.Send(ctx, testFrom, "john@example.com", testMessage(t, "john@example.com")))
+			}
+			got := srv.Messages()
+			require.Len(t, got, 3)
+			require.True(t, got[0].TLS)
+			require.Equal(t, int64(1), srv.Dials(), "the TLS connection is pooled")
+		})
 	}
-	got := srv.Messages()
-	require.Len(t, got, 3)
-	require.True(t, got[0].TLS)
-	require.Equal(t, int64(1), srv.Dials(), "the TLS connection is pooled")
 }
 
 func TestSendStartTLSNotOffered(t *testing.T) {
@@ -196,16 +195,23 @@ func TestSendAuthFailureIsPermanent(t *testing.T) {
 	require.Zero(t, srv.Count())
 }
 
-func TestSendTemporaryFailure(t *testing.T) {
-	t.Parallel()
-	srv := smtptest.NewT(t, smtptest.Options{Fault: smtptest.TempFailFirst(1)})
+// sendFailsTransiently starts a server with fault and a sender to it, and
+// sends john's message once, which must fail and not for good. The caller
+// checks the error and sends msg again.
+func sendFailsTransiently(t *testing.T, fault smtptest.FaultFunc) (*smtptest.Server, *Sender, []byte, error) {
+	t.Helper()
+	srv := smtptest.NewT(t, smtptest.Options{Fault: fault})
 	s := newTestSender(t, srv.Host(), srv.Port(), nil)
-	ctx := testCtx(t)
 	msg := testMessage(t, "john@example.com")
-
-	err := s.Send(ctx, testFrom, "john@example.com", msg)
+	err := s.Send(testCtx(t), testFrom, "john@example.com", msg)
 	require.Error(t, err)
 	require.False(t, permanent(err))
+	return srv, s, msg, err
+}
+
+func TestSendTemporaryFailure(t *testing.T) {
+	t.Parallel()
+	srv, s, msg, err := sendFailsTransiently(t, smtptest.TempFailFirst(1))
 	se := sendErr(t, err)
 	require.Equal(t, 451, se.Code)
 	require.Equal(t, "4.3.0", se.EnhancedCode)
@@ -214,7 +220,7 @@ func TestSendTemporaryFailure(t *testing.T) {
 	require.Equal(t, "smtp 451 4.3.0 at rcpt for j***@example.com: <j***@example.com>: try again later (transient)", err.Error())
 
 	// The connection was reset and reused; the retry goes through.
-	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", msg))
+	require.NoError(t, s.Send(testCtx(t), testFrom, "john@example.com", msg))
 	require.Equal(t, 1, srv.Count())
 	require.Equal(t, int64(1), srv.Dials())
 }
@@ -271,18 +277,11 @@ func TestSendFailuresAtEachStage(t *testing.T) {
 
 func TestSendDropMidData(t *testing.T) {
 	t.Parallel()
-	srv := smtptest.NewT(t, smtptest.Options{Fault: smtptest.DropDataFirst(1)})
-	s := newTestSender(t, srv.Host(), srv.Port(), nil)
-	ctx := testCtx(t)
-	msg := testMessage(t, "john@example.com")
-
-	err := s.Send(ctx, testFrom, "john@example.com", msg)
-	require.Error(t, err)
-	require.False(t, permanent(err))
+	srv, s, msg, err := sendFailsTransiently(t, smtptest.DropDataFirst(1))
 	require.Equal(t, mail.StageBody, sendErr(t, err).Stage)
 	require.Zero(t, s.stats.stale.Load(), "a failure after the body started is never retried")
 
-	require.NoError(t, s.Send(ctx, testFrom, "john@example.com", msg))
+	require.NoError(t, s.Send(testCtx(t), testFrom, "john@example.com", msg))
 	require.Equal(t, 1, srv.Count())
 }
 

@@ -72,7 +72,9 @@ func (q *QueueDepth) Collect(ch chan<- prometheus.Metric) {
 	if q.asleep != nil && q.asleep() {
 		return
 	}
-	rows, ok := read(q.dbReader, "queue depth", q.queries.RiverQueueDepth)
+	rows, ok := read(q.dbReader, "queue depth", func(ctx context.Context, db dbsqlc.DBTX) ([]dbsqlc.RiverQueueDepthRow, error) {
+		return q.queries.RiverQueueDepth(ctx, db)
+	})
 	if !ok {
 		return
 	}

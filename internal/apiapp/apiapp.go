@@ -9,7 +9,6 @@ package apiapp
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,12 +17,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/todoapp/resetmail/internal/auth"
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/httpapi"
 	"github.com/todoapp/resetmail/internal/metrics"
+	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/signup"
 	"github.com/todoapp/resetmail/internal/todo"
@@ -71,11 +70,11 @@ func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.
 	}
 	// The API's River client only inserts, so it works through a
 	// transaction pooler; the job kinds are registered on the worker.
-	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+	jobs, err := postgres.NewRiverClient(pool, &river.Config{
 		Logger: logger, SkipUnknownJobCheck: true, FetchCooldown: FetchCooldown,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create river client: %w", err)
+		return nil, err
 	}
 	reg := metrics.NewRegistry()
 	// With WORKER_WAKE_URLS unset, waker is nil and wakes nothing.

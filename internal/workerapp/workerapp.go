@@ -12,7 +12,6 @@ package workerapp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
@@ -22,7 +21,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/todoapp/resetmail/internal/config"
 	"github.com/todoapp/resetmail/internal/delivery"
@@ -32,6 +30,7 @@ import (
 	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/mailrate"
 	"github.com/todoapp/resetmail/internal/metrics"
+	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/queue"
 )
 
@@ -143,10 +142,10 @@ func New(ctx context.Context, cfg *config.Worker, d Deps) (*App, error) {
 	if sleeper.ctrl != nil {
 		rc.Middleware = append(rc.Middleware, sleeper.ctrl.Middleware())
 	}
-	client, err := river.NewClient(riverpgxv5.New(d.Pool), rc)
+	client, err := postgres.NewRiverClient(d.Pool, rc)
 	if err != nil {
 		closeMail()
-		return nil, fmt.Errorf("create river client: %w", err)
+		return nil, err
 	}
 	sleeper.runner.Client = client
 	queueDepth.PauseWhile(sleeper.asleep)

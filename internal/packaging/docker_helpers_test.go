@@ -256,6 +256,22 @@ func (m mailpitClient) get(t *testing.T, path string, v any) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
 }
 
+// requireInboxUI checks that the inbox page has its bundle: without it
+// (a plain `go build` of the module) the page is blank, while the JSON API
+// that the other checks read works all the same.
+func (m mailpitClient) requireInboxUI(t *testing.T) {
+	t.Helper()
+	for _, path := range []string{"/dist/app.js", "/dist/app.css"} {
+		resp, err := http.Get(m.base + path)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "the inbox's %s", path)
+		require.NotEmpty(t, body, path)
+	}
+}
+
 func (m mailpitClient) messages(t *testing.T) []mailpitMessage {
 	t.Helper()
 	var list struct {

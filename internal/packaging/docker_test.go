@@ -122,6 +122,7 @@ func TestContainerComposeScaledWorkers(t *testing.T) {
 	// defaults to required), which register waits for.
 	api.register(t, inbox, "compose-0@example.com", "a compose password")
 	figure(t, "compose up to the first delivered mail", time.Since(start))
+	inbox.requireInboxUI(t)
 	api.forgot(t, "compose-0@example.com")
 
 	workers := strings.Fields(ps("worker"))

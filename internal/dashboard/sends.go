@@ -104,19 +104,10 @@ func NewSite(riverUI http.Handler, sends *Sends) http.Handler {
 	return mux
 }
 
-// sendRow is one send in a list.
-type sendRow struct {
-	ID          int64
-	Kind        string
-	State       string
-	EmailMasked string
-	RequestID   string
-	Attempt     int16
-	MaxAttempts int16
-	CreatedAt   time.Time
-	FinalizedAt time.Time
-	LastError   string
-}
+// sendRow is one send in a list. Both list queries select the same
+// columns, so the by-address row converts to the failed-sends row, and the
+// page shows either.
+type sendRow = dbsqlc.DashboardFailedSendsRow
 
 // sendsPage is what sends.html shows: the failures of the last 24 h, or
 // one address's sends.
@@ -138,10 +129,7 @@ func (s *Sends) failed(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	page := sendsPage{Title: "Failed sends, last 24 hours", Since: since}
-	for _, x := range rows {
-		page.Rows = append(page.Rows, sendRow(x))
-	}
+	page := sendsPage{Title: "Failed sends, last 24 hours", Since: since, Rows: rows}
 	page.Capped = len(page.Rows) == maxRows
 	s.render(w, "sends.html", http.StatusOK, page)
 }

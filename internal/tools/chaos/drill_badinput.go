@@ -31,28 +31,17 @@ func runBadInput(ctx context.Context, d *drillRun) (*Result, error) {
 
 	tally := newHostileTally()
 	gen := &hostileGen{rng: rand.New(rand.NewPCG(7, 2026)), token: token, task: task}
-	reqs := make(chan hostileReq, 16)
+	// The generator is seeded and not safe for concurrent use: one at a
+	// time, the senders take the same sequence of requests from it.
+	var genMu sync.Mutex
 	start := time.Now()
-	go func() {
-		defer close(reqs)
-		for range n {
-			select {
-			case reqs <- gen.next():
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			for hr := range reqs {
-				status, body, err := st.sendHostile(ctx, hr)
-				tally.add(hr, status, body, err)
-			}
-		})
-	}
-	wg.Wait()
+	fanOut(ctx, n, 16, 0, func(int) {
+		genMu.Lock()
+		hr := gen.next()
+		genMu.Unlock()
+		status, body, err := st.sendHostile(ctx, hr)
+		tally.add(hr, status, body, err)
+	})
 	d.logf("%d requests in %s", n, roundDuration(time.Since(start)))
 
 	healthz, _, _ := st.get(ctx, "/healthz")

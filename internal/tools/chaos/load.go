@@ -87,11 +87,20 @@ func (st *Stack) verify(ctx context.Context, token string) (bool, error) {
 // as fast as the API answers.
 func (st *Stack) load(ctx context.Context, emails []string, conc int, rate float64) []sent {
 	out := make([]sent, len(emails))
+	fanOut(ctx, len(emails), conc, rate, func(i int) { out[i] = st.forgot(ctx, emails[i]) })
+	return out
+}
+
+// fanOut calls do(i) for every i below n from conc goroutines and returns
+// when every call has returned. A positive rate starts the calls at that
+// many per second; zero starts each as soon as a goroutine is free. Once
+// ctx ends, no more calls start.
+func fanOut(ctx context.Context, n, conc int, rate float64, do func(i int)) {
 	next := make(chan int)
 	go func() {
 		defer close(next)
 		start := time.Now()
-		for i := range emails {
+		for i := range n {
 			if rate > 0 {
 				due := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
 				if d := time.Until(due); d > 0 {
@@ -113,12 +122,11 @@ func (st *Stack) load(ctx context.Context, emails []string, conc int, rate float
 	for range conc {
 		wg.Go(func() {
 			for i := range next {
-				out[i] = st.forgot(ctx, emails[i])
+				do(i)
 			}
 		})
 	}
 	wg.Wait()
-	return out
 }
 
 // statusCounts tallies answers by status; 0 counts transport errors.

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -171,6 +172,45 @@ func NewHTTPClient(maxConns int, roots *x509.CertPool) *http.Client {
 		// following one could replay the key or secret elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// Send is a JSON provider's Send: the message's one cleaning (Fields),
+// body's request built from it and POSTed to path with header, and read's
+// message ID (the one the provider's webhooks carry) from the answer, or
+// its refusal; a refusal names the recipient, masked.
+func (c *Client) Send(ctx context.Context, m mail.Message, path string, header http.Header,
+	body func(*mail.Fields) any, read func(*Response) (string, *mail.SendError),
+) (mail.Receipt, error) {
+	f, err := m.Fields()
+	if err != nil {
+		return mail.Receipt{}, mail.ComposeError(c.provider, err)
+	}
+	resp, se := c.Call(ctx, http.MethodPost, path, header, body(f))
+	id := ""
+	if se == nil {
+		id, se = read(resp)
+	}
+	if se != nil {
+		se.Recipient = redact.Email(f.ToBare)
+		return mail.Receipt{}, se
+	}
+	return mail.Receipt{Provider: c.provider, MessageID: id}, nil
+}
+
+// CodeClasses are a provider's documented error codes, listed under the
+// class each one means.
+type CodeClasses map[string][]string
+
+// CodedError is StatusError, classed by the provider's own code where
+// classes lists it, and by the HTTP status where it does not.
+func (c *Client) CodedError(r *Response, code, text string, classes CodeClasses) *mail.SendError {
+	se := c.StatusError(r, code, text)
+	for class, codes := range classes {
+		if slices.Contains(codes, code) {
+			se.SetClass(class)
+		}
+	}
+	return se
 }
 
 // Response is a provider's answer.

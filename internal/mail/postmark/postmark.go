@@ -9,7 +9,6 @@ import (
 
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/apiclient"
-	"github.com/todoapp/resetmail/internal/redact"
 )
 
 // URL is Postmark's public API.
@@ -60,28 +59,26 @@ type postmarkResult struct {
 
 // Send implements Provider.
 func (p *Postmark) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error) {
-	f, err := m.Fields()
-	if err != nil {
-		return mail.Receipt{}, mail.ComposeError(mail.ProviderPostmark, err)
-	}
+	return p.c.Send(ctx, m.Message, "/email", p.header(), p.email, p.read)
+}
+
+func (p *Postmark) email(f *mail.Fields) any {
 	body := postmarkEmail{From: f.From, To: f.To, Subject: f.Subject, HTMLBody: f.HTML, TextBody: f.Text, MessageStream: p.stream}
 	for _, h := range f.Headers {
 		body.Headers = append(body.Headers, postmarkHeader(h))
 	}
-	resp, se := p.c.Call(ctx, http.MethodPost, "/email", p.header(), body)
+	return body
+}
+
+// read takes MessageID, what Postmark's webhooks carry, from an answer
+// whose ErrorCode is 0.
+func (p *Postmark) read(resp *apiclient.Response) (string, *mail.SendError) {
 	var res postmarkResult
-	if se == nil {
-		_ = json.Unmarshal(resp.Body, &res)
-		if resp.Status/100 != 2 || res.ErrorCode != 0 {
-			se = p.error(resp, res)
-		}
+	_ = json.Unmarshal(resp.Body, &res)
+	if resp.Status/100 != 2 || res.ErrorCode != 0 {
+		return "", p.error(resp, res)
 	}
-	if se != nil {
-		se.Recipient = redact.Email(f.ToBare)
-		return mail.Receipt{}, se
-	}
-	// MessageID is what Postmark's webhooks carry.
-	return mail.Receipt{Provider: mail.ProviderPostmark, MessageID: res.MessageID}, nil
+	return res.MessageID, nil
 }
 
 func (p *Postmark) header() http.Header {
@@ -100,18 +97,12 @@ func (p *Postmark) error(resp *apiclient.Response, res postmarkResult) *mail.Sen
 	if res.ErrorCode != 0 {
 		code = strconv.Itoa(res.ErrorCode)
 	}
-	se := p.c.StatusError(resp, code, res.Message)
-	switch res.ErrorCode {
-	case 10, 400, 401, 405, 412, 413, 1235:
-		se.SetClass(mail.ClassConfig)
-	case 300, 406:
-		se.SetClass(mail.ClassRejected)
-	case 100:
-		se.SetClass(mail.ClassOutage)
-	case 429:
-		se.SetClass(mail.ClassThrottled)
-	}
-	return se
+	return p.c.CodedError(resp, code, res.Message, apiclient.CodeClasses{
+		mail.ClassConfig:    {"10", "400", "401", "405", "412", "413", "1235"},
+		mail.ClassRejected:  {"300", "406"},
+		mail.ClassOutage:    {"100"},
+		mail.ClassThrottled: {"429"},
+	})
 }
 
 // Check proves the token without sending: GET /server returns the server

@@ -9,7 +9,6 @@ import (
 
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/apiclient"
-	"github.com/todoapp/resetmail/internal/redact"
 )
 
 // URL is Resend's public API.
@@ -57,10 +56,14 @@ type resendError struct {
 // again, so a crash between Resend's 200 and our record of it costs no
 // duplicate.
 func (r *Resend) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error) {
-	f, err := m.Fields()
-	if err != nil {
-		return mail.Receipt{}, mail.ComposeError(mail.ProviderResend, err)
+	h := r.header()
+	if m.IdempotencyKey != "" {
+		h.Set("Idempotency-Key", m.IdempotencyKey)
 	}
+	return r.c.Send(ctx, m.Message, "/emails", h, email, r.read)
+}
+
+func email(f *mail.Fields) any {
 	body := resendEmail{From: f.From, To: []string{f.To}, Subject: f.Subject, HTML: f.HTML, Text: f.Text}
 	if len(f.Headers) > 0 {
 		body.Headers = map[string]string{}
@@ -68,24 +71,20 @@ func (r *Resend) Send(ctx context.Context, m mail.Outgoing) (mail.Receipt, error
 			body.Headers[h.Name] = h.Value
 		}
 	}
-	h := r.header()
-	if m.IdempotencyKey != "" {
-		h.Set("Idempotency-Key", m.IdempotencyKey)
+	return body
+}
+
+// read takes the email's id, what Resend's webhooks carry as
+// data.email_id, from a 2xx answer.
+func (r *Resend) read(resp *apiclient.Response) (string, *mail.SendError) {
+	if resp.Status/100 != 2 {
+		return "", r.error(resp)
 	}
-	resp, se := r.c.Call(ctx, http.MethodPost, "/emails", h, body)
-	if se == nil && resp.Status/100 != 2 {
-		se = r.error(resp)
-	}
-	if se != nil {
-		se.Recipient = redact.Email(f.ToBare)
-		return mail.Receipt{}, se
-	}
-	// The email's id is what Resend's webhooks carry as data.email_id.
 	var ok struct {
 		ID string `json:"id"`
 	}
 	_ = json.Unmarshal(resp.Body, &ok)
-	return mail.Receipt{Provider: mail.ProviderResend, MessageID: ok.ID}, nil
+	return ok.ID, nil
 }
 
 func (r *Resend) header() http.Header {
@@ -108,19 +107,16 @@ const testModeRefusal = "only send testing emails to your own email address"
 func (r *Resend) error(resp *apiclient.Response) *mail.SendError {
 	var e resendError
 	_ = json.Unmarshal(resp.Body, &e)
-	se := r.c.StatusError(resp, e.Name, e.Message)
 	if resp.Status == http.StatusForbidden && strings.Contains(e.Message, testModeRefusal) {
+		se := r.c.StatusError(resp, e.Name, e.Message)
 		se.SetClass(mail.ClassRejected)
 		return se
 	}
-	switch e.Name {
-	case "daily_quota_exceeded", "monthly_quota_exceeded", "invalid_from_address", "invalid_idempotency_key":
-		se.SetClass(mail.ClassConfig)
-	case "concurrent_idempotent_requests":
+	return r.c.CodedError(resp, e.Name, e.Message, apiclient.CodeClasses{
+		mail.ClassConfig: {"daily_quota_exceeded", "monthly_quota_exceeded", "invalid_from_address", "invalid_idempotency_key"},
 		// Another worker is sending this very mail right now.
-		se.SetClass(mail.ClassTransient)
-	}
-	return se
+		mail.ClassTransient: {"concurrent_idempotent_requests"},
+	})
 }
 
 // Check proves the key without sending: GET /domains. A sending-only key

@@ -57,60 +57,64 @@ func providerEnv(kind, url string) map[string]string {
 
 var providerKinds = []string{providertest.Resend, providertest.Postmark, providertest.SES}
 
-// TestFlakyProviderDeliversEveryMailExactlyOnce: 20 % 429 with Retry-After
-// and 5 % 500, every mail arrives once.
-func TestFlakyProviderDeliversEveryMailExactlyOnce(t *testing.T) {
+// forEachProvider runs test, in parallel, against a worker of each HTTPS
+// provider kind and that provider's fake.
+func forEachProvider(t *testing.T, test func(t *testing.T, kind string, b *testBundle, srv *providertest.Server)) {
+	t.Helper()
 	t.Parallel()
 	for _, kind := range providerKinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			b, srv := setupProvider(t, kind)
-			srv.SetFault(providertest.Weighted(42,
-				providertest.Choice{P: 0.20, Reply: srv.Throttle(time.Second)},
-				providertest.Choice{P: 0.05, Reply: srv.InternalError()},
-			))
-			const n = 40
-			for i := range n {
-				b.addUser(t, fmt.Sprintf("flaky%02d@example.com", i), "User")
-				_, err := b.svc.RequestReset(context.Background(), fmt.Sprintf("flaky%02d@example.com", i))
-				require.NoError(t, err)
-			}
-			rows := b.waitJob(t, "password_reset_email", n)
-			per := map[string]int{}
-			for _, m := range srv.Mails() {
-				per[m.To]++
-			}
-			require.Len(t, per, n)
-			for to, c := range per {
-				require.Equal(t, 1, c, "%s got %d mails", to, c)
-			}
-			for _, r := range rows {
-				require.Equal(t, "completed", r.state, r.errors)
-			}
-			require.Greater(t, srv.Calls(), int64(n), "faults were injected")
+			test(t, kind, b, srv)
 		})
 	}
+}
+
+// TestFlakyProviderDeliversEveryMailExactlyOnce: 20 % 429 with Retry-After
+// and 5 % 500, every mail arrives once.
+func TestFlakyProviderDeliversEveryMailExactlyOnce(t *testing.T) {
+	forEachProvider(t, func(t *testing.T, _ string, b *testBundle, srv *providertest.Server) {
+		srv.SetFault(providertest.Weighted(42,
+			providertest.Choice{P: 0.20, Reply: srv.Throttle(time.Second)},
+			providertest.Choice{P: 0.05, Reply: srv.InternalError()},
+		))
+		const n = 40
+		for i := range n {
+			b.addUser(t, fmt.Sprintf("flaky%02d@example.com", i), "User")
+			_, err := b.svc.RequestReset(context.Background(), fmt.Sprintf("flaky%02d@example.com", i))
+			require.NoError(t, err)
+		}
+		rows := b.waitJob(t, "password_reset_email", n)
+		per := map[string]int{}
+		for _, m := range srv.Mails() {
+			per[m.To]++
+		}
+		require.Len(t, per, n)
+		for to, c := range per {
+			require.Equal(t, 1, c, "%s got %d mails", to, c)
+		}
+		for _, r := range rows {
+			require.Equal(t, "completed", r.state, r.errors)
+		}
+		require.Greater(t, srv.Calls(), int64(n), "faults were injected")
+	})
 }
 
 // TestRejectedRecipientIsCancelledOnTheFirstAttempt: Resend 422, Postmark
 // 406, SES MessageRejected end the job at once, readable in the dashboard.
 func TestRejectedRecipientIsCancelledOnTheFirstAttempt(t *testing.T) {
-	t.Parallel()
-	for _, kind := range providerKinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			b, srv := setupProvider(t, kind)
-			srv.SetFault(providertest.Always(srv.RejectRecipient()))
-			job := b.resetOne(t, "bounced@example.com", "Bounced")
-			require.Equal(t, "cancelled", job.state)
-			require.Equal(t, int64(1), srv.Calls(), "one attempt")
-			require.Contains(t, job.errors, "provider rejected the message, not retrying")
-			require.Contains(t, job.errors, kind+" ")
-			require.Contains(t, job.errors, map[string]string{"resend": "422", "postmark": "406", "ses": "MessageRejected"}[kind])
-			require.NotContains(t, strings.ReplaceAll(job.errors, `\u0026`, "&"), "bounced@example.com")
-			require.Contains(t, job.errors, "b***@example.com")
-		})
-	}
+	forEachProvider(t, func(t *testing.T, kind string, b *testBundle, srv *providertest.Server) {
+		srv.SetFault(providertest.Always(srv.RejectRecipient()))
+		_, job := b.resetOne(t, "bounced@example.com", "Bounced")
+		require.Equal(t, "cancelled", job.state)
+		require.Equal(t, int64(1), srv.Calls(), "one attempt")
+		require.Contains(t, job.errors, "provider rejected the message, not retrying")
+		require.Contains(t, job.errors, kind+" ")
+		require.Contains(t, job.errors, map[string]string{"resend": "422", "postmark": "406", "ses": "MessageRejected"}[kind])
+		require.NotContains(t, strings.ReplaceAll(job.errors, `\u0026`, "&"), "bounced@example.com")
+		require.Contains(t, job.errors, "b***@example.com")
+	})
 }
 
 // TestHTTP503OnEveryCallThenRecovery is the outage test for the HTTPS

@@ -20,6 +20,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/auth"
 	"github.com/todoapp/resetmail/internal/config"
+	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/httpapi"
 	"github.com/todoapp/resetmail/internal/metrics"
 	"github.com/todoapp/resetmail/internal/postgres"
@@ -85,18 +86,18 @@ func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.
 	if err != nil {
 		return nil, err
 	}
+	// Both services record their requests and enqueue their mail alike.
+	outbox := delivery.Outbox{Pool: pool, Jobs: jobs, Waker: waker, MaxAttempts: cfg.EmailMaxAttempts}
 	resets, err := reset.NewService(reset.ServiceConfig{
-		Pool: pool, Jobs: jobs, Waker: waker,
+		Outbox:       outbox,
 		HashPassword: authService.HashPassword,
 		TokenTTL:     cfg.ResetTokenTTL,
-		MaxAttempts:  cfg.EmailMaxAttempts,
 	})
 	if err != nil {
 		return nil, err
 	}
 	signups, err := signup.NewService(signup.ServiceConfig{
-		Pool: pool, Jobs: jobs, Accounts: authService, Waker: waker,
-		TTL: cfg.SignupTokenTTL, MaxAttempts: cfg.EmailMaxAttempts,
+		Outbox: outbox, Accounts: authService, TTL: cfg.SignupTokenTTL,
 	})
 	if err != nil {
 		return nil, err

@@ -6,11 +6,16 @@
 package linktoken
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 // Derive returns the token of a request: 256 bits of HMAC-SHA256(key,
@@ -45,4 +50,24 @@ func WellFormed(token string) bool {
 	}
 	_, err := base64.RawURLEncoding.DecodeString(token)
 	return err == nil
+}
+
+// Expiry says until when token works, spending nothing. lookup is the
+// kind's statement that finds the open request whose token has this Hash,
+// and its expiry; pgx.ErrNoRows is none. A malformed token (refused before
+// any database work) and one no open request has are both invalid(), so
+// that a caller learns nothing about which; any other failure is wrapped
+// with what.
+func Expiry(ctx context.Context, token string, lookup func(ctx context.Context, hash []byte) (time.Time, error), invalid func() error, what string) (time.Time, error) {
+	if !WellFormed(token) {
+		return time.Time{}, invalid()
+	}
+	expiresAt, err := lookup(ctx, Hash(token))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, invalid()
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return expiresAt, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/auth"
@@ -24,19 +23,13 @@ type PasswordHasher func(password string) (string, error)
 
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
-	// Pool is the database. Required.
-	Pool *pgxpool.Pool
-	// Jobs inserts River jobs inside the request's transaction. Required.
-	Jobs delivery.Inserter
+	// Outbox records requests and enqueues their mail. Pool and Jobs are
+	// required.
+	delivery.Outbox
 	// HashPassword hashes the new password. Required.
 	HashPassword PasswordHasher
 	// TokenTTL is RESET_TOKEN_TTL. Defaults to 1h.
 	TokenTTL time.Duration
-	// MaxAttempts is EMAIL_MAX_ATTEMPTS, stamped on each job. Defaults to 12.
-	MaxAttempts int
-	// Waker is told after each transaction that enqueued a mail commits
-	// (WORKER_WAKE_URLS). Defaults to nil: nothing is woken.
-	Waker delivery.Waker
 }
 
 // Service is the API's side of the reset flow.
@@ -47,14 +40,14 @@ type Service struct {
 
 // NewService validates cfg and fills its defaults.
 func NewService(cfg ServiceConfig) (*Service, error) {
-	if cfg.Pool == nil || cfg.Jobs == nil || cfg.HashPassword == nil {
-		return nil, errors.New("reset: Pool, Jobs and HashPassword are required")
+	if err := cfg.Outbox.Valid(); err != nil {
+		return nil, fmt.Errorf("reset: %w", err)
+	}
+	if cfg.HashPassword == nil {
+		return nil, errors.New("reset: HashPassword is required")
 	}
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = time.Hour
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = delivery.DefaultMaxAttempts
 	}
 	return &Service{cfg: cfg, queries: dbsqlc.New()}, nil
 }
@@ -84,15 +77,9 @@ func (s *Service) RequestReset(ctx context.Context, email string, lang ...locale
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("new request id: %w", err)
 	}
-	err = delivery.Commit(ctx, s.cfg.Pool, s.cfg.Waker, func(tx pgx.Tx) error {
-		err := s.queries.ResetInsertRequest(ctx, tx, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: s.cfg.TokenTTL.Seconds()})
-		if err != nil {
-			return fmt.Errorf("insert reset request: %w", err)
-		}
-		return delivery.Enqueue(ctx, s.cfg.Jobs, tx,
-			SendResetArgs{RequestID: id, EmailMasked: redact.Email(email), Locale: pref},
-			s.cfg.MaxAttempts, "reset email")
-	})
+	err = s.cfg.Record(ctx, "reset", func(tx pgx.Tx) error {
+		return s.queries.ResetInsertRequest(ctx, tx, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: s.cfg.TokenTTL.Seconds()})
+	}, SendResetArgs{RequestID: id, EmailMasked: redact.Email(email), Locale: pref})
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -108,17 +95,9 @@ func errInvalidToken() error {
 // Verify reports whether token is usable now, and until when, without
 // consuming it.
 func (s *Service) Verify(ctx context.Context, token string) (time.Time, error) {
-	if !linktoken.WellFormed(token) {
-		return time.Time{}, errInvalidToken()
-	}
-	expiresAt, err := s.queries.ResetVerify(ctx, s.cfg.Pool, linktoken.Hash(token))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return time.Time{}, errInvalidToken()
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("verify reset token: %w", err)
-	}
-	return expiresAt, nil
+	return linktoken.Expiry(ctx, token, func(ctx context.Context, hash []byte) (time.Time, error) {
+		return s.queries.ResetVerify(ctx, s.cfg.Pool, hash)
+	}, errInvalidToken, "verify reset token")
 }
 
 // Reset sets a new password with a token. A missing token, or a password
@@ -148,7 +127,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	err = delivery.Commit(ctx, s.cfg.Pool, s.cfg.Waker, func(tx pgx.Tx) error {
+	err = s.cfg.Commit(ctx, func(tx pgx.Tx) error {
 		// The user first, then the requests: one lock order for every
 		// reset of an account, so two of its links never deadlock.
 		if err := s.queries.ResetLockUser(ctx, tx, linktoken.Hash(token)); err != nil {
@@ -172,9 +151,9 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 		if err != nil {
 			return fmt.Errorf("void other reset tokens: %w", err)
 		}
-		return delivery.Enqueue(ctx, s.cfg.Jobs, tx,
+		return s.cfg.Enqueue(ctx, tx,
 			PasswordChangedArgs{UserID: userID, EmailMasked: redact.Email(email), Locale: pref},
-			s.cfg.MaxAttempts, "password-changed notice")
+			"password-changed notice")
 	})
 	if err != nil {
 		return "", err

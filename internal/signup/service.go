@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/todoapp/resetmail/internal/apperr"
 	"github.com/todoapp/resetmail/internal/auth"
@@ -25,22 +24,15 @@ import (
 
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
-	// Pool is the database. Required.
-	Pool *pgxpool.Pool
-	// Jobs inserts River jobs inside the request's transaction. Required.
-	Jobs delivery.Inserter
+	// Outbox records requests and enqueues their mail. Pool and Jobs are
+	// required.
+	delivery.Outbox
 	// Accounts validates a registration and hashes its password, and
 	// creates the account once verified. Required.
 	Accounts *auth.Service
 	// TTL is SIGNUP_TOKEN_TTL: how long a sign-up request and its
 	// verification link live. Defaults to 24h.
 	TTL time.Duration
-	// MaxAttempts is EMAIL_MAX_ATTEMPTS, stamped on each job. Defaults to
-	// delivery.DefaultMaxAttempts.
-	MaxAttempts int
-	// Waker is told after each transaction that enqueued a mail commits
-	// (WORKER_WAKE_URLS). Defaults to nil: nothing is woken.
-	Waker delivery.Waker
 }
 
 // Service is the API's side of sign-up.
@@ -51,14 +43,14 @@ type Service struct {
 
 // NewService validates cfg and fills its defaults.
 func NewService(cfg ServiceConfig) (*Service, error) {
-	if cfg.Pool == nil || cfg.Jobs == nil || cfg.Accounts == nil {
-		return nil, errors.New("signup: Pool, Jobs and Accounts are required")
+	if err := cfg.Outbox.Valid(); err != nil {
+		return nil, fmt.Errorf("signup: %w", err)
+	}
+	if cfg.Accounts == nil {
+		return nil, errors.New("signup: Accounts is required")
 	}
 	if cfg.TTL <= 0 {
 		cfg.TTL = 24 * time.Hour
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = delivery.DefaultMaxAttempts
 	}
 	return &Service{cfg: cfg, queries: dbsqlc.New()}, nil
 }
@@ -83,17 +75,11 @@ func (s *Service) Request(ctx context.Context, r auth.Registration) error {
 	if a.Locale != "" {
 		loc = &a.Locale
 	}
-	return delivery.Commit(ctx, s.cfg.Pool, s.cfg.Waker, func(tx pgx.Tx) error {
-		err := s.queries.SignupInsertRequest(ctx, tx, dbsqlc.SignupInsertRequestParams{
+	return s.cfg.Record(ctx, "sign-up", func(tx pgx.Tx) error {
+		return s.queries.SignupInsertRequest(ctx, tx, dbsqlc.SignupInsertRequestParams{
 			ID: id, Email: a.Email, Name: a.Name, PasswordHash: a.PasswordHash, Locale: loc, TtlSecs: s.cfg.TTL.Seconds(),
 		})
-		if err != nil {
-			return fmt.Errorf("insert sign-up request: %w", err)
-		}
-		return delivery.Enqueue(ctx, s.cfg.Jobs, tx,
-			Args{RequestID: id, EmailMasked: redact.Email(a.Email)},
-			s.cfg.MaxAttempts, "sign-up email")
-	})
+	}, Args{RequestID: id, EmailMasked: redact.Email(a.Email)})
 }
 
 // errInvalidToken is the one answer for an unknown, expired or used
@@ -112,17 +98,9 @@ func (s *Service) Check(ctx context.Context, token string) (time.Time, error) {
 	if token == "" {
 		return time.Time{}, apperr.Validation(map[string]string{"token": "is required"})
 	}
-	if !linktoken.WellFormed(token) {
-		return time.Time{}, errInvalidToken()
-	}
-	expiresAt, err := s.queries.SignupCheck(ctx, s.cfg.Pool, linktoken.Hash(token))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return time.Time{}, errInvalidToken()
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("check sign-up token: %w", err)
-	}
-	return expiresAt, nil
+	return linktoken.Expiry(ctx, token, func(ctx context.Context, hash []byte) (time.Time, error) {
+		return s.queries.SignupCheck(ctx, s.cfg.Pool, hash)
+	}, errInvalidToken, "check sign-up token")
 }
 
 // errPasswordMismatch answers a confirmation whose password is not the one

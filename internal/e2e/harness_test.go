@@ -194,6 +194,47 @@ func (b *testBundle) doWith(t testing.TB, method, path string, header http.Heade
 	return r
 }
 
+// call sends a bodyless request to url through c, with auth as its
+// Authorization header (none when empty), and returns the answer with its
+// body read and closed.
+func call(t testing.TB, c *http.Client, method, url, auth string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	require.NoError(t, err)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, body
+}
+
+// requireIdentical checks that two answers to requests that differ only in
+// whether an address has an account are the same, byte for byte and in
+// every header that could tell them apart, and that the first is want.
+func requireIdentical(t testing.TB, want int, a, b response) {
+	t.Helper()
+	require.Equal(t, want, a.status)
+	require.Equal(t, a.status, b.status)
+	require.Equal(t, string(a.raw), string(b.raw), "byte-identical bodies")
+	for _, h := range []string{"Content-Type", "Content-Length", "Cache-Control"} {
+		require.Equal(t, a.header.Get(h), b.header.Get(h), h)
+	}
+}
+
+// requirePassword checks that email signs in with works and not with
+// fails.
+func (b *testBundle) requirePassword(t testing.TB, email, works, fails string) {
+	t.Helper()
+	status, _ := b.login(t, email, works)
+	require.Equal(t, http.StatusOK, status)
+	status, _ = b.login(t, email, fails)
+	require.Equal(t, http.StatusUnauthorized, status)
+}
+
 func (b *testBundle) register(t testing.TB, email, password, name string) {
 	t.Helper()
 	r := b.do(t, http.MethodPost, "/api/auth/register", "", map[string]string{"email": email, "password": password, "name": name})

@@ -63,14 +63,7 @@ func waitAsleep(t *testing.T, b *testBundle) {
 
 func postWake(t *testing.T, b *testBundle, auth string) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, "http://"+b.worker.Addr+"/wake", nil)
-	require.NoError(t, err)
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := b.client.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
+	resp, _ := call(t, b.client, http.MethodPost, "http://"+b.worker.Addr+"/wake", auth)
 	return resp.StatusCode
 }
 

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"os/exec"
 	"regexp"
@@ -147,14 +146,7 @@ func TestWorkerMetricsRevealNoAccountsWithoutToken(t *testing.T) {
 	requests(guarded)
 	url := "http://" + guarded.worker.Addr + "/metrics"
 	for _, auth := range []string{"", "Bearer wrong-token", "Basic " + metricsToken, metricsToken} {
-		req, err := http.NewRequest(http.MethodGet, url, nil)
-		require.NoError(t, err)
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		resp.Body.Close()
+		resp, _ := call(t, http.DefaultClient, http.MethodGet, url, auth)
 		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "Authorization %q", auth)
 		require.Contains(t, resp.Header.Get("WWW-Authenticate"), "Bearer")
 	}
@@ -235,17 +227,12 @@ func scrape(t *testing.T, url string) string {
 // authentication when token is empty.
 func scrapeWith(t *testing.T, url, token string) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
+	auth := ""
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		auth = "Bearer " + token
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
+	resp, body := call(t, http.DefaultClient, http.MethodGet, url, auth)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
 	return string(body)
 }
 

@@ -18,9 +18,7 @@ import (
 // that shared its batch.
 func TestCoalescerGivesEachCallItsOwnOutcome(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
-	c := postgres.NewCoalescer(db.Pool)
-	postgres.SetMaxInFlight(c, 1) // force queueing, so that batches form
+	c := queueingCoalescer(t)
 
 	const n = 200
 	var wg sync.WaitGroup
@@ -49,9 +47,7 @@ func TestCoalescerGivesEachCallItsOwnOutcome(t *testing.T) {
 // ends while it is queued returns at once and runs nothing.
 func TestCoalescerWithdrawsCancelledWaiters(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
-	c := postgres.NewCoalescer(db.Pool)
-	postgres.SetMaxInFlight(c, 1)
+	c := queueingCoalescer(t)
 
 	started := make(chan struct{})
 	go func() {
@@ -70,4 +66,13 @@ func TestCoalescerWithdrawsCancelledWaiters(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	_, pending := postgres.CoalescerState(c)
 	require.Zero(t, pending)
+}
+
+// queueingCoalescer is a Coalescer over a fresh database that runs one
+// batch at a time, which forces calls to queue, so that batches form.
+func queueingCoalescer(t *testing.T) *postgres.Coalescer {
+	t.Helper()
+	c := postgres.NewCoalescer(testdb.New(t).Pool)
+	postgres.SetMaxInFlight(c, 1)
+	return c
 }

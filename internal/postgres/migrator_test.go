@@ -16,10 +16,9 @@ func TestMigrateIsIdempotentAndConcurrencySafe(t *testing.T) {
 	t.Parallel()
 
 	ctx := context.Background()
-	db := testdb.New(t)
+	_, m := newMigrator(t)
 
 	// The template is already migrated: a further run applies nothing.
-	m := postgres.NewMigrator(db.Pool, nil)
 	res, err := m.Migrate(ctx)
 	require.NoError(t, err)
 	require.Empty(t, res.App)
@@ -34,12 +33,11 @@ func TestMigrateFromEmptyTwiceAtOnce(t *testing.T) {
 	t.Parallel()
 
 	ctx := context.Background()
-	db := testdb.New(t)
+	db, m := newMigrator(t)
 	// Start from an empty schema inside the test's own database.
 	_, err := db.Pool.Exec(ctx, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
 	require.NoError(t, err)
 
-	m := postgres.NewMigrator(db.Pool, nil)
 	pending, err := m.Pending(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, pending)
@@ -70,4 +68,12 @@ func TestMigrateFromEmptyTwiceAtOnce(t *testing.T) {
 	var n int
 	require.NoError(t, db.Pool.QueryRow(ctx, "SELECT count(*) FROM app_schema_migrations").Scan(&n))
 	require.Equal(t, len(all), n)
+}
+
+// newMigrator is a fresh database, migrated like the template, and a
+// Migrator over it.
+func newMigrator(t *testing.T) (*testdb.DB, *postgres.Migrator) {
+	t.Helper()
+	db := testdb.New(t)
+	return db, postgres.NewMigrator(db.Pool, nil)
 }

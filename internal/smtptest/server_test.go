@@ -46,13 +46,20 @@ func TestServerReceives(t *testing.T) {
 	require.Equal(t, int64(1), s.Dials())
 }
 
-func TestServerAdvertisesPipelining(t *testing.T) {
-	t.Parallel()
+// greeted starts a plain server and a client that has said EHLO to it.
+func greeted(t *testing.T) (*Server, *smtp.Client) {
+	t.Helper()
 	s := NewT(t, Options{})
 	c, err := smtp.Dial(s.Addr())
 	require.NoError(t, err)
-	defer c.Close()
+	t.Cleanup(func() { _ = c.Close() })
 	require.NoError(t, c.Hello("localhost"))
+	return s, c
+}
+
+func TestServerAdvertisesPipelining(t *testing.T) {
+	t.Parallel()
+	_, c := greeted(t)
 	ok, _ := c.Extension("PIPELINING")
 	require.True(t, ok)
 	ok, _ = c.Extension("STARTTLS")
@@ -219,11 +226,7 @@ func TestIdleTimeout(t *testing.T) {
 
 func TestDownAndUp(t *testing.T) {
 	t.Parallel()
-	s := NewT(t, Options{})
-	c, err := smtp.Dial(s.Addr())
-	require.NoError(t, err)
-	defer c.Close()
-	require.NoError(t, c.Hello("localhost"))
+	s, c := greeted(t)
 	require.Equal(t, int64(1), s.ActiveConns())
 
 	s.Down()

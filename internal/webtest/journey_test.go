@@ -18,7 +18,8 @@ import (
 //  2. sign in, add a task, complete it, delete one, sign out;
 //  3. forgot password; a mail scanner GETs and HEADs the link; then the
 //     user opens it;
-//  4. set a new password; the old session's token gets 401;
+//  4. set a new password; the sign-in form has the address filled in; the
+//     old session's token gets 401;
 //  5. sign in with the new password; the same link now says it was used.
 //
 // Every page is checked with axe-core, and no page may log a console error.
@@ -163,11 +164,18 @@ func TestJourney(t *testing.T) {
 	b.typeInto(t, "#new_password", newPassword)
 	b.typeInto(t, "#confirm_password", newPassword+kb.Enter)
 	b.waitFor(t, "back on sign-in with a notice", `location.pathname === "/sign-in" && document.querySelector("#status").innerText.includes("changed")`)
+	// The address is filled in, once, from the API's answer; it travelled
+	// in sessionStorage, never in the URL.
+	require.Equal(t, email, eval[string](t, b, `document.querySelector("#email").value`), "the email prefilled after the reset")
+	require.Equal(t, "password", eval[string](t, b, `document.activeElement.id`))
+	require.Equal(t, s.web+"/sign-in", eval[string](t, b, `location.href`))
+	require.Zero(t, eval[int](t, b, `Object.values(sessionStorage).filter((v) => v.includes("@")).length`), "the address was taken from storage")
 	require.Equal(t, http.StatusUnauthorized, s.apiStatus(t, http.MethodGet, "/api/auth/me", oldToken))
 	// The page that still holds the old token finds out too.
 	b.do(t, setSession(oldToken))
 	b.open(t, s.web+"/")
 	b.waitFor(t, "sent to sign-in", `location.pathname === "/sign-in" && document.querySelector("#status").innerText.includes("session has ended")`)
+	require.Empty(t, eval[string](t, b, `document.querySelector("#email").value`), "the email is prefilled once only")
 
 	t.Log("5. sign in with the new password; the link is used up")
 	b.typeInto(t, "#email", email)

@@ -117,14 +117,27 @@ export function showPanel(id) {
   }
 }
 
-// linkToken reads a one-time token from ?token=… or #token=… and removes it
-// from the address bar and the history entry at once, so that it never
-// shows in a screenshot, the back button or a URL a script reports. The
-// browser's own history database still records the visited URL, token
-// included (docs/deployment/security.md, 23.11).
-export function linkToken() {
-  const fromQuery = new URLSearchParams(location.search).get("token");
-  const fromHash = new URLSearchParams(location.hash.replace(/^#/, "")).get("token");
-  if (location.search || location.hash) history.replaceState(null, "", location.pathname);
-  return fromQuery || fromHash || "";
+// onSubmit runs action on each submit of form, the one way every page
+// submits: the last attempt's messages are cleared, the form is checked
+// (check, by default requireFilled: an empty required field never reaches
+// the API) and busy while action runs. A failure frees the form and goes to
+// fail (by default showError). After a success the form stays busy, since
+// the page moves on; action frees it itself when the form stays in use.
+export function onSubmit(form, action, { check = requireFilled, fail = (err) => showError(form, err) } = {}) {
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    quiet();
+    clearFieldErrors(form);
+    if (!check(form)) return;
+    busy(form, true);
+    try {
+      await action();
+    } catch (err) {
+      busy(form, false);
+      fail(err);
+    }
+  });
 }
+
+// noCheck is onSubmit's check for a form that the API alone validates.
+export const noCheck = () => true;

@@ -1,14 +1,17 @@
 // The web app's languages: the four the mail is written in (en, de, es,
-// fr), chosen the way mail chooses: the browser's languages in order, the
-// first one we have; English otherwise. The page's <html lang> follows, and
-// register and forgot-password send the choice as `locale`, so the mail
-// matches the page.
+// fr), chosen the way mail chooses (internal/locale, docs/api.md "Mail
+// language"): the browser's languages in order, the first one we have; else,
+// once signed in, the account's stored locale (/api/auth/me); else English.
+// The page's <html lang> follows, and register and forgot-password send the
+// choice as `locale`, so the mail matches the page.
 //
 // The pages are written in English; English text is the key. translatePage
 // replaces, in place, every element whose whole content (HTML) is a key,
 // and t() does the same for the sentences the scripts write. To add a
 // string: add the English as it stands in the page (whitespace collapsed)
 // and its translations below. A missing key stays English.
+import * as session from "/js/session.js";
+
 const supported = ["en", "de", "es", "fr"];
 
 const messages = {
@@ -213,24 +216,77 @@ const messages = {
   },
 };
 
-// pick returns the first of the browser's languages we have, by its
-// primary subtag ("de-AT" gets "de"), or English.
-function pick(languages) {
-  for (const tag of languages || []) {
-    const primary = String(tag).toLowerCase().split("-")[0];
-    if (supported.includes(primary)) return primary;
-  }
-  return "en";
+// ownScript are languages x/text matches to English although they are
+// written in a script of their own: it takes them only bare ("bn") or in
+// Latin script ("bn-Latn-IN"), not with a region or variant alone ("bn-IN").
+const ownScript = "ben bn bur chr geo ji ka kan kat khm km kn lao lo mal ml my mya ne nep or ori pa pan ps pus sd si sin snd ta tam te tel ti tir tlh ur urd yi yid";
+
+// alike lists, for each of our languages, the other languages that
+// golang.org/x/text/language (so the mail) matches to it with high
+// confidence, by primary subtag: Swiss German gets German, Galician
+// Spanish, Breton French, and many languages English, as CLDR says.
+const alike = {
+  en: "ach ak aka alb bem cy cym ee eng eo epo ewe ga gaa gd gla gle ha hau haw ia ibo ice ig ina is isl kri lg loz lug mao mfe mi mlt mri mt nso ny nya nyn om orm pcm rn run sn sna so som sot sq sqi st sw swa tn to ton tsn tum wel xh xho yo yor zu zul " + ownScript,
+  de: "deu ger gsw lb ltz rm roh",
+  es: "ay aym baq eu eus gl glg gn grn qu que spa",
+  fr: "br bre co cos crs fra fre hat ht kg kin kon lin ln lua mg mlg oc oci rw wo wol",
+};
+
+const ownScriptSet = new Set(ownScript.split(" "));
+const language = new Map(supported.map((l) => [l, l]));
+for (const [l, codes] of Object.entries(alike)) for (const c of codes.split(" ")) language.set(c, l);
+
+// match is the language of ours one BCP 47 tag gets, or "" for none, as
+// locale.Matcher decides it: our four are written in Latin script, so a tag
+// in another script gets none. The browser test checks it against the Go
+// matcher.
+export function match(tag) {
+  const [base, ...rest] = String(tag).trim().toLowerCase().split("-");
+  const l = language.get(base) || "";
+  const script = rest[0] && /^[a-z]{4}$/.test(rest[0]) ? rest[0] : "";
+  if (!l || (script && script !== "latn")) return "";
+  if (ownScriptSet.has(base) && !script && rest.length > 0 && rest[0] !== "x") return "";
+  return l;
 }
 
-export const lang = pick(navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]);
+// pick returns the language of the first tag that has one, or "".
+export function pick(tags) {
+  for (const tag of tags || []) {
+    const l = match(tag);
+    if (l) return l;
+  }
+  return "";
+}
 
-// locale is what register and forgot-password send: the browser's whole
-// preference, so that the API picks the mail's language exactly as it
-// would from Accept-Language, with this page's language first.
-export const locale = lang;
+// A stored locale is BCP 47 tags in order, joined by commas.
+const tagsOf = (pref) => (pref ? pref.split(",") : []);
 
-const dict = messages[lang] || {};
+const browser = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+
+// lang is the page's language; locale is what register and forgot-password
+// send, so that the mail is written in it.
+export let lang = pick(browser) || pick(tagsOf(session.accountLocale())) || "en";
+export { lang as locale };
+
+let dict = messages[lang] || {};
+
+// useAccountLocale takes the signed-in account's stored locale (from
+// /api/auth/me). When no browser language is ours, the page switches to
+// the account's: in place while it is still in English, the words being
+// the keys, else by a reload.
+export function useAccountLocale(pref) {
+  session.keepAccountLocale(pref);
+  if (pick(browser)) return;
+  const want = pick(tagsOf(pref)) || "en";
+  if (want === lang) return;
+  if (lang !== "en") {
+    location.reload();
+    return;
+  }
+  lang = want;
+  dict = messages[lang] || {};
+  translatePage();
+}
 
 // t translates one English sentence the scripts write.
 export function t(english) {

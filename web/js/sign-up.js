@@ -4,20 +4,16 @@
 // off. A 201 with an access token signs in at once; without one (older
 // APIs) the page signs in with the same credentials.
 import { api } from "/js/api.js";
-import { busy, clearFieldErrors, quiet, requireFilled, showError, showPanel } from "/js/form.js";
+import { onSubmit, showError, showPanel } from "/js/form.js";
 import { locale } from "/js/i18n.js";
 import * as session from "/js/session.js";
 
 const form = document.getElementById("form");
 
-form.addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  quiet();
-  clearFieldErrors(form);
-  if (!requireFilled(form)) return;
-  busy(form, true);
-  const creds = { email: form.email.value, password: form.password.value };
-  try {
+onSubmit(
+  form,
+  async () => {
+    const creds = { email: form.email.value, password: form.password.value };
     const { status, data } = await api("POST", "/api/auth/register", {
       body: { ...creds, name: form.elements.namedItem("name").value, locale },
     });
@@ -31,14 +27,16 @@ form.addEventListener("submit", async (ev) => {
     if (!accessToken) accessToken = (await api("POST", "/api/auth/login", { body: creds })).data.access_token;
     session.signIn(accessToken);
     location.assign("/");
-  } catch (err) {
-    busy(form, false);
-    if (err.code === "conflict") {
-      // Only when confirmation is off: with it on, the API never says
-      // whether an address has an account.
-      err.code = "validation_failed";
-      err.details = { fields: { email: "already has an account; sign in or reset its password instead" } };
-    }
-    showError(form, err);
-  }
-});
+  },
+  {
+    fail: (err) => {
+      if (err.code === "conflict") {
+        // Only when confirmation is off: with it on, the API never says
+        // whether an address has an account.
+        err.code = "validation_failed";
+        err.details = { fields: { email: "already has an account; sign in or reset its password instead" } };
+      }
+      showError(form, err);
+    },
+  },
+);

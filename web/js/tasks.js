@@ -2,10 +2,9 @@
 // delete, sign out. Any 401 means the session is over (expired, or the
 // password was reset elsewhere): back to sign-in with a notice.
 import { api } from "/js/api.js";
-import { busy, clearFieldErrors, describe, quiet, say, showError, warn } from "/js/form.js";
+import { busy, describe, noCheck, onSubmit, say, showError, warn } from "/js/form.js";
 import * as session from "/js/session.js";
-import { t } from "/js/i18n.js";
-
+import { t, useAccountLocale } from "/js/i18n.js";
 
 const accessToken = session.token();
 if (!accessToken) location.replace("/sign-in");
@@ -109,6 +108,8 @@ async function start() {
   if (notice) say(notice);
   try {
     const { data } = await call("GET", "/api/auth/me");
+    // Before the tasks render: their words are in the page's language.
+    useAccountLocale(data.user.locale);
     document.getElementById("who").textContent = "Signed in as " + data.user.name + " (" + data.user.email + ").";
   } catch (err) {
     failed(err);
@@ -117,31 +118,32 @@ async function start() {
   await load();
 }
 
-form.addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  quiet();
-  clearFieldErrors(form);
-  busy(form, true);
-  try {
-    const { data } = await call("POST", "/api/tasks", { title: title.value });
-    list.prepend(render(data.task));
-    refreshEmpty();
-    form.reset();
-    say("Added “" + data.task.title + "”.");
-  } catch (err) {
-    if (err.status === 401) failed(err);
-    else showError(form, err);
-  } finally {
-    busy(form, false);
-    title.focus();
-  }
-});
+// The form stays in use: it is freed, and focus goes back to the title,
+// after every attempt.
+onSubmit(
+  form,
+  async () => {
+    try {
+      const { data } = await call("POST", "/api/tasks", { title: title.value });
+      list.prepend(render(data.task));
+      refreshEmpty();
+      form.reset();
+      say("Added “" + data.task.title + "”.");
+    } finally {
+      busy(form, false);
+      title.focus();
+    }
+  },
+  { check: noCheck, fail: (err) => (err.status === 401 ? failed(err) : showError(form, err)) },
+);
 
 more.addEventListener("click", load);
 
 document.getElementById("sign-out").addEventListener("click", () => {
   session.signOut();
-  session.leaveNotice(t("You have signed out."));
+  // In English, the key: the sign-in page writes it in its own language,
+  // which is no longer the account's once signed out.
+  session.leaveNotice("You have signed out.");
   location.assign("/sign-in");
 });
 

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/todoapp/resetmail/internal/mail/oauth"
 )
 
 // TokenOptions configures NewTokenServer.
@@ -292,4 +294,24 @@ func (s *TokenServer) jwtBearer(w http.ResponseWriter, r *http.Request) {
 	}
 	scope, _ := claims["scope"].(string)
 	s.grant(w, scope, sub, false)
+}
+
+// The confidential client ClientTokens registers.
+const (
+	TestClientID     = "11112222-bbbb-3333-cccc-4444dddd5555"
+	TestClientSecret = "test-client-secret-value"
+)
+
+// ClientTokens starts a TLS token endpoint that grants scope, tokens living
+// lifetime (0: an hour), to the one confidential client TestClientID, and
+// returns it with the oauth.Source a worker builds for that client and
+// provider (mail.ProviderSMTP or mail.ProviderGraph).
+func ClientTokens(t testing.TB, provider, scope string, lifetime time.Duration) (*TokenServer, *oauth.Source) {
+	t.Helper()
+	ts := NewTokenServer(t, TokenOptions{ClientID: TestClientID, ClientSecret: TestClientSecret, Scope: scope, Lifetime: lifetime, TLS: true})
+	src, err := oauth.New(oauth.Config{Provider: provider, TokenURL: ts.URL, ClientID: TestClientID, ClientSecret: TestClientSecret, Scopes: []string{scope}, RootCAs: ts.RootCAs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts, src
 }

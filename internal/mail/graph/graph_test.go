@@ -13,11 +13,7 @@ import (
 	"github.com/todoapp/resetmail/internal/providertest"
 )
 
-const (
-	clientID = "11112222-bbbb-3333-cccc-4444dddd5555"
-	secret   = "graph-client-secret-value"
-	mailbox  = "no-reply@example.com"
-)
+const mailbox = "no-reply@example.com"
 
 type fixture struct {
 	tokens *providertest.TokenServer
@@ -27,10 +23,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	ts := providertest.NewTokenServer(t, providertest.TokenOptions{ClientID: clientID, ClientSecret: secret, Scope: oauth.ScopeGraph, TLS: true})
+	ts, src := providertest.ClientTokens(t, mail.ProviderGraph, oauth.ScopeGraph, 0)
 	gs := providertest.New(t, providertest.Options{Kind: providertest.Graph, Tokens: ts, Mailbox: mailbox, TLS: true})
-	src, err := oauth.New(oauth.Config{Provider: mail.ProviderGraph, TokenURL: ts.URL, ClientID: clientID, ClientSecret: secret, Scopes: []string{oauth.ScopeGraph}, RootCAs: ts.RootCAs()})
-	require.NoError(t, err)
 	p, err := graph.New(graph.Config{Tokens: src, From: "Todo <" + mailbox + ">", BaseURL: gs.URL, RootCAs: gs.RootCAs()})
 	require.NoError(t, err)
 	return fixture{tokens: ts, graph: gs, p: p}
@@ -101,7 +95,7 @@ func TestFailuresAreClassifiedLikeTheOtherProviders(t *testing.T) {
 func TestUnknownMailboxIsConfiguration(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	src, err := oauth.New(oauth.Config{Provider: mail.ProviderGraph, TokenURL: f.tokens.URL, ClientID: clientID, ClientSecret: secret, Scopes: []string{oauth.ScopeGraph}, RootCAs: f.tokens.RootCAs()})
+	src, err := oauth.New(oauth.Config{Provider: mail.ProviderGraph, TokenURL: f.tokens.URL, ClientID: providertest.TestClientID, ClientSecret: providertest.TestClientSecret, Scopes: []string{oauth.ScopeGraph}, RootCAs: f.tokens.RootCAs()})
 	require.NoError(t, err)
 	p, err := graph.New(graph.Config{Tokens: src, From: "someone-else@example.com", BaseURL: f.graph.URL, RootCAs: f.graph.RootCAs()})
 	require.NoError(t, err)
@@ -133,10 +127,10 @@ func TestRevokedSecretHoldsMailUntilTheEndpointAcceptsAgain(t *testing.T) {
 	err := send(t, f, "ada@example.com")
 	require.Equal(t, mail.ClassConfig, mail.Classify(err))
 	require.Contains(t, err.Error(), oauth.VarClientSecret)
-	require.NotContains(t, err.Error(), secret)
+	require.NotContains(t, err.Error(), providertest.TestClientSecret)
 	require.Zero(t, f.graph.Calls(), "no call to Graph without a token")
 
-	f.tokens.SetClientSecret(secret)
+	f.tokens.SetClientSecret(providertest.TestClientSecret)
 	require.NoError(t, send(t, f, "ada@example.com"))
 	require.Equal(t, 1, f.graph.Count())
 	for _, a := range f.graph.Authorizations() {

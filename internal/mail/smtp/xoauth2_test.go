@@ -14,11 +14,7 @@ import (
 	"github.com/todoapp/resetmail/internal/smtptest"
 )
 
-const (
-	oauthClient = "11112222-bbbb-3333-cccc-4444dddd5555"
-	oauthSecret = "xoauth2-client-secret-value"
-	mailbox     = "no-reply@example.com"
-)
+const mailbox = "no-reply@example.com"
 
 // xoauthFixture is an SMTP server that offers only XOAUTH2 (over STARTTLS)
 // and accepts the tokens a token endpoint issued for Exchange's scope.
@@ -31,15 +27,13 @@ type xoauthFixture struct {
 
 func newXOAuthFixture(t *testing.T, lifetime time.Duration, microsoft bool, mutate func(*smtptest.Options)) xoauthFixture {
 	t.Helper()
-	ts := providertest.NewTokenServer(t, providertest.TokenOptions{ClientID: oauthClient, ClientSecret: oauthSecret, Scope: oauth.ScopeOutlookSMTP, Lifetime: lifetime, TLS: true})
+	ts, src := providertest.ClientTokens(t, mail.ProviderSMTP, oauth.ScopeOutlookSMTP, lifetime)
 	o := smtptest.Options{TLS: true, AuthUser: mailbox, AuthMechanisms: []string{smtptest.XOAuth2}, XOAuth2Microsoft: microsoft,
 		XOAuth2: func(token string) bool { return ts.Valid(token, oauth.ScopeOutlookSMTP, "") }}
 	if mutate != nil {
 		mutate(&o)
 	}
 	srv := smtptest.NewT(t, o)
-	src, err := oauth.New(oauth.Config{TokenURL: ts.URL, ClientID: oauthClient, ClientSecret: oauthSecret, Scopes: []string{oauth.ScopeOutlookSMTP}, RootCAs: ts.RootCAs()})
-	require.NoError(t, err)
 	s := newTestSender(t, srv.Host(), srv.Port(), func(c *SenderConfig) {
 		c.TLS = TLSStartTLS
 		c.RootCAs = srv.RootCAs()
@@ -109,10 +103,10 @@ func TestXOAuth2RevokedSecretIsConfigurationAndHeals(t *testing.T) {
 	require.Equal(t, mail.ClassConfig, mail.Classify(err), err.Error())
 	require.Contains(t, err.Error(), "invalid_client")
 	require.Contains(t, err.Error(), oauth.VarClientSecret)
-	require.NotContains(t, err.Error(), oauthSecret)
+	require.NotContains(t, err.Error(), providertest.TestClientSecret)
 	require.NotContains(t, err.Error(), "tok-")
 
-	f.tokens.SetClientSecret(oauthSecret)
+	f.tokens.SetClientSecret(providertest.TestClientSecret)
 	require.NoError(t, f.send(t))
 	require.Equal(t, 2, f.smtp.Count())
 }

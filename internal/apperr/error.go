@@ -82,6 +82,31 @@ func Validation(fields map[string]string) *Error {
 	}
 }
 
+// Field is a field that must not be empty: its name, its value, and its
+// message when empty ("is required" when Message is "").
+type Field struct {
+	Name, Value, Message string
+}
+
+// Required is the validation error for the fields whose value is empty,
+// every one of them, or nil when none is.
+func Required(fields ...Field) error {
+	msgs := map[string]string{}
+	for _, f := range fields {
+		if f.Value != "" {
+			continue
+		}
+		msgs[f.Name] = f.Message
+		if f.Message == "" {
+			msgs[f.Name] = "is required"
+		}
+	}
+	if len(msgs) > 0 {
+		return Validation(msgs)
+	}
+	return nil
+}
+
 // CodeOf returns err's code, or CodeInternal when err is not an *Error.
 func CodeOf(err error) Code {
 	var e *Error

@@ -23,15 +23,8 @@ func errBadCredentials() *apperr.Error {
 // error after the same work: one database lookup and one bcrypt comparison,
 // against a dummy hash when there is no account.
 func (s *Service) Login(ctx context.Context, email, password string) (AccessToken, error) {
-	fields := map[string]string{}
-	if email == "" {
-		fields["email"] = "is required"
-	}
-	if password == "" {
-		fields["password"] = "is required"
-	}
-	if len(fields) > 0 {
-		return AccessToken{}, apperr.Validation(fields)
+	if err := apperr.Required(apperr.Field{Name: "email", Value: email}, apperr.Field{Name: "password", Value: password}); err != nil {
+		return AccessToken{}, err
 	}
 
 	var (

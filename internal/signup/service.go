@@ -123,15 +123,9 @@ func errPasswordMismatch() error {
 // the mailbox's owner the link but not the attacker's password. A wrong
 // password changes nothing and leaves the link usable.
 func (s *Service) VerifyEmail(ctx context.Context, token, password string) (auth.User, error) {
-	fields := map[string]string{}
-	if token == "" {
-		fields["token"] = "is required"
-	}
-	if password == "" {
-		fields["password"] = "is required: type the password you chose when you signed up"
-	}
-	if len(fields) > 0 {
-		return auth.User{}, apperr.Validation(fields)
+	if err := apperr.Required(apperr.Field{Name: "token", Value: token},
+		apperr.Field{Name: "password", Value: password, Message: "is required: type the password you chose when you signed up"}); err != nil {
+		return auth.User{}, err
 	}
 	if !linktoken.WellFormed(token) {
 		return auth.User{}, errInvalidToken()

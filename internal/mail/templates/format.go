@@ -1,7 +1,9 @@
 package templates
 
 import (
+	_ "embed"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-playground/locales"
@@ -30,6 +32,14 @@ type durationWords struct {
 	lessThanMinute, minute, minutes, hour, hours, hoursMinutes string
 }
 
+// durationTable is durations.tsv: a language's words for durations, one
+// base language a line, the six forms of durationWords tab-separated; "*"
+// is every language without a line of its own. An embedded file is
+// read-only, so this package-level value is not mutable state.
+//
+//go:embed durations.tsv
+var durationTable string
+
 // formatterFor returns the formatter for a language of the templates
 // (default or TEMPLATE_DIR). The shipped languages and a few more that
 // TEMPLATE_DIR is likely to add have CLDR dates and duration words; any
@@ -37,23 +47,32 @@ type durationWords struct {
 // understands.
 func formatterFor(lang string) formatter {
 	base, _ := language.Make(lang).Base()
-	switch base.String() {
-	case "en":
-		return formatter{en.New(), durationWords{"less than a minute", "1 minute", "%d minutes", "1 hour", "%d hours", "%d hours %d minutes"}}
-	case "de":
-		return formatter{de.New(), durationWords{"weniger als einer Minute", "einer Minute", "%d Minuten", "einer Stunde", "%d Stunden", "%d Stunden und %d Minuten"}}
-	case "es":
-		return formatter{es.New(), durationWords{"menos de un minuto", "1 minuto", "%d minutos", "1 hora", "%d horas", "%d horas y %d minutos"}}
-	case "fr":
-		return formatter{fr.New(), durationWords{"moins d’une minute", "1 minute", "%d minutes", "1 heure", "%d heures", "%d heures %d minutes"}}
-	case "it":
-		return formatter{it.New(), durationWords{"meno di un minuto", "1 minuto", "%d minuti", "1 ora", "%d ore", "%d ore e %d minuti"}}
-	case "pt":
-		return formatter{pt.New(), durationWords{"menos de um minuto", "1 minuto", "%d minutos", "1 hora", "%d horas", "%d horas e %d minutos"}}
-	case "nl":
-		return formatter{nl.New(), durationWords{"minder dan een minuut", "1 minuut", "%d minuten", "1 uur", "%d uur", "%d uur en %d minuten"}}
+	f := formatter{units: durationWordsFor(base.String())}
+	for _, t := range []locales.Translator{en.New(), de.New(), es.New(), fr.New(), it.New(), pt.New(), nl.New()} {
+		if t.Locale() == base.String() {
+			f.cldr = t
+		}
 	}
-	return formatter{nil, durationWords{"< 1 min", "1 min", "%d min", "1 h", "%d h", "%d h %d min"}}
+	return f
+}
+
+// durationWordsFor reads base's line of durationTable, or the "*" line.
+func durationWordsFor(base string) durationWords {
+	var fallback durationWords
+	for _, line := range strings.Split(durationTable, "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 7 || strings.HasPrefix(line, "#") {
+			continue
+		}
+		w := durationWords{f[1], f[2], f[3], f[4], f[5], f[6]}
+		switch f[0] {
+		case base:
+			return w
+		case "*":
+			fallback = w
+		}
+	}
+	return fallback
 }
 
 // time writes the time of day: "20:15 UTC", or "8:15 pm UTC" in English.

@@ -407,6 +407,12 @@ func TestFormatDuration(t *testing.T) {
 	// A language without CLDR data here gets ISO 8601 and symbols.
 	require.Equal(t, "2030-01-03, 20:15 UTC", formatterFor("sv").expiry(at, 48*time.Hour))
 	require.Equal(t, "90 min", formatterFor("sv").duration(90*time.Minute))
+	// Every language of durations.tsv has its own words and CLDR data.
+	for lang, minutes := range map[string]string{"en": "90 minutes", "de": "90 Minuten", "es": "90 minutos", "fr": "90 minutes", "it": "90 minuti", "pt": "90 minutos", "nl": "90 minuten"} {
+		f := formatterFor(lang)
+		require.NotNil(t, f.cldr, lang)
+		require.Equal(t, minutes, f.duration(90*time.Minute), lang)
+	}
 }
 
 // FuzzRenderReset feeds hostile app names and recipients through rendering

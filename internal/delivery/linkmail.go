@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -50,12 +51,19 @@ type LinkKind struct {
 	Expired error
 }
 
+// LinkArgs are the args of a link mail job, which name its request.
+type LinkArgs interface {
+	river.JobArgs
+	// Request is the ID of the request the mail answers.
+	Request() uuid.UUID
+}
+
 // LinkMail is what one kind of link mail (reset.SendResetWorker,
 // signup.Worker) does in its own way: its token, its typed statements, its
 // reasons to send nothing and its templates. SendLink runs these steps in
-// the order every link mail shares. J is the job's args, P the request as
-// the kind's prepare statement returns it. Each step wraps its own errors.
-type LinkMail[J river.JobArgs, P any] interface {
+// the order every link mail shares and names the kind in their errors. J is
+// the job's args, P the request as the kind's prepare statement returns it.
+type LinkMail[J LinkArgs, P any] interface {
 	// Token derives request id's token under the kind's own context.
 	Token(id uuid.UUID) string
 	// Load is the kind's one prepare statement (on Link.Prepare): it loads
@@ -79,12 +87,36 @@ type LinkMail[J river.JobArgs, P any] interface {
 	Sent(ctx context.Context, id uuid.UUID, outcome string, provider, messageID *string) error
 }
 
+// LinkWorker is the River worker of one kind of link mail: SendLink over
+// that kind's steps, M. reset.SendResetWorker and signup.Worker are two.
+type LinkWorker[J LinkArgs, P any, M LinkMail[J, P]] struct {
+	river.WorkerDefaults[J]
+	link *Link
+	kind LinkKind
+	mail M
+}
+
+// NewLinkWorker validates cfg and builds the kind's steps on its Link.
+func NewLinkWorker[J LinkArgs, P any, M LinkMail[J, P]](cfg LinkConfig, kind LinkKind, steps func(*Link) M) (*LinkWorker[J, P, M], error) {
+	l, err := NewLink(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &LinkWorker[J, P, M]{link: l, kind: kind, mail: steps(l)}, nil
+}
+
+// Work implements river.Worker.
+func (w *LinkWorker[J, P, M]) Work(ctx context.Context, job *river.Job[J]) error {
+	return SendLink(ctx, w.link, w.mail, w.kind, job)
+}
+
 // SendLink is the one skeleton of a link mail job: one statement loads and
-// prepares request id, the mail goes out, and one statement records it as
-// sent, right after the provider's answer, so that a retried or rescued job
-// does not send again. It adds no statement and no allocation to what the
-// steps of m do.
-func SendLink[J river.JobArgs, P any, M LinkMail[J, P]](ctx context.Context, l *Link, m M, kind LinkKind, job *river.Job[J], id uuid.UUID) error {
+// prepares the job's request, the mail goes out, and one statement records
+// it as sent, right after the provider's answer, so that a retried or
+// rescued job does not send again. It adds no statement and no allocation
+// to what the steps of m do.
+func SendLink[J LinkArgs, P any, M LinkMail[J, P]](ctx context.Context, l *Link, m M, kind LinkKind, job *river.Job[J]) error {
+	id := job.Args.Request()
 	token := m.Token(id)
 	p, st, err := m.Load(ctx, id, linktoken.Hash(token))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -93,37 +125,37 @@ func SendLink[J river.JobArgs, P any, M LinkMail[J, P]](ctx context.Context, l *
 		return nil
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("load %s request: %w", kind.Request, err)
 	}
 	if st.Settled {
 		m.Skipped(OutcomeAlreadySent)
 		return nil
 	}
 	if outcome := m.Skip(p); outcome != "" {
-		return finishLink[J, P](ctx, m, id, outcome)
+		return finishLink[J, P](ctx, m, kind, id, outcome)
 	}
 	switch {
 	case !time.Now().Before(st.ExpiresAt):
 		l.Observer.EmailFailed(job.Kind, ClassExpired)
 		m.Release(ctx, p, id)
-		if err := m.Mark(ctx, id, OutcomeExpired); err != nil {
+		if err := markLink[J, P](ctx, m, kind, id, OutcomeExpired); err != nil {
 			return err
 		}
 		return river.JobCancel(kind.Expired)
 	case st.Suppressed:
 		// Checked before the slot: a suppressed address takes none.
 		l.Suppressed(ctx, job.Kind)
-		return finishLink[J, P](ctx, m, id, OutcomeSuppressed)
+		return finishLink[J, P](ctx, m, kind, id, OutcomeSuppressed)
 	case st.Throttled:
 		// Another request for this account (or address) mailed within the
 		// interval. The API's answer was the same either way.
-		return finishLink[J, P](ctx, m, id, OutcomeThrottled)
+		return finishLink[J, P](ctx, m, kind, id, OutcomeThrottled)
 	}
 	// From here on this request holds its mail slot.
 
 	to, outcome, rendered, err := m.Render(job.Args, p, token)
 	if err != nil {
-		return river.JobCancel(err)
+		return river.JobCancel(fmt.Errorf("render %s mail: %w", kind.Request, err))
 	}
 	// Never send after expiry, even if the send itself is slow to start.
 	sendCtx, cancel := context.WithDeadline(ctx, st.ExpiresAt)
@@ -139,11 +171,30 @@ func SendLink[J river.JobArgs, P any, M LinkMail[J, P]](ctx context.Context, l *
 	// context running out just after the provider's answer. The provider's
 	// message ID goes with it: its delivery events name the mail by it.
 	provider, messageID := Recorded(receipt)
-	return m.Sent(context.WithoutCancel(ctx), id, outcome, provider, messageID)
+	if err := m.Sent(context.WithoutCancel(ctx), id, outcome, provider, messageID); err != nil {
+		return fmt.Errorf("record %s mail as sent: %w", kind.Request, err)
+	}
+	return nil
 }
 
 // finishLink records an outcome that needs no mail and completes the job.
-func finishLink[J river.JobArgs, P any, M LinkMail[J, P]](ctx context.Context, m M, id uuid.UUID, outcome string) error {
+func finishLink[J LinkArgs, P any, M LinkMail[J, P]](ctx context.Context, m M, kind LinkKind, id uuid.UUID, outcome string) error {
 	m.Skipped(outcome)
-	return m.Mark(ctx, id, outcome)
+	return markLink[J, P](ctx, m, kind, id, outcome)
+}
+
+// markLink records outcome for request id.
+func markLink[J LinkArgs, P any, M LinkMail[J, P]](ctx context.Context, m M, kind LinkKind, id uuid.UUID, outcome string) error {
+	if err := m.Mark(ctx, id, outcome); err != nil {
+		return fmt.Errorf("record %s outcome %s: %w", kind.Request, outcome, err)
+	}
+	return nil
+}
+
+// Text is the string a nullable text column holds, or "".
+func Text(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

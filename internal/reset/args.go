@@ -68,3 +68,6 @@ const (
 	// SkipAlreadySent is a retried job whose mail already went out.
 	SkipAlreadySent = delivery.OutcomeAlreadySent
 )
+
+// Request implements delivery.LinkArgs.
+func (a SendResetArgs) Request() uuid.UUID { return a.RequestID }

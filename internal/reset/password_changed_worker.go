@@ -61,7 +61,7 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 		return fmt.Errorf("load user for password-changed notice: %w", err)
 	}
 	data := templates.PasswordChangedData{
-		AppName: w.d.AppName, Lang: w.d.Renderer.Pick(job.Args.Locale, deref(u.Locale)),
+		AppName: w.d.AppName, Lang: w.d.Renderer.Pick(job.Args.Locale, delivery.Text(u.Locale)),
 		ForgotLink: w.forgotLink, SupportEmail: w.supportEmail,
 	}
 	if u.PasswordChangedAt != nil {

@@ -26,3 +26,6 @@ func (Args) Kind() string { return "signup_email" }
 func (Args) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: delivery.QueueEmail}
 }
+
+// Request implements delivery.LinkArgs.
+func (a Args) Request() uuid.UUID { return a.RequestID }

@@ -3,12 +3,10 @@ package signup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
@@ -40,90 +38,61 @@ const (
 // address without an account (FrontendURL/verify-email?token=…), and for
 // one with an account a notice that someone tried to sign up with it,
 // throttled like reset mails. It shares the reset mails' queue, send
-// policy and key (package delivery).
-type Worker struct {
-	river.WorkerDefaults[Args]
-	*delivery.Link
-}
+// policy, key and job skeleton (package delivery).
+type Worker = delivery.LinkWorker[Args, dbsqlc.SignupPrepareRow, signupMail]
 
 // NewWorker validates cfg.
 func NewWorker(cfg delivery.LinkConfig) (*Worker, error) {
-	l, err := delivery.NewLink(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &Worker{Link: l}, nil
-}
-
-// Work implements river.Worker: delivery.SendLink's steps, like
-// reset.SendResetWorker's, with the sign-up request's own statements and
-// templates (signupMail).
-func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	kind := delivery.LinkKind{Request: "sign-up", Idempotency: "signup", Expired: ErrExpired}
-	return delivery.SendLink(ctx, w.Link, (*signupMail)(w), kind, job, job.Args.RequestID)
+	return delivery.NewLinkWorker[Args, dbsqlc.SignupPrepareRow](cfg, kind, func(l *delivery.Link) signupMail { return signupMail{l} })
 }
 
-// signupMail is Worker seen as delivery.LinkMail's steps, kept off the
-// worker's own method set.
-type signupMail Worker
+// signupMail is the sign-up request's own steps of delivery.SendLink.
+type signupMail struct{ *delivery.Link }
 
 // Token implements delivery.LinkMail.
-func (m *signupMail) Token(id uuid.UUID) string { return DeriveToken(m.Key, id) }
+func (m signupMail) Token(id uuid.UUID) string { return DeriveToken(m.Key, id) }
 
 // Load implements delivery.LinkMail with signup_prepare, which reserves the
 // account's slot or, for an address without one, the address's.
-func (m *signupMail) Load(ctx context.Context, id uuid.UUID, tokenHash []byte) (dbsqlc.SignupPrepareRow, delivery.LinkState, error) {
-	p, err := m.Queries.SignupPrepare(ctx, m.Link.Prepare, dbsqlc.SignupPrepareParams{
-		ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds(),
-	})
-	if err != nil {
-		return p, delivery.LinkState{}, fmt.Errorf("load sign-up request: %w", err)
-	}
-	return p, delivery.LinkState{
-		Settled:   p.SentAt != nil || p.Outcome != "pending",
-		ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled,
-	}, nil
+func (m signupMail) Load(ctx context.Context, id uuid.UUID, tokenHash []byte) (dbsqlc.SignupPrepareRow, delivery.LinkState, error) {
+	p, err := m.Queries.SignupPrepare(ctx, m.Prepare, dbsqlc.SignupPrepareParams{ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds()})
+	return p, delivery.LinkState{Settled: p.SentAt != nil || p.Outcome != "pending", ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled}, err
 }
 
 // Skip implements delivery.LinkMail: a sign-up has no reason of its own to
-// send nothing.
-func (*signupMail) Skip(dbsqlc.SignupPrepareRow) string { return "" }
+// send nothing, and (Skipped) counts none apart from the mail outcomes.
+func (signupMail) Skip(dbsqlc.SignupPrepareRow) string { return "" }
 
-// Skipped implements delivery.LinkMail: sign-up outcomes are not counted
-// apart from the mail outcomes.
-func (*signupMail) Skipped(string) {}
+// Skipped implements delivery.LinkMail.
+func (signupMail) Skipped(string) {}
 
 // Render implements delivery.LinkMail. A new address gets the language it
 // asked for; an account's owner gets theirs first, not the one a stranger's
 // request named.
-func (m *signupMail) Render(_ Args, p dbsqlc.SignupPrepareRow, token string) (to, outcome string, rendered mail.Rendered, err error) {
-	to, outcome = p.Email, Sent
+func (m signupMail) Render(_ Args, p dbsqlc.SignupPrepareRow, token string) (to, outcome string, rendered mail.Rendered, err error) {
 	if p.UserID != nil {
-		to, outcome = *p.UserEmail, AccountExists
 		rendered, err = m.Renderer.SignupExists(templates.SignupExistsData{
-			Lang:       m.Renderer.Pick(deref(p.UserLocale), deref(p.Locale)),
+			Lang:       m.Renderer.Pick(delivery.Text(p.UserLocale), delivery.Text(p.Locale)),
 			AppName:    m.AppName,
 			SignInLink: m.FrontendURL + "/sign-in",
 			ResetLink:  m.FrontendURL + "/forgot-password",
 		})
-	} else {
-		rendered, err = m.Renderer.SignupVerify(templates.SignupVerifyData{
-			Lang:      m.Renderer.Pick(deref(p.Locale)),
-			AppName:   m.AppName,
-			Link:      m.FrontendURL + "/verify-email?token=" + url.QueryEscape(token),
-			ExpiresAt: p.ExpiresAt,
-		})
+		return *p.UserEmail, AccountExists, rendered, err
 	}
-	if err != nil {
-		return "", "", rendered, fmt.Errorf("render sign-up mail: %w", err)
-	}
-	return to, outcome, rendered, nil
+	rendered, err = m.Renderer.SignupVerify(templates.SignupVerifyData{
+		Lang:      m.Renderer.Pick(delivery.Text(p.Locale)),
+		AppName:   m.AppName,
+		Link:      m.FrontendURL + "/verify-email?token=" + url.QueryEscape(token),
+		ExpiresAt: p.ExpiresAt,
+	})
+	return p.Email, Sent, rendered, err
 }
 
 // Release implements delivery.LinkMail: it frees the slot request id
 // reserved and will not use: the account's, or for an address without one,
 // the address's.
-func (m *signupMail) Release(ctx context.Context, p dbsqlc.SignupPrepareRow, id uuid.UUID) {
+func (m signupMail) Release(ctx context.Context, p dbsqlc.SignupPrepareRow, id uuid.UUID) {
 	if p.UserID != nil {
 		m.ReleaseSlot(ctx, delivery.SlotSignupExists, p.UserID, id)
 		return
@@ -135,27 +104,12 @@ func (m *signupMail) Release(ctx context.Context, p dbsqlc.SignupPrepareRow, id 
 }
 
 // Mark implements delivery.LinkMail.
-func (m *signupMail) Mark(ctx context.Context, id uuid.UUID, outcome string) error {
-	if err := m.Queries.SignupMarkOutcome(ctx, m.Pool, dbsqlc.SignupMarkOutcomeParams{ID: id, Outcome: outcome}); err != nil {
-		return fmt.Errorf("record sign-up outcome %s: %w", outcome, err)
-	}
-	return nil
+func (m signupMail) Mark(ctx context.Context, id uuid.UUID, outcome string) error {
+	return m.Queries.SignupMarkOutcome(ctx, m.Pool, dbsqlc.SignupMarkOutcomeParams{ID: id, Outcome: outcome})
 }
 
 // Sent implements delivery.LinkMail with signup_mark_sent, which records
 // which of the two mails went out.
-func (m *signupMail) Sent(ctx context.Context, id uuid.UUID, outcome string, provider, messageID *string) error {
-	if err := m.Queries.SignupMarkSent(ctx, m.MarkSent, dbsqlc.SignupMarkSentParams{
-		ID: id, Outcome: outcome, Provider: provider, ProviderMessageID: messageID,
-	}); err != nil {
-		return fmt.Errorf("record sign-up mail as sent: %w", err)
-	}
-	return nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
+func (m signupMail) Sent(ctx context.Context, id uuid.UUID, outcome string, provider, messageID *string) error {
+	return m.Queries.SignupMarkSent(ctx, m.MarkSent, dbsqlc.SignupMarkSentParams{ID: id, Outcome: outcome, Provider: provider, ProviderMessageID: messageID})
 }

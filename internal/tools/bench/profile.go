@@ -68,7 +68,7 @@ func activities() []activity {
 		{"compose the MIME message", []string{"mail.Compose"}},
 		{"SMTP conversation (our client)", []string{"mail.(*Sender)"}},
 		{"token HMAC and hash", []string{"reset.DeriveToken", "linktoken.Hash"}},
-		{"our SQL: reset_prepare and reset_mark_sent (pgx)", []string{"reset.(*SendResetWorker)"}},
+		{"our SQL: reset_prepare and reset_mark_sent (pgx)", []string{"delivery.SendLink"}},
 		{"metrics and logging", []string{"prometheus", "log/slog"}},
 		{"River: fetch, complete, notify (pgx)", []string{"riverqueue/river"}},
 		{"garbage collector (background)", []string{"runtime.gcBgMarkWorker", "runtime.bgsweep", "runtime.bgscavenge"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/todoapp/resetmail/internal/mail/resend"
 	"github.com/todoapp/resetmail/internal/mail/ses"
 	"github.com/todoapp/resetmail/internal/providertest"
+	"github.com/todoapp/resetmail/internal/testutil"
 )
 
 const (
@@ -213,10 +215,9 @@ func TestCheckProvesTheKeyWithoutSending(t *testing.T) {
 
 func TestUnreachableProviderIsAnOutage(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testutil.FreePort()
 	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	p, err := resend.New(apiclient.Config{APIKey: testAPIKey, BaseURL: "http://" + addr})
 	require.NoError(t, err)
 	_, err = p.Send(context.Background(), outgoing("ada@example.com"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/todoapp/resetmail/internal/pgbouncertest"
 	"github.com/todoapp/resetmail/internal/postgres/pgws"
 	"github.com/todoapp/resetmail/internal/testdb"
+	"github.com/todoapp/resetmail/internal/testutil"
 )
 
 const (
@@ -221,10 +223,9 @@ func TestEndpointOptionMustMatchHost(t *testing.T) {
 // An unreachable WebSocket names its URL and never the password.
 func TestDialErrorNamesTheURL(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testutil.FreePort()
 	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	d, err := pgws.New("wss://"+addr+"/v2", pgws.Options{})
 	require.NoError(t, err)
 	cfg, err := pgconn.ParseConfig("postgres://u:secret-pw@ep-a-1.neon.tech/db")

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/todoapp/resetmail/internal/reset"
 	"github.com/todoapp/resetmail/internal/smtptest"
+	"github.com/todoapp/resetmail/internal/testdb/testdbsqlc"
 )
 
 // floodEnv is the review's set-up for issue 13, item 1: per-IP limits on,
@@ -116,7 +116,7 @@ func TestRequestQueuedBeforeResetIsSuperseded(t *testing.T) {
 
 	reqs := b.resetRequests(t, "ada@example.com")
 	require.Len(t, reqs, 2)
-	r2 := reqs[1].id
+	r2 := reqs[1].ID
 	outcomes := b.waitResetOutcomes(t, "ada@example.com", 2)
 	require.Equal(t, map[string]int{"sent": 1, "superseded": 1}, outcomes)
 
@@ -137,20 +137,13 @@ func TestRequestQueuedBeforeResetIsSuperseded(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 }
 
-type resetRequest struct {
-	id      uuid.UUID
-	outcome string
-}
-
-func (b *testBundle) resetRequests(t *testing.T, email string) []resetRequest {
+// resetRequests are email's reset requests, oldest first, with their
+// outcomes.
+func (b *testBundle) resetRequests(t *testing.T, email string) []testdbsqlc.ResetRequestsForRow {
 	t.Helper()
 	rows, err := b.db.Fixtures.ResetRequestsFor(context.Background(), b.db.Pool, email)
 	require.NoError(t, err)
-	out := make([]resetRequest, len(rows))
-	for i, r := range rows {
-		out[i] = resetRequest{id: r.ID, outcome: r.Outcome}
-	}
-	return out
+	return rows
 }
 
 // waitResetOutcomes waits until n reset requests for email have an outcome
@@ -162,8 +155,8 @@ func (b *testBundle) waitResetOutcomes(t *testing.T, email string, n int) map[st
 		reqs := b.resetRequests(t, email)
 		counts := map[string]int{}
 		for _, r := range reqs {
-			if r.outcome != "pending" {
-				counts[r.outcome]++
+			if r.Outcome != "pending" {
+				counts[r.Outcome]++
 			}
 		}
 		done := 0

@@ -45,7 +45,7 @@ func TestSimultaneousResetLinksHaveOneWinner(t *testing.T) {
 	tokens := make([][2]string, pairs)
 	for i, email := range emails {
 		for j, req := range b.resetRequests(t, email) {
-			tokens[i][j] = reset.DeriveToken([]byte(resetKey), req.id)
+			tokens[i][j] = reset.DeriveToken([]byte(resetKey), req.ID)
 		}
 	}
 

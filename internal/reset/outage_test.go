@@ -97,8 +97,8 @@ func TestSMTP421ToEveryTransactionThenRecovery(t *testing.T) {
 	t.Logf("FIGURE 421 outage: %d mails, 12s of 421 at MAIL FROM, %d transactions refused; last mail %.1fs after recovery",
 		n, refused.Load(), last.Sub(recovered).Seconds())
 	for _, j := range b.waitJob(t, "password_reset_email", n) {
-		require.Equal(t, "completed", j.state)
-		require.Contains(t, []string{"", "[]"}, j.errors, "snoozes record no error and use no attempt")
+		require.Equal(t, "completed", j.State)
+		require.Contains(t, []string{"", "[]"}, j.Errors, "snoozes record no error and use no attempt")
 	}
 	// Without the shared pause every job would try every ~3 s: n × 12 s / 3 s.
 	require.Less(t, refused.Load(), int64(n*12/3), "snoozed jobs do not each hammer the server")
@@ -144,7 +144,7 @@ func TestThirtyPercent451AtDataDeliversWithinSeconds(t *testing.T) {
 	t.Logf("FIGURE 30%% 451 at DATA: %d mails, p50 %.1fs, p99 %.1fs, max %.1fs, %.1f%% within 30s",
 		n, pct(0.5), pct(0.99), lat[len(lat)-1].Seconds(), 100*float64(within30)/float64(n))
 	for _, j := range b.waitJob(t, "password_reset_email", n) {
-		require.Equal(t, "completed", j.state)
+		require.Equal(t, "completed", j.State)
 	}
 }
 

@@ -95,7 +95,7 @@ func TestFlakyProviderDeliversEveryMailExactlyOnce(t *testing.T) {
 			require.Equal(t, 1, c, "%s got %d mails", to, c)
 		}
 		for _, r := range rows {
-			require.Equal(t, "completed", r.state, r.errors)
+			require.Equal(t, "completed", r.State, r.Errors)
 		}
 		require.Greater(t, srv.Calls(), int64(n), "faults were injected")
 	})
@@ -107,13 +107,13 @@ func TestRejectedRecipientIsCancelledOnTheFirstAttempt(t *testing.T) {
 	forEachProvider(t, func(t *testing.T, kind string, b *testBundle, srv *providertest.Server) {
 		srv.SetFault(providertest.Always(srv.RejectRecipient()))
 		_, job := b.resetOne(t, "bounced@example.com", "Bounced")
-		require.Equal(t, "cancelled", job.state)
+		require.Equal(t, "cancelled", job.State)
 		require.Equal(t, int64(1), srv.Calls(), "one attempt")
-		require.Contains(t, job.errors, "provider rejected the message, not retrying")
-		require.Contains(t, job.errors, kind+" ")
-		require.Contains(t, job.errors, map[string]string{"resend": "422", "postmark": "406", "ses": "MessageRejected"}[kind])
-		require.NotContains(t, strings.ReplaceAll(job.errors, `\u0026`, "&"), "bounced@example.com")
-		require.Contains(t, job.errors, "b***@example.com")
+		require.Contains(t, job.Errors, "provider rejected the message, not retrying")
+		require.Contains(t, job.Errors, kind+" ")
+		require.Contains(t, job.Errors, map[string]string{"resend": "422", "postmark": "406", "ses": "MessageRejected"}[kind])
+		require.NotContains(t, strings.ReplaceAll(job.Errors, `\u0026`, "&"), "bounced@example.com")
+		require.Contains(t, job.Errors, "b***@example.com")
 	})
 }
 
@@ -150,8 +150,8 @@ func TestHTTP503OnEveryCallThenRecovery(t *testing.T) {
 		require.Equal(t, 1, c, to)
 	}
 	for _, j := range b.waitJob(t, "password_reset_email", n) {
-		require.Equal(t, "completed", j.state)
-		require.Contains(t, []string{"", "[]"}, j.errors, "snoozed, no attempt used")
+		require.Equal(t, "completed", j.State)
+		require.Contains(t, []string{"", "[]"}, j.Errors, "snoozed, no attempt used")
 	}
 	require.Less(t, refused, int64(n*12/3), "snoozed jobs do not each hammer the provider")
 }

@@ -191,7 +191,7 @@ func (b *testBundle) waitJob(t *testing.T, kind string, n int) []jobRow {
 		rows := b.jobs(t, kind)
 		done := 0
 		for _, r := range rows {
-			if r.state == "completed" || r.state == "cancelled" || r.state == "discarded" {
+			if r.State == "completed" || r.State == "cancelled" || r.State == "discarded" {
 				done++
 			}
 		}
@@ -205,17 +205,14 @@ func (b *testBundle) waitJob(t *testing.T, kind string, n int) []jobRow {
 	}
 }
 
-type jobRow struct{ args, state, errors string }
+// jobRow is one job of a kind as the fixture query reads it.
+type jobRow = testdbsqlc.JobArgsRow
 
 func (b *testBundle) jobs(t *testing.T, kind string) []jobRow {
 	t.Helper()
 	rows, err := b.db.Fixtures.JobArgs(context.Background(), b.db.Pool, kind)
 	require.NoError(t, err)
-	out := make([]jobRow, len(rows))
-	for i, r := range rows {
-		out[i] = jobRow{args: r.Args, state: r.State, errors: r.Errors}
-	}
-	return out
+	return rows
 }
 
 // resetErr is Reset's error alone, for the checks that need no address.
@@ -274,7 +271,7 @@ func TestResetMailCarriesWorkingLinkAndNoSecretsAreStored(t *testing.T) {
 	b.addUser(t, "Ada.Lovelace@example.com", "Ada")
 
 	id, jobs := b.resetAndWait(t, "ada.lovelace@example.com", 1)
-	require.Equal(t, "completed", jobs[0].state)
+	require.Equal(t, "completed", jobs[0].State)
 
 	require.NoError(t, b.smtp.WaitForCount(ctx, 1))
 	msg := b.smtp.Messages()[0]
@@ -283,9 +280,9 @@ func TestResetMailCarriesWorkingLinkAndNoSecretsAreStored(t *testing.T) {
 	require.Equal(t, reset.DeriveToken(b.key, id), tok)
 
 	// Job args hold neither the token nor the full address.
-	require.NotContains(t, jobs[0].args, tok)
-	require.NotContains(t, strings.ToLower(jobs[0].args), "ada.lovelace@")
-	require.Contains(t, jobs[0].args, "a***@example.com")
+	require.NotContains(t, jobs[0].Args, tok)
+	require.NotContains(t, strings.ToLower(jobs[0].Args), "ada.lovelace@")
+	require.Contains(t, jobs[0].Args, "a***@example.com")
 
 	// Only the token's SHA-256 is stored.
 	req, err := b.db.Fixtures.ResetRequest(ctx, b.db.Pool, id)
@@ -337,7 +334,7 @@ func TestUnknownEmailSendsNothing(t *testing.T) {
 	b := setup(t, bundleOpts{})
 
 	id, jobs := b.resetAndWait(t, "nobody@example.com", 1)
-	require.Equal(t, "completed", jobs[0].state)
+	require.Equal(t, "completed", jobs[0].State)
 	require.Zero(t, b.smtp.Count())
 
 	req, err := b.db.Fixtures.ResetRequest(ctx, b.db.Pool, id)
@@ -381,15 +378,15 @@ func TestFailedSendsEndAsTheirClassSays(t *testing.T) {
 			t.Parallel()
 			b := setup(t, tc.opts)
 			_, job := b.resetOne(t, tc.email, "User")
-			require.Equal(t, tc.state, job.state)
+			require.Equal(t, tc.state, job.State)
 			require.Equal(t, tc.sent, b.smtp.Count())
 			for _, e := range tc.errors {
-				require.Contains(t, job.errors, e)
+				require.Contains(t, job.Errors, e)
 			}
 			local, _, _ := strings.Cut(tc.email, "@")
-			require.NotContains(t, job.errors, local+"@")
+			require.NotContains(t, job.Errors, local+"@")
 			if tc.attempts > 0 {
-				require.Equal(t, tc.attempts, strings.Count(job.errors, `"attempt"`), "attempts: %s", job.errors)
+				require.Equal(t, tc.attempts, strings.Count(job.Errors, `"attempt"`), "attempts: %s", job.Errors)
 			}
 		})
 	}

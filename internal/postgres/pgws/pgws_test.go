@@ -28,17 +28,19 @@ const (
 	password = "stand-in-password"
 )
 
-// neon is a stand-in with a direct endpoint (the test Postgres) and, when
-// pooled is set, its "-pooler" twin (a real PgBouncer in transaction mode).
-func neon(t *testing.T, db *testdb.DB, pooled bool) *neontest.Server {
+// neon is a cloned test database and a stand-in with a direct endpoint
+// (that database) and, when pooled is set, its "-pooler" twin (a real
+// PgBouncer in transaction mode).
+func neon(t *testing.T, pooled bool) (*testdb.DB, *neontest.Server) {
 	t.Helper()
+	db := testdb.New(t)
 	cc, err := pgconn.ParseConfig(db.URL)
 	require.NoError(t, err)
 	endpoints := map[string]string{endpoint: net.JoinHostPort(cc.Host, "5432")}
 	if pooled {
 		endpoints[endpoint+"-pooler"] = pgbouncertest.Start(t, db.URL).Addr
 	}
-	return neontest.Start(t, neontest.Options{Endpoints: endpoints, Password: password, PingEvery: 200 * time.Millisecond})
+	return db, neontest.Start(t, neontest.Options{Endpoints: endpoints, Password: password, PingEvery: 200 * time.Millisecond})
 }
 
 // connect opens one pgx connection to host (under neontest.Domain) with the
@@ -70,8 +72,7 @@ func connect(t *testing.T, s *neontest.Server, db *testdb.DB, host, pw string, t
 // channel_binding=require), with the endpoint read from the Host header.
 func TestDirectAndPooledHosts(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
-	s := neon(t, db, true)
+	db, s := neon(t, true)
 
 	direct, err := connect(t, s, db, endpoint+"."+neontest.Domain, password, nil)
 	require.NoError(t, err)
@@ -101,8 +102,7 @@ func TestDirectAndPooledHosts(t *testing.T) {
 // the connection still receives notifications.
 func TestCancelledWaitLeavesTheConnectionUsable(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
-	s := neon(t, db, false)
+	db, s := neon(t, false)
 	conn, err := connect(t, s, db, endpoint+"."+neontest.Domain, password, nil)
 	require.NoError(t, err)
 	_, err = conn.Exec(t.Context(), "LISTEN pgws_test")
@@ -133,8 +133,7 @@ func TestCancelledWaitLeavesTheConnectionUsable(t *testing.T) {
 // first one reports, goes through the same transport.
 func TestCancelRequestGoesThroughTheWebSocket(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
-	s := neon(t, db, false)
+	db, s := neon(t, false)
 	conn, err := connect(t, s, db, endpoint+"."+neontest.Domain, password, func(c *pgx.ConnConfig) {
 		c.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
 			return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, CancelRequestDelay: 0, DeadlineDelay: 30 * time.Second}
@@ -154,8 +153,7 @@ func TestCancelRequestGoesThroughTheWebSocket(t *testing.T) {
 // A wrong password fails at once with Postgres's own message.
 func TestWrongPasswordFailsAtOnce(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
-	s := neon(t, db, false)
+	db, s := neon(t, false)
 	_, err := connect(t, s, db, endpoint+"."+neontest.Domain, "not-the-password", nil)
 	var pgErr *pgconn.PgError
 	require.ErrorAs(t, err, &pgErr)

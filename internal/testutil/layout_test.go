@@ -25,8 +25,9 @@ func TestLayoutTableMatchesTheTree(t *testing.T) {
 	var rows strings.Builder
 	for line := range strings.SplitSeq(table, "\n") {
 		if strings.HasPrefix(line, "| `") {
-			first, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " |")
+			first, holds, _ := strings.Cut(strings.TrimPrefix(line, "| "), " |")
 			rows.WriteString(first + "\n")
+			require.Equal(t, 1, sentences(holds), "the layout table in docs/architecture.md says what %s holds in one sentence, not: %s", first, holds)
 		}
 	}
 	listed := map[string]bool{}
@@ -58,4 +59,20 @@ func TestLayoutTableMatchesTheTree(t *testing.T) {
 	for p := range listed {
 		require.True(t, packages[p], "the layout table in docs/architecture.md names %s, which holds no Go package", p)
 	}
+}
+
+// codeSpan is a Markdown code span, whose dots (`e.g.`, `doc.go`) end no
+// sentence.
+var codeSpan = regexp.MustCompile("`[^`]*`")
+
+// sentences counts the sentences of a table cell: a full stop at its end,
+// or one followed by a space and a capital letter, ends one.
+func sentences(cell string) int {
+	cell = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(cell), "|"))
+	cell = codeSpan.ReplaceAllString(cell, "code")
+	n := len(regexp.MustCompile(`[.!?] +[A-Z]`).FindAllString(cell, -1))
+	if strings.HasSuffix(cell, ".") {
+		n++
+	}
+	return n
 }

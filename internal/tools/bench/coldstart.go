@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,22 @@ type coldResult struct {
 	// ramp (first fetch, pool and SMTP connections warming up, the first
 	// renders) included.
 	Drain time.Duration
+	// Ramp is when, after the "worker started" line, the sink accepted
+	// the mails rampAt names: how the drain builds up to speed.
+	Ramp []time.Duration
+}
+
+// rampAt are the mails, counted in the order the sink accepted them, whose
+// times Ramp reports.
+var rampAt = []int{1, 100, 500, coldJobs}
+
+// RampLine is Ramp as "mail 1 at 52ms, mail 100 at 130ms, …".
+func (c coldResult) RampLine() string {
+	parts := make([]string, len(c.Ramp))
+	for i, d := range c.Ramp {
+		parts[i] = fmt.Sprintf("mail %d at %s", rampAt[i], d.Round(time.Millisecond))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Rate is mails per second over Drain.
@@ -62,7 +79,24 @@ func (h *harness) coldStartDrain(ctx context.Context, n int) (coldResult, error)
 	if err := s.checkDelivery(ctx, want); err != nil {
 		return coldResult{}, err
 	}
-	return coldResult{Jobs: n, Boot: started.Sub(exec), Drain: last.Sub(started)}, nil
+	return coldResult{Jobs: n, Boot: started.Sub(exec), Drain: last.Sub(started), Ramp: ramp(s.sink.Messages(), started, n)}, nil
+}
+
+// ramp is when, after start, the sink had accepted each of rampAt's mails
+// (those up to n).
+func ramp(msgs []smtptest.Received, start time.Time, n int) []time.Duration {
+	at := make([]time.Time, len(msgs))
+	for i, m := range msgs {
+		at[i] = m.At
+	}
+	slices.SortFunc(at, time.Time.Compare)
+	var out []time.Duration
+	for _, k := range rampAt {
+		if k <= n && k <= len(at) {
+			out = append(out, at[k-1].Sub(start))
+		}
+	}
+	return out
 }
 
 // startedAt is the time the worker logged "worker started", from the log

@@ -152,7 +152,7 @@ func (h *harness) figWorkerCeiling(ctx context.Context) (string, error) {
 		return "", err
 	}
 	ratioCold := cold.Rate() / tuned.Rate()
-	h.logf("  cold start: %.0f mails/s after %s of boot; %s of the tuned ceiling", cold.Rate(), cold.Boot.Round(time.Millisecond), pct(ratioCold))
+	h.logf("  cold start: %.0f mails/s after %s of boot; %s of the tuned ceiling; %s", cold.Rate(), cold.Boot.Round(time.Millisecond), pct(ratioCold), cold.RampLine())
 	ratioTuned := email.Rate() / tuned.Rate()
 	ratio := email.Rate() / noop.Rate()
 	h.logf("  ratio: %s of the tuned ceiling, %s of the ceiling at the worker's settings", pct(ratioTuned), pct(ratio))
@@ -161,7 +161,7 @@ func (h *harness) figWorkerCeiling(ctx context.Context) (string, error) {
 	fmt.Fprintf(&b, "| River no-op ceiling, **tuned as River's own benchmark** (in-process client, no-op worker) | %d | %s | **%s jobs/s** | %s | **%s** |\n", tuned.Jobs, tuned.Drain.Round(time.Millisecond), rate(tuned.Rate()), tuned.Completed.Round(time.Millisecond), pct(ratioTuned))
 	fmt.Fprintf(&b, "| River no-op at the worker's own settings (in-process client, no-op worker) | %d | %s | %s jobs/s | %s | %s |\n", noop.Jobs, noop.Drain.Round(time.Millisecond), rate(noop.Rate()), noop.Completed.Round(time.Millisecond), pct(ratio))
 	fmt.Fprintf(&b, "| Our reset mail (real worker binary → fast SMTP sink) | %d | %s | **%s mails/s** | %s | |\n", email.Jobs, email.Drain.Round(time.Millisecond), rate(email.Rate()), email.Completed.Round(time.Millisecond))
-	fmt.Fprintf(&b, "| Cold start: the first %d mails of a backlog, from a freshly started worker's \"worker started\" line (ramp included; its boot before that took %s) | %d | %s | **%s mails/s** | | **%s** |\n\n", cold.Jobs, cold.Boot.Round(time.Millisecond), cold.Jobs, cold.Drain.Round(time.Millisecond), rate(cold.Rate()), pct(ratioCold))
+	fmt.Fprintf(&b, "| Cold start: the first %d mails of a backlog, from a freshly started worker's \"worker started\" line (ramp included: %s; its boot before that took %s) | %d | %s | **%s mails/s** | | **%s** |\n\n", cold.Jobs, cold.RampLine(), cold.Boot.Round(time.Millisecond), cold.Jobs, cold.Drain.Round(time.Millisecond), rate(cold.Rate()), pct(ratioCold))
 	fmt.Fprintf(&b, "**Ratio against the tuned ceiling: %s** (goal ≥ 10%%: %s); against River at the worker's own settings: %s. **Cold start against the tuned ceiling: %s** (goal ≥ 10%%: %s).\n\n", pct(ratioTuned), verdict(ratioTuned >= 0.10), pct(ratio), pct(ratioCold), verdict(ratioCold >= 0.10))
 	fmt.Fprintf(&b, "The tuned ceiling is the best River does here, set up as River's own benchmark is: MaxWorkers %d, FetchCooldown %s, FetchPollInterval %s, pgxpool's default pool (%d connections on this machine), %d jobs inserted first and worked down, timed from the client's start to the last no-op's return. ", tunedMaxWorkers, tunedFetchCooldown, tunedFetchPollInterval, tuned.Pool, tuned.Jobs)
 	fmt.Fprintf(&b, "The other ceiling and the mail drain run with the worker's defaults (%s; the ceiling is the River configuration `queue.RiverConfig` builds for the worker, its job workers swapped for a no-op) and time a burst committed in one transaction while the process was idle, from the commit to the last no-op's return or the sink's acceptance of the last mail. Every mail is a real one: reset_prepare, HMAC token, both templates, MIME, a pipelined SMTP transaction over loopback, reset_mark_sent; the harness checks each recipient got exactly one mail and every request is recorded as sent.\n\n", h.settingsLine())

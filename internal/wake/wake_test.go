@@ -112,42 +112,37 @@ func TestAWakeDuringTheIntervalGetsATrailingCall(t *testing.T) {
 	waitCalls(t, wk, 1)
 }
 
+// TestFailuresAreRetriedThenCounted: a failed call is retried up to
+// Attempts, then counted as failed; 401 means the settings disagree, which
+// asking again does not fix, so it is not retried.
 func TestFailuresAreRetriedThenCounted(t *testing.T) {
 	t.Parallel()
-	wk, u := newWorker(t, http.StatusServiceUnavailable, http.StatusBadGateway)
-	var c counts
-	w, err := New(Config{URLs: []string{u}, Token: token, Backoff: time.Millisecond, Observer: &c})
-	require.NoError(t, err)
-	w.Wake()
-	waitCalls(t, wk, 3)
-	require.Eventually(t, func() bool { return c.sent.Load() == 1 }, 10*time.Second, time.Millisecond)
-	w.Close()
-	require.Zero(t, c.failed.Load())
-
-	// A worker that keeps failing is given up on after Attempts.
-	bad, u := newWorker(t, 500, 500, 500, 500, 500)
-	var c2 counts
-	w, err = New(Config{URLs: []string{u}, Token: token, Backoff: time.Millisecond, Attempts: 3, MinInterval: time.Hour, Observer: &c2})
-	require.NoError(t, err)
-	w.Wake()
-	waitCalls(t, bad, 3)
-	require.Eventually(t, func() bool { return c2.failed.Load() == 1 }, 10*time.Second, time.Millisecond)
-	w.Close()
-	require.Len(t, bad.calls(), 3)
-	require.Zero(t, c2.sent.Load())
-}
-
-// TestARefusedTokenIsNotRetried: 401 means the settings disagree, which
-// asking again does not fix.
-func TestARefusedTokenIsNotRetried(t *testing.T) {
-	t.Parallel()
-	wk, u := newWorker(t, http.StatusUnauthorized, http.StatusUnauthorized)
-	var c counts
-	w, err := New(Config{URLs: []string{u}, Token: token, Backoff: time.Millisecond, MinInterval: time.Hour, Observer: &c})
-	require.NoError(t, err)
-	w.Wake()
-	waitCalls(t, wk, 1)
-	require.Eventually(t, func() bool { return c.failed.Load() == 1 }, 10*time.Second, time.Millisecond)
-	w.Close()
-	require.Len(t, wk.calls(), 1)
+	for _, tc := range []struct {
+		name      string
+		answers   []int
+		attempts  int
+		wantCalls int
+		// wantSent and wantFailed are the Observer's counts: exactly one
+		// of them is 1.
+		wantSent, wantFailed int64
+	}{
+		{"recovers on the third call", []int{http.StatusServiceUnavailable, http.StatusBadGateway}, 0, 3, 1, 0},
+		{"given up on after Attempts", []int{500, 500, 500, 500, 500}, 3, 3, 0, 1},
+		{"a refused token is not retried", []int{http.StatusUnauthorized, http.StatusUnauthorized}, 0, 1, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			wk, u := newWorker(t, tc.answers...)
+			var c counts
+			w, err := New(Config{URLs: []string{u}, Token: token, Backoff: time.Millisecond, Attempts: tc.attempts, MinInterval: time.Hour, Observer: &c})
+			require.NoError(t, err)
+			w.Wake()
+			waitCalls(t, wk, tc.wantCalls)
+			require.Eventually(t, func() bool { return c.sent.Load()+c.failed.Load() == 1 }, 10*time.Second, time.Millisecond)
+			w.Close()
+			require.Len(t, wk.calls(), tc.wantCalls)
+			require.Equal(t, tc.wantSent, c.sent.Load())
+			require.Equal(t, tc.wantFailed, c.failed.Load())
+		})
+	}
 }

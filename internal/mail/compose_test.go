@@ -115,13 +115,14 @@ func TestComposeMessageIDUnique(t *testing.T) {
 func TestComposeBadField(t *testing.T) {
 	t.Parallel()
 	const to = "secret.person@example.com"
-	cases := []struct {
+	type badField struct {
 		name   string
 		mutate func(*Message)
 		// mayClean: a header injection, where rejecting the value (for its
 		// control characters) is as good as cleaning it.
 		mayClean bool
-	}{
+	}
+	cases := []badField{
 		{"name CRLF", func(m *Message) { m.ToName = "Eve\r\nBcc: x@evil.com" }, true},
 		{"name LF", func(m *Message) { m.ToName = "Eve\nBcc: x@evil.com" }, true},
 		{"name CR", func(m *Message) { m.ToName = "Eve\rBcc: x@evil.com" }, true},
@@ -138,6 +139,9 @@ func TestComposeBadField(t *testing.T) {
 		{"bad to", func(m *Message) { m.To = "john.example.com" }, false},
 		{"to with CRLF", func(m *Message) { m.To = "john@example.com\r\nBcc: x@evil.com" }, false},
 		{"no body", func(m *Message) { m.Text, m.HTML = "", "" }, false},
+	}
+	for _, name := range []string{"X-Bad\r\nBcc", "X Bad", "X:Bad", "", "Bcc", "to", "Content-Type"} {
+		cases = append(cases, badField{"header name " + name, func(m *Message) { m.Headers = map[string]string{name: "v"} }, false})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,14 +171,8 @@ func TestComposeBadField(t *testing.T) {
 	}
 }
 
-func TestComposeRejectsBadHeaders(t *testing.T) {
+func TestComposeCarriesExtraHeaders(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"X-Bad\r\nBcc", "X Bad", "X:Bad", "", "Bcc", "to", "Content-Type"} {
-		m := baseMessage()
-		m.Headers = map[string]string{name: "v"}
-		_, err := Compose(m)
-		require.Error(t, err, "header name %q", name)
-	}
 	m := baseMessage()
 	m.Headers = map[string]string{"X-Entity-Ref-ID": "job-42"}
 	raw, err := Compose(m)

@@ -89,15 +89,14 @@ func New(ctx context.Context, cfg *config.API, pool *pgxpool.Pool, logger *slog.
 	// Both services record their requests and enqueue their mail alike.
 	outbox := delivery.Outbox{Pool: pool, Jobs: jobs, Waker: waker, MaxAttempts: cfg.EmailMaxAttempts}
 	resets, err := reset.NewService(reset.ServiceConfig{
-		Outbox:       outbox,
+		LinkRequests: delivery.LinkRequests{Outbox: outbox, TTL: cfg.ResetTokenTTL},
 		HashPassword: authService.HashPassword,
-		TokenTTL:     cfg.ResetTokenTTL,
 	})
 	if err != nil {
 		return nil, err
 	}
 	signups, err := signup.NewService(signup.ServiceConfig{
-		Outbox: outbox, Accounts: authService, TTL: cfg.SignupTokenTTL,
+		LinkRequests: delivery.LinkRequests{Outbox: outbox, TTL: cfg.SignupTokenTTL}, Accounts: authService,
 	})
 	if err != nil {
 		return nil, err

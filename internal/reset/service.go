@@ -23,33 +23,28 @@ type PasswordHasher func(password string) (string, error)
 
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
-	// Outbox records requests and enqueues their mail. Pool and Jobs are
-	// required.
-	delivery.Outbox
+	// LinkRequests is the outbox and the TTL, RESET_TOKEN_TTL, which
+	// defaults to 1h.
+	delivery.LinkRequests
 	// HashPassword hashes the new password. Required.
 	HashPassword PasswordHasher
-	// TokenTTL is RESET_TOKEN_TTL. Defaults to 1h.
-	TokenTTL time.Duration
 }
 
-// Service is the API's side of the reset flow.
+// Service is the API's side of the reset flow. Its queries are
+// dbsqlc.New(): sqlc's Queries holds no state.
 type Service struct {
-	cfg     ServiceConfig
-	queries *dbsqlc.Queries
+	cfg ServiceConfig
 }
 
 // NewService validates cfg and fills its defaults.
 func NewService(cfg ServiceConfig) (*Service, error) {
-	if err := cfg.Outbox.Valid(); err != nil {
-		return nil, fmt.Errorf("reset: %w", err)
+	if err := cfg.Valid("reset", time.Hour); err != nil {
+		return nil, err
 	}
 	if cfg.HashPassword == nil {
 		return nil, errors.New("reset: HashPassword is required")
 	}
-	if cfg.TokenTTL <= 0 {
-		cfg.TokenTTL = time.Hour
-	}
-	return &Service{cfg: cfg, queries: dbsqlc.New()}, nil
+	return &Service{cfg: cfg}, nil
 }
 
 // RequestReset records a forgot-password request and enqueues its mail in
@@ -78,7 +73,7 @@ func (s *Service) RequestReset(ctx context.Context, email string, lang ...locale
 		return uuid.Nil, fmt.Errorf("new request id: %w", err)
 	}
 	err = s.cfg.Record(ctx, "reset", func(tx pgx.Tx) error {
-		return s.queries.ResetInsertRequest(ctx, tx, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: s.cfg.TokenTTL.Seconds()})
+		return dbsqlc.New().ResetInsertRequest(ctx, tx, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: s.cfg.TTL.Seconds()})
 	}, SendResetArgs{RequestID: id, EmailMasked: redact.Email(email), Locale: pref})
 	if err != nil {
 		return uuid.Nil, err
@@ -96,7 +91,7 @@ func errInvalidToken() error {
 // consuming it.
 func (s *Service) Verify(ctx context.Context, token string) (time.Time, error) {
 	return linktoken.Expiry(ctx, token, func(ctx context.Context, hash []byte) (time.Time, error) {
-		return s.queries.ResetVerify(ctx, s.cfg.Pool, hash)
+		return dbsqlc.New().ResetVerify(ctx, s.cfg.Pool, hash)
 	}, errInvalidToken, "verify reset token")
 }
 
@@ -130,10 +125,10 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 	err = s.cfg.Commit(ctx, func(tx pgx.Tx) error {
 		// The user first, then the requests: one lock order for every
 		// reset of an account, so two of its links never deadlock.
-		if err := s.queries.ResetLockUser(ctx, tx, linktoken.Hash(token)); err != nil {
+		if err := dbsqlc.New().ResetLockUser(ctx, tx, linktoken.Hash(token)); err != nil {
 			return fmt.Errorf("lock the token's account: %w", err)
 		}
-		consumed, err := s.queries.ResetConsume(ctx, tx, linktoken.Hash(token))
+		consumed, err := dbsqlc.New().ResetConsume(ctx, tx, linktoken.Hash(token))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Used or expired between the check and now.
 			return errInvalidToken()
@@ -147,7 +142,7 @@ func (s *Service) Reset(ctx context.Context, token, newPassword string, lang ...
 		if err != nil {
 			return err
 		}
-		err = s.queries.ResetVoidOthers(ctx, tx, dbsqlc.ResetVoidOthersParams{UserID: userID, UsedRequestID: consumed.ID})
+		err = dbsqlc.New().ResetVoidOthers(ctx, tx, dbsqlc.ResetVoidOthersParams{UserID: userID, UsedRequestID: consumed.ID})
 		if err != nil {
 			return fmt.Errorf("void other reset tokens: %w", err)
 		}

@@ -24,35 +24,29 @@ import (
 
 // ServiceConfig configures a Service.
 type ServiceConfig struct {
-	// Outbox records requests and enqueues their mail. Pool and Jobs are
-	// required.
-	delivery.Outbox
+	// LinkRequests is the outbox and the TTL, SIGNUP_TOKEN_TTL: how long
+	// a sign-up request and its verification link live. Defaults to 24h.
+	delivery.LinkRequests
 	// Accounts validates a registration and hashes its password, and
 	// creates the account once verified. Required.
 	Accounts *auth.Service
-	// TTL is SIGNUP_TOKEN_TTL: how long a sign-up request and its
-	// verification link live. Defaults to 24h.
-	TTL time.Duration
 }
 
-// Service is the API's side of sign-up.
+// Service is the API's side of sign-up. Its queries are dbsqlc.New():
+// sqlc's Queries holds no state.
 type Service struct {
-	cfg     ServiceConfig
-	queries *dbsqlc.Queries
+	cfg ServiceConfig
 }
 
 // NewService validates cfg and fills its defaults.
 func NewService(cfg ServiceConfig) (*Service, error) {
-	if err := cfg.Outbox.Valid(); err != nil {
-		return nil, fmt.Errorf("signup: %w", err)
+	if err := cfg.Valid("signup", 24*time.Hour); err != nil {
+		return nil, err
 	}
 	if cfg.Accounts == nil {
 		return nil, errors.New("signup: Accounts is required")
 	}
-	if cfg.TTL <= 0 {
-		cfg.TTL = 24 * time.Hour
-	}
-	return &Service{cfg: cfg, queries: dbsqlc.New()}, nil
+	return &Service{cfg: cfg}, nil
 }
 
 // Request is sign-up as a request. It validates r like auth's Register,
@@ -76,7 +70,7 @@ func (s *Service) Request(ctx context.Context, r auth.Registration) error {
 		loc = &a.Locale
 	}
 	return s.cfg.Record(ctx, "sign-up", func(tx pgx.Tx) error {
-		return s.queries.SignupInsertRequest(ctx, tx, dbsqlc.SignupInsertRequestParams{
+		return dbsqlc.New().SignupInsertRequest(ctx, tx, dbsqlc.SignupInsertRequestParams{
 			ID: id, Email: a.Email, Name: a.Name, PasswordHash: a.PasswordHash, Locale: loc, TtlSecs: s.cfg.TTL.Seconds(),
 		})
 	}, Args{RequestID: id, EmailMasked: redact.Email(a.Email)})
@@ -99,7 +93,7 @@ func (s *Service) Check(ctx context.Context, token string) (time.Time, error) {
 		return time.Time{}, apperr.Validation(map[string]string{"token": "is required"})
 	}
 	return linktoken.Expiry(ctx, token, func(ctx context.Context, hash []byte) (time.Time, error) {
-		return s.queries.SignupCheck(ctx, s.cfg.Pool, hash)
+		return dbsqlc.New().SignupCheck(ctx, s.cfg.Pool, hash)
 	}, errInvalidToken, "check sign-up token")
 }
 
@@ -132,7 +126,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token, password string) (auth
 	}
 	var u auth.User
 	err := pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
-		p, err := s.queries.SignupConsume(ctx, tx, linktoken.Hash(token))
+		p, err := dbsqlc.New().SignupConsume(ctx, tx, linktoken.Hash(token))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errInvalidToken()
 		}

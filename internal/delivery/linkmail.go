@@ -29,9 +29,10 @@ const (
 // LinkState is what SendLink reads of a request as its kind's prepare
 // statement found it.
 type LinkState struct {
-	// Settled is a request whose mail went out or that already has an
-	// outcome: a retried or rescued job, which must not send again.
-	Settled bool
+	// SentAt is when the request's mail went out, nil if it has not.
+	SentAt *time.Time
+	// Outcome is the request's outcome column, "pending" until settled.
+	Outcome string
 	// ExpiresAt is when the request's link expires; nothing is sent after.
 	ExpiresAt time.Time
 	// Suppressed is an address on the suppression list.
@@ -39,6 +40,10 @@ type LinkState struct {
 	// Throttled is a request that did not win its mail slot.
 	Throttled bool
 }
+
+// settled is a request whose mail went out or that already has an outcome:
+// a retried or rescued job, which must not send again.
+func (st LinkState) settled() bool { return st.SentAt != nil || st.Outcome != "pending" }
 
 // LinkKind names one kind of link mail.
 type LinkKind struct {
@@ -49,6 +54,9 @@ type LinkKind struct {
 	// Expired is the cancellation reason of a request whose link expired
 	// before it could be delivered.
 	Expired error
+	// Token derives a request's token from the link key under the kind's
+	// own context (reset.DeriveToken, signup.DeriveToken).
+	Token func(key []byte, requestID uuid.UUID) string
 }
 
 // LinkArgs are the args of a link mail job, which name its request.
@@ -64,8 +72,6 @@ type LinkArgs interface {
 // the order every link mail shares and names the kind in their errors. J is
 // the job's args, P the request as the kind's prepare statement returns it.
 type LinkMail[J LinkArgs, P any] interface {
-	// Token derives request id's token under the kind's own context.
-	Token(id uuid.UUID) string
 	// Load is the kind's one prepare statement (on Link.Prepare): it loads
 	// request id, records tokenHash and reserves the mail slot.
 	// pgx.ErrNoRows, wrapped or not, is a request that no longer exists.
@@ -96,13 +102,20 @@ type LinkWorker[J LinkArgs, P any, M LinkMail[J, P]] struct {
 	mail M
 }
 
-// NewLinkWorker validates cfg and builds the kind's steps on its Link.
-func NewLinkWorker[J LinkArgs, P any, M LinkMail[J, P]](cfg LinkConfig, kind LinkKind, steps func(*Link) M) (*LinkWorker[J, P, M], error) {
+// LinkSteps is a kind's steps as every kind writes them: a struct that
+// is only its Link, with the LinkMail methods.
+type LinkSteps[J LinkArgs, P any] interface {
+	~struct{ *Link }
+	LinkMail[J, P]
+}
+
+// NewLinkWorker validates cfg and builds the kind's steps, M, on its Link.
+func NewLinkWorker[J LinkArgs, P any, M LinkSteps[J, P]](cfg LinkConfig, kind LinkKind) (*LinkWorker[J, P, M], error) {
 	l, err := NewLink(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &LinkWorker[J, P, M]{link: l, kind: kind, mail: steps(l)}, nil
+	return &LinkWorker[J, P, M]{link: l, kind: kind, mail: M{l}}, nil
 }
 
 // Work implements river.Worker.
@@ -117,7 +130,7 @@ func (w *LinkWorker[J, P, M]) Work(ctx context.Context, job *river.Job[J]) error
 // to what the steps of m do.
 func SendLink[J LinkArgs, P any, M LinkMail[J, P]](ctx context.Context, l *Link, m M, kind LinkKind, job *river.Job[J]) error {
 	id := job.Args.Request()
-	token := m.Token(id)
+	token := kind.Token(l.Key, id)
 	p, st, err := m.Load(ctx, id, linktoken.Hash(token))
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The cleanup job deleted it: nothing left to deliver.
@@ -127,7 +140,7 @@ func SendLink[J LinkArgs, P any, M LinkMail[J, P]](ctx context.Context, l *Link,
 	if err != nil {
 		return fmt.Errorf("load %s request: %w", kind.Request, err)
 	}
-	if st.Settled {
+	if st.settled() {
 		m.Skipped(OutcomeAlreadySent)
 		return nil
 	}

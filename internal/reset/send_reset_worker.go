@@ -23,22 +23,19 @@ type SendResetWorker = delivery.LinkWorker[SendResetArgs, dbsqlc.ResetPrepareRow
 
 // NewSendResetWorker validates cfg.
 func NewSendResetWorker(cfg delivery.LinkConfig) (*SendResetWorker, error) {
-	kind := delivery.LinkKind{Request: "reset", Idempotency: "password-reset", Expired: ErrExpired}
-	return delivery.NewLinkWorker[SendResetArgs, dbsqlc.ResetPrepareRow](cfg, kind, func(l *delivery.Link) resetMail { return resetMail{l} })
+	return delivery.NewLinkWorker[SendResetArgs, dbsqlc.ResetPrepareRow, resetMail](cfg,
+		delivery.LinkKind{Request: "reset", Idempotency: "password-reset", Expired: ErrExpired, Token: DeriveToken})
 }
 
 // resetMail is the reset request's own steps of delivery.SendLink: its
 // statements, its reasons to send nothing and its template.
 type resetMail struct{ *delivery.Link }
 
-// Token implements delivery.LinkMail.
-func (m resetMail) Token(id uuid.UUID) string { return DeriveToken(m.Key, id) }
-
 // Load implements delivery.LinkMail with reset_prepare, which also resolves
 // the account and says whether a password change superseded the request.
 func (m resetMail) Load(ctx context.Context, id uuid.UUID, tokenHash []byte) (dbsqlc.ResetPrepareRow, delivery.LinkState, error) {
 	p, err := m.Queries.ResetPrepare(ctx, m.Prepare, dbsqlc.ResetPrepareParams{ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds()})
-	return p, delivery.LinkState{Settled: p.SentAt != nil || p.Outcome != "pending", ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled}, err
+	return p, delivery.LinkState{SentAt: p.SentAt, Outcome: p.Outcome, ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled}, err
 }
 
 // Skip implements delivery.LinkMail: no account, or a password changed

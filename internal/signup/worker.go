@@ -43,21 +43,18 @@ type Worker = delivery.LinkWorker[Args, dbsqlc.SignupPrepareRow, signupMail]
 
 // NewWorker validates cfg.
 func NewWorker(cfg delivery.LinkConfig) (*Worker, error) {
-	kind := delivery.LinkKind{Request: "sign-up", Idempotency: "signup", Expired: ErrExpired}
-	return delivery.NewLinkWorker[Args, dbsqlc.SignupPrepareRow](cfg, kind, func(l *delivery.Link) signupMail { return signupMail{l} })
+	return delivery.NewLinkWorker[Args, dbsqlc.SignupPrepareRow, signupMail](cfg,
+		delivery.LinkKind{Request: "sign-up", Idempotency: "signup", Expired: ErrExpired, Token: DeriveToken})
 }
 
 // signupMail is the sign-up request's own steps of delivery.SendLink.
 type signupMail struct{ *delivery.Link }
 
-// Token implements delivery.LinkMail.
-func (m signupMail) Token(id uuid.UUID) string { return DeriveToken(m.Key, id) }
-
 // Load implements delivery.LinkMail with signup_prepare, which reserves the
 // account's slot or, for an address without one, the address's.
 func (m signupMail) Load(ctx context.Context, id uuid.UUID, tokenHash []byte) (dbsqlc.SignupPrepareRow, delivery.LinkState, error) {
 	p, err := m.Queries.SignupPrepare(ctx, m.Prepare, dbsqlc.SignupPrepareParams{ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds()})
-	return p, delivery.LinkState{Settled: p.SentAt != nil || p.Outcome != "pending", ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled}, err
+	return p, delivery.LinkState{SentAt: p.SentAt, Outcome: p.Outcome, ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled}, err
 }
 
 // Skip implements delivery.LinkMail: a sign-up has no reason of its own to

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/todoapp/resetmail/internal/apperr"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // errInvalidSession is the one answer to every unacceptable token: forged,
@@ -43,7 +44,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (User, error) {
 }
 
 func (s *Service) userByID(ctx context.Context, id int64) (User, error) {
-	row, err := s.queries.UserByID(ctx, s.pool, id)
+	row, err := dbsqlc.New().UserByID(ctx, s.pool, id)
 	if err != nil {
 		return User{}, fmt.Errorf("load user %d: %w", id, err)
 	}

@@ -32,7 +32,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (AccessToke
 		found bool
 	)
 	if normalized, err := NormalizeEmail(email); err == nil {
-		cred, err = s.queries.UserCredentialsByEmail(ctx, s.pool, normalized)
+		cred, err = dbsqlc.New().UserCredentialsByEmail(ctx, s.pool, normalized)
 		switch {
 		case err == nil:
 			found = true

@@ -11,8 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/crypto/bcrypt"
-
-	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // MinSecretBytes is the shortest JWT signing key accepted: HS256 needs a key
@@ -37,12 +35,11 @@ type Options struct {
 
 // Service registers users, logs them in and authenticates their tokens.
 type Service struct {
-	pool    *pgxpool.Pool
-	queries *dbsqlc.Queries
-	secret  []byte
-	ttl     time.Duration
-	cost    int
-	now     func() time.Time
+	pool   *pgxpool.Pool
+	secret []byte
+	ttl    time.Duration
+	cost   int
+	now    func() time.Time
 
 	// dummyHash is compared against when a login names no account, so that
 	// an unknown email costs one bcrypt comparison, like a wrong password,
@@ -84,7 +81,6 @@ func NewService(o Options) (*Service, error) {
 	}
 	return &Service{
 		pool:      o.Pool,
-		queries:   dbsqlc.New(),
 		secret:    append([]byte(nil), o.JWTSecret...),
 		ttl:       o.TokenTTL,
 		cost:      o.BcryptCost,

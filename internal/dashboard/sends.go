@@ -58,9 +58,8 @@ type SendsConfig struct {
 
 // Sends serves the sends pages.
 type Sends struct {
-	cfg     SendsConfig
-	queries *dbsqlc.Queries
-	pages   map[string]*template.Template
+	cfg   SendsConfig
+	pages map[string]*template.Template
 }
 
 // NewSends validates cfg and parses the templates.
@@ -87,7 +86,7 @@ func NewSends(cfg SendsConfig) (*Sends, error) {
 		}
 		pages[name] = t
 	}
-	return &Sends{cfg: cfg, queries: dbsqlc.New(), pages: pages}, nil
+	return &Sends{cfg: cfg, pages: pages}, nil
 }
 
 // NewSite is everything the Guard guards: River UI under Prefix, the sends
@@ -122,7 +121,7 @@ type sendsPage struct {
 
 func (s *Sends) failed(w http.ResponseWriter, r *http.Request) {
 	since := s.cfg.Now().Add(-failedWindow)
-	rows, err := s.queries.DashboardFailedSends(r.Context(), s.cfg.Pool, dbsqlc.DashboardFailedSendsParams{
+	rows, err := dbsqlc.New().DashboardFailedSends(r.Context(), s.cfg.Pool, dbsqlc.DashboardFailedSendsParams{
 		Queue: s.cfg.Queue, Since: since, MaxRows: maxRows,
 	})
 	if err != nil {
@@ -145,7 +144,7 @@ func (s *Sends) search(w http.ResponseWriter, r *http.Request) {
 	}
 	page.Searched = redact.Email(strings.ToLower(email))
 	page.Title = "Sends to " + page.Searched
-	rows, err := s.queries.DashboardSendsByEmail(r.Context(), s.cfg.Pool, dbsqlc.DashboardSendsByEmailParams{
+	rows, err := dbsqlc.New().DashboardSendsByEmail(r.Context(), s.cfg.Pool, dbsqlc.DashboardSendsByEmailParams{
 		Queue: s.cfg.Queue, Email: email, MaxRows: maxRows,
 	})
 	if err != nil {
@@ -185,7 +184,7 @@ func (s *Sends) send(w http.ResponseWriter, r *http.Request) {
 		s.render(w, "send.html", http.StatusNotFound, sendPage{Title: "No such send"})
 		return
 	}
-	row, err := s.queries.DashboardSend(r.Context(), s.cfg.Pool, dbsqlc.DashboardSendParams{ID: id, Queue: s.cfg.Queue})
+	row, err := dbsqlc.New().DashboardSend(r.Context(), s.cfg.Pool, dbsqlc.DashboardSendParams{ID: id, Queue: s.cfg.Queue})
 	if errors.Is(err, pgx.ErrNoRows) {
 		s.render(w, "send.html", http.StatusNotFound, sendPage{Title: "No such send"})
 		return

@@ -23,7 +23,6 @@ import (
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/templates"
 	"github.com/todoapp/resetmail/internal/mailevent"
-	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 )
 
@@ -60,12 +59,9 @@ type Config struct {
 	ConfigRetry time.Duration
 }
 
-// Delivery is the validated Config, with its defaults filled in, and the
-// typed queries.
+// Delivery is the validated Config, with its defaults filled in.
 type Delivery struct {
 	Config
-	// Queries are the typed queries, for the workers built on Delivery.
-	Queries *dbsqlc.Queries
 	// from is MAIL_FROM, parsed once here rather than for every mail.
 	from mail.From
 }
@@ -96,7 +92,7 @@ func New(cfg Config) (*Delivery, error) {
 	if cfg.ConfigRetry <= 0 {
 		cfg.ConfigRetry = defaultConfigRetry
 	}
-	return &Delivery{Config: cfg, Queries: dbsqlc.New(), from: from}, nil
+	return &Delivery{Config: cfg, from: from}, nil
 }
 
 // Send sends one rendered mail and turns a failure into what River should

@@ -98,7 +98,7 @@ func (l *Link) ReleaseSlot(ctx context.Context, kind string, userID *int64, id u
 	if userID == nil {
 		return
 	}
-	err := l.Queries.MailSlotRelease(context.WithoutCancel(ctx), l.Pool, dbsqlc.MailSlotReleaseParams{UserID: *userID, Kind: kind, Holder: id})
+	err := dbsqlc.New().MailSlotRelease(context.WithoutCancel(ctx), l.Pool, dbsqlc.MailSlotReleaseParams{UserID: *userID, Kind: kind, Holder: id})
 	if err != nil {
 		l.Logger.WarnContext(ctx, "could not release the mail slot", slog.String("kind", kind), slog.String("request_id", id.String()), slog.Any("error", err))
 	}

@@ -15,12 +15,11 @@ import (
 // Store keeps events and the suppression list in Postgres.
 type Store struct {
 	pool *pgxpool.Pool
-	q    *dbsqlc.Queries
 }
 
 // NewStore uses pool.
 func NewStore(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, q: dbsqlc.New()}
+	return &Store{pool: pool}
 }
 
 // Recorded says what Record changed.
@@ -42,7 +41,7 @@ func (s *Store) Record(ctx context.Context, events []Event) (Recorded, error) {
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, e := range events {
-			row, err := s.q.MailEventRecord(ctx, tx, dbsqlc.MailEventRecordParams{
+			row, err := dbsqlc.New().MailEventRecord(ctx, tx, dbsqlc.MailEventRecordParams{
 				Provider: e.Provider, EventID: e.EventID, Recipient: e.Recipient, Type: e.Type,
 				MessageID: optional(e.MessageID), OccurredAt: e.OccurredAt, Detail: e.Detail,
 			})
@@ -68,7 +67,7 @@ func (s *Store) Record(ctx context.Context, events []Event) (Recorded, error) {
 // event type that suppresses). added is false when it was already there;
 // the first reason stays.
 func (s *Store) Suppress(ctx context.Context, addr, reason, source, messageID string) (added bool, err error) {
-	return s.q.SuppressionAdd(ctx, s.pool, dbsqlc.SuppressionAddParams{
+	return dbsqlc.New().SuppressionAdd(ctx, s.pool, dbsqlc.SuppressionAddParams{
 		Email: Key(addr), Reason: reason, Source: source, MessageID: optional(messageID),
 	})
 }
@@ -76,13 +75,13 @@ func (s *Store) Suppress(ctx context.Context, addr, reason, source, messageID st
 // Unsuppress takes addr off the list; removed is false when it was not on
 // it. Its past events stay, for the trace.
 func (s *Store) Unsuppress(ctx context.Context, addr string) (removed bool, err error) {
-	n, err := s.q.SuppressionRemove(ctx, s.pool, Key(addr))
+	n, err := dbsqlc.New().SuppressionRemove(ctx, s.pool, Key(addr))
 	return n > 0, err
 }
 
 // Suppressed reports whether addr is on the list.
 func (s *Store) Suppressed(ctx context.Context, addr string) (bool, error) {
-	return s.q.SuppressionCheck(ctx, s.pool, Key(addr))
+	return dbsqlc.New().SuppressionCheck(ctx, s.pool, Key(addr))
 }
 
 // Suppression is one entry of the list.
@@ -96,7 +95,7 @@ type Suppression struct {
 
 // List returns the whole list, newest first.
 func (s *Store) List(ctx context.Context) ([]Suppression, error) {
-	rows, err := s.q.SuppressionList(ctx, s.pool)
+	rows, err := dbsqlc.New().SuppressionList(ctx, s.pool)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +108,7 @@ func (s *Store) List(ctx context.Context) ([]Suppression, error) {
 
 // lookup returns addr's entry, or nil.
 func (s *Store) lookup(ctx context.Context, addr string) (*Suppression, error) {
-	r, err := s.q.SuppressionGet(ctx, s.pool, Key(addr))
+	r, err := dbsqlc.New().SuppressionGet(ctx, s.pool, Key(addr))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}

@@ -78,14 +78,14 @@ func (s *Store) Trace(ctx context.Context, query string) (*Trace, error) {
 	} else {
 		return nil, fmt.Errorf("%w, not %q", ErrTraceQuery, redact.Addresses(query))
 	}
-	resets, err := s.q.TraceResetRequests(ctx, s.pool, dbsqlc.TraceResetRequestsParams{ID: id, Email: email, MaxRows: traceRows})
+	resets, err := dbsqlc.New().TraceResetRequests(ctx, s.pool, dbsqlc.TraceResetRequestsParams{ID: id, Email: email, MaxRows: traceRows})
 	if err != nil {
 		return nil, fmt.Errorf("trace reset requests: %w", err)
 	}
 	for _, r := range resets {
 		t.Messages = append(t.Messages, message("reset", r.ID, r.Email, r.CreatedAt, r.Outcome, r.SentAt, r.Provider, r.ProviderMessageID, r.JobID, r.QueuedAt, r.JobState))
 	}
-	signups, err := s.q.TraceSignupRequests(ctx, s.pool, dbsqlc.TraceSignupRequestsParams{ID: id, Email: email, MaxRows: traceRows})
+	signups, err := dbsqlc.New().TraceSignupRequests(ctx, s.pool, dbsqlc.TraceSignupRequestsParams{ID: id, Email: email, MaxRows: traceRows})
 	if err != nil {
 		return nil, fmt.Errorf("trace sign-up requests: %w", err)
 	}
@@ -111,7 +111,7 @@ func (s *Store) Trace(ctx context.Context, query string) (*Trace, error) {
 	if id == nil {
 		eventEmail = email
 	}
-	events, err := s.q.TraceEvents(ctx, s.pool, dbsqlc.TraceEventsParams{MessageIds: ids, Email: eventEmail})
+	events, err := dbsqlc.New().TraceEvents(ctx, s.pool, dbsqlc.TraceEventsParams{MessageIds: ids, Email: eventEmail})
 	if err != nil {
 		return nil, fmt.Errorf("trace events: %w", err)
 	}

@@ -37,7 +37,6 @@ type Config struct {
 // Bucket is the shared cap. Safe for concurrent use.
 type Bucket struct {
 	pool      *pgxpool.Pool
-	queries   *dbsqlc.Queries
 	rate      float64
 	burst     float64
 	holdCheck time.Duration
@@ -63,7 +62,7 @@ func New(cfg Config) (*Bucket, error) {
 		cfg.HoldCheckEvery = 250 * time.Millisecond
 	}
 	return &Bucket{
-		pool: cfg.Pool, queries: dbsqlc.New(), rate: cfg.Rate, burst: burst, holdCheck: cfg.HoldCheckEvery,
+		pool: cfg.Pool, rate: cfg.Rate, burst: burst, holdCheck: cfg.HoldCheckEvery,
 	}, nil
 }
 
@@ -106,7 +105,7 @@ func (b *Bucket) next(ctx context.Context) (time.Duration, bool, error) {
 		d := b.holdRemaining(ctx)
 		return d, d > 0 && d <= maxWait, nil
 	}
-	r, err := b.queries.MailRateTake(ctx, b.pool, dbsqlc.MailRateTakeParams{Rate: b.rate, Burst: b.burst, MaxWait: maxWait.Seconds()})
+	r, err := dbsqlc.New().MailRateTake(ctx, b.pool, dbsqlc.MailRateTakeParams{Rate: b.rate, Burst: b.burst, MaxWait: maxWait.Seconds()})
 	if err != nil {
 		return 0, false, err
 	}
@@ -126,7 +125,7 @@ func (b *Bucket) holdRemaining(ctx context.Context) time.Duration {
 	}
 	b.checked = now
 	b.mu.Unlock()
-	secs, err := b.queries.MailRateHoldLeft(ctx, b.pool)
+	secs, err := dbsqlc.New().MailRateHoldLeft(ctx, b.pool)
 	if err != nil {
 		// Without a cap the hold is only a courtesy to the provider: a
 		// database hiccup must not stop mail.
@@ -149,5 +148,5 @@ func (b *Bucket) Slow(ctx context.Context, d time.Duration) {
 	b.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	_ = b.queries.MailRateHold(ctx, b.pool, d.Seconds())
+	_ = dbsqlc.New().MailRateHold(ctx, b.pool, d.Seconds())
 }

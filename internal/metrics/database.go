@@ -15,13 +15,12 @@ import (
 // share: they read it, not counters, so the figure is the same whichever
 // process is scraped and survives restarts.
 type dbReader struct {
-	pool    *pgxpool.Pool
-	queries *dbsqlc.Queries
-	logger  *slog.Logger
+	pool   *pgxpool.Pool
+	logger *slog.Logger
 }
 
 func newDBReader(pool *pgxpool.Pool, logger *slog.Logger) dbReader {
-	return dbReader{pool: pool, queries: dbsqlc.New(), logger: logger}
+	return dbReader{pool: pool, logger: logger}
 }
 
 // read runs q within two seconds. A failure is logged, named by what, and
@@ -73,7 +72,7 @@ func (q *QueueDepth) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	rows, ok := read(q.dbReader, "queue depth", func(ctx context.Context, db dbsqlc.DBTX) ([]dbsqlc.RiverQueueDepthRow, error) {
-		return q.queries.RiverQueueDepth(ctx, db)
+		return dbsqlc.New().RiverQueueDepth(ctx, db)
 	})
 	if !ok {
 		return
@@ -118,7 +117,7 @@ func (m *MailRates) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (m *MailRates) Collect(ch chan<- prometheus.Metric) {
 	r, ok := read(m.dbReader, "mail rates", func(ctx context.Context, db dbsqlc.DBTX) (dbsqlc.MailEventRatesRow, error) {
-		return m.queries.MailEventRates(ctx, db, RateWindow.Seconds())
+		return dbsqlc.New().MailEventRates(ctx, db, RateWindow.Seconds())
 	})
 	if !ok {
 		return

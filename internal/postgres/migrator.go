@@ -18,9 +18,8 @@ import (
 // Migrator applies the application's numbered migrations from sql/migrations
 // and River's own tables through rivermigrate.
 type Migrator struct {
-	pool    *pgxpool.Pool
-	queries *dbsqlc.Queries
-	logger  *slog.Logger
+	pool   *pgxpool.Pool
+	logger *slog.Logger
 }
 
 // NewMigrator returns a Migrator over pool. Logger defaults to a discarding
@@ -29,7 +28,7 @@ func NewMigrator(pool *pgxpool.Pool, logger *slog.Logger) *Migrator {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Migrator{pool: pool, queries: dbsqlc.New(), logger: logger}
+	return &Migrator{pool: pool, logger: logger}
 }
 
 // MigrateResult says what one Migrate call applied.
@@ -58,19 +57,19 @@ func (m *Migrator) Migrate(ctx context.Context) (MigrateResult, error) {
 		return res, fmt.Errorf("acquire connection: %w", describe(err))
 	}
 	defer lockConn.Release()
-	if err := m.queries.MigrateLock(ctx, lockConn); err != nil {
+	if err := dbsqlc.New().MigrateLock(ctx, lockConn); err != nil {
 		return res, fmt.Errorf("take migration lock: %w", err)
 	}
 	defer func() {
 		// A failed unlock only matters until the connection closes, so
 		// destroy the connection rather than return it to the pool locked.
-		if err := m.queries.MigrateUnlock(context.WithoutCancel(ctx), lockConn); err != nil {
+		if err := dbsqlc.New().MigrateUnlock(context.WithoutCancel(ctx), lockConn); err != nil {
 			_ = lockConn.Conn().Close(context.WithoutCancel(ctx))
 		}
 	}()
 
 	err = pgx.BeginFunc(ctx, m.pool, func(tx pgx.Tx) error {
-		if err := m.queries.MigrateCreateTable(ctx, tx); err != nil {
+		if err := dbsqlc.New().MigrateCreateTable(ctx, tx); err != nil {
 			return fmt.Errorf("create app_schema_migrations: %w", err)
 		}
 		applied, err := m.appliedVersions(ctx, tx)
@@ -84,7 +83,7 @@ func (m *Migrator) Migrate(ctx context.Context) (MigrateResult, error) {
 			if _, err := tx.Exec(ctx, mig.SQL); err != nil {
 				return fmt.Errorf("apply migration %s: %w", mig.Name, err)
 			}
-			if err := m.queries.MigrateRecord(ctx, tx, dbsqlc.MigrateRecordParams{Version: int32(mig.Version), Name: mig.Name}); err != nil {
+			if err := dbsqlc.New().MigrateRecord(ctx, tx, dbsqlc.MigrateRecordParams{Version: int32(mig.Version), Name: mig.Name}); err != nil {
 				return fmt.Errorf("record migration %s: %w", mig.Name, err)
 			}
 			res.App = append(res.App, mig.Name)
@@ -119,7 +118,7 @@ func (m *Migrator) Pending(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var pending []string
-	exists, err := m.queries.MigrateTableExists(ctx, m.pool)
+	exists, err := dbsqlc.New().MigrateTableExists(ctx, m.pool)
 	if err != nil {
 		return nil, fmt.Errorf("check app_schema_migrations: %w", describe(err))
 	}
@@ -157,7 +156,7 @@ func (m *Migrator) river() (*rivermigrate.Migrator[pgx.Tx], error) {
 }
 
 func (m *Migrator) appliedVersions(ctx context.Context, db dbsqlc.DBTX) ([]int, error) {
-	rows, err := m.queries.MigrateAppliedVersions(ctx, db)
+	rows, err := dbsqlc.New().MigrateAppliedVersions(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("read applied migrations: %w", describe(err))
 	}

@@ -34,7 +34,6 @@ type CleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 
 	pool      *pgxpool.Pool
-	queries   *dbsqlc.Queries
 	retention time.Duration
 	logger    *slog.Logger
 }
@@ -42,24 +41,24 @@ type CleanupWorker struct {
 // NewCleanupWorker returns a worker that deletes requests retention after
 // their expiry.
 func NewCleanupWorker(pool *pgxpool.Pool, retention time.Duration, logger *slog.Logger) *CleanupWorker {
-	return &CleanupWorker{pool: pool, queries: dbsqlc.New(), retention: retention, logger: logger}
+	return &CleanupWorker{pool: pool, retention: retention, logger: logger}
 }
 
 // Work implements river.Worker.
 func (w *CleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
-	n, err := w.queries.ResetDeleteExpired(ctx, w.pool, w.retention.Seconds())
+	n, err := dbsqlc.New().ResetDeleteExpired(ctx, w.pool, w.retention.Seconds())
 	if err != nil {
 		return fmt.Errorf("delete expired reset requests: %w", err)
 	}
 	w.logger.InfoContext(ctx, "deleted expired reset requests", slog.Int64("count", n))
-	n, err = w.queries.SignupDeleteExpired(ctx, w.pool, w.retention.Seconds())
+	n, err = dbsqlc.New().SignupDeleteExpired(ctx, w.pool, w.retention.Seconds())
 	if err != nil {
 		return fmt.Errorf("delete expired sign-up requests: %w", err)
 	}
 	w.logger.InfoContext(ctx, "deleted expired sign-up requests", slog.Int64("count", n))
 	// An address's sign-up slot limits mail for RESET_EMAIL_INTERVAL only;
 	// one older than the retention limits nothing.
-	n, err = w.queries.SignupAddressSlotsDeleteStale(ctx, w.pool, w.retention.Seconds())
+	n, err = dbsqlc.New().SignupAddressSlotsDeleteStale(ctx, w.pool, w.retention.Seconds())
 	if err != nil {
 		return fmt.Errorf("delete stale address slots: %w", err)
 	}

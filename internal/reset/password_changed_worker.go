@@ -12,6 +12,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail/templates"
+	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
 // PasswordChangedWorker tells a user that their password was changed, so
@@ -52,7 +53,7 @@ func NewPasswordChangedWorker(cfg PasswordChangedConfig) (*PasswordChangedWorker
 
 // Work implements river.Worker.
 func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[PasswordChangedArgs]) error {
-	u, err := w.d.Queries.ResetLoadUserForNotice(ctx, w.d.Pool, job.Args.UserID)
+	u, err := dbsqlc.New().ResetLoadUserForNotice(ctx, w.d.Pool, job.Args.UserID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The account was deleted since: nobody to tell.
 		return nil

@@ -34,7 +34,7 @@ type resetMail struct{ *delivery.Link }
 // Load implements delivery.LinkMail with reset_prepare, which also resolves
 // the account and says whether a password change superseded the request.
 func (m resetMail) Load(ctx context.Context, id uuid.UUID, tokenHash []byte) (dbsqlc.ResetPrepareRow, delivery.LinkState, error) {
-	p, err := m.Queries.ResetPrepare(ctx, m.Prepare, dbsqlc.ResetPrepareParams{ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds()})
+	p, err := dbsqlc.New().ResetPrepare(ctx, m.Prepare, dbsqlc.ResetPrepareParams{ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds()})
 	return p, delivery.LinkState{SentAt: p.SentAt, Outcome: p.Outcome, ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled}, err
 }
 
@@ -75,10 +75,10 @@ func (m resetMail) Release(ctx context.Context, p dbsqlc.ResetPrepareRow, id uui
 
 // Mark implements delivery.LinkMail.
 func (m resetMail) Mark(ctx context.Context, id uuid.UUID, outcome string) error {
-	return m.Queries.ResetMarkOutcome(ctx, m.Pool, dbsqlc.ResetMarkOutcomeParams{ID: id, Outcome: outcome})
+	return dbsqlc.New().ResetMarkOutcome(ctx, m.Pool, dbsqlc.ResetMarkOutcomeParams{ID: id, Outcome: outcome})
 }
 
 // Sent implements delivery.LinkMail with reset_mark_sent.
 func (m resetMail) Sent(ctx context.Context, id uuid.UUID, _ string, provider, messageID *string) error {
-	return m.Queries.ResetMarkSent(ctx, m.MarkSent, dbsqlc.ResetMarkSentParams{ID: id, Provider: provider, ProviderMessageID: messageID})
+	return dbsqlc.New().ResetMarkSent(ctx, m.MarkSent, dbsqlc.ResetMarkSentParams{ID: id, Provider: provider, ProviderMessageID: messageID})
 }

@@ -30,8 +30,7 @@ type ServiceConfig struct {
 	HashPassword PasswordHasher
 }
 
-// Service is the API's side of the reset flow. Its queries are
-// dbsqlc.New(): sqlc's Queries holds no state.
+// Service is the API's side of the reset flow.
 type Service struct {
 	cfg ServiceConfig
 }

@@ -32,8 +32,7 @@ type ServiceConfig struct {
 	Accounts *auth.Service
 }
 
-// Service is the API's side of sign-up. Its queries are dbsqlc.New():
-// sqlc's Queries holds no state.
+// Service is the API's side of sign-up.
 type Service struct {
 	cfg ServiceConfig
 }

@@ -53,7 +53,7 @@ type signupMail struct{ *delivery.Link }
 // Load implements delivery.LinkMail with signup_prepare, which reserves the
 // account's slot or, for an address without one, the address's.
 func (m signupMail) Load(ctx context.Context, id uuid.UUID, tokenHash []byte) (dbsqlc.SignupPrepareRow, delivery.LinkState, error) {
-	p, err := m.Queries.SignupPrepare(ctx, m.Prepare, dbsqlc.SignupPrepareParams{ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds()})
+	p, err := dbsqlc.New().SignupPrepare(ctx, m.Prepare, dbsqlc.SignupPrepareParams{ID: id, TokenHash: tokenHash, ThrottleSecs: m.ThrottleInterval.Seconds()})
 	return p, delivery.LinkState{SentAt: p.SentAt, Outcome: p.Outcome, ExpiresAt: p.ExpiresAt, Suppressed: p.Suppressed, Throttled: p.Throttled}, err
 }
 
@@ -94,7 +94,7 @@ func (m signupMail) Release(ctx context.Context, p dbsqlc.SignupPrepareRow, id u
 		m.ReleaseSlot(ctx, delivery.SlotSignupExists, p.UserID, id)
 		return
 	}
-	err := m.Queries.SignupAddressSlotRelease(context.WithoutCancel(ctx), m.Pool, dbsqlc.SignupAddressSlotReleaseParams{Email: p.Email, Holder: id})
+	err := dbsqlc.New().SignupAddressSlotRelease(context.WithoutCancel(ctx), m.Pool, dbsqlc.SignupAddressSlotReleaseParams{Email: p.Email, Holder: id})
 	if err != nil {
 		m.Logger.WarnContext(ctx, "could not release the address's mail slot", slog.String("request_id", id.String()), slog.Any("error", err))
 	}
@@ -102,11 +102,11 @@ func (m signupMail) Release(ctx context.Context, p dbsqlc.SignupPrepareRow, id u
 
 // Mark implements delivery.LinkMail.
 func (m signupMail) Mark(ctx context.Context, id uuid.UUID, outcome string) error {
-	return m.Queries.SignupMarkOutcome(ctx, m.Pool, dbsqlc.SignupMarkOutcomeParams{ID: id, Outcome: outcome})
+	return dbsqlc.New().SignupMarkOutcome(ctx, m.Pool, dbsqlc.SignupMarkOutcomeParams{ID: id, Outcome: outcome})
 }
 
 // Sent implements delivery.LinkMail with signup_mark_sent, which records
 // which of the two mails went out.
 func (m signupMail) Sent(ctx context.Context, id uuid.UUID, outcome string, provider, messageID *string) error {
-	return m.Queries.SignupMarkSent(ctx, m.MarkSent, dbsqlc.SignupMarkSentParams{ID: id, Outcome: outcome, Provider: provider, ProviderMessageID: messageID})
+	return dbsqlc.New().SignupMarkSent(ctx, m.MarkSent, dbsqlc.SignupMarkSentParams{ID: id, Outcome: outcome, Provider: provider, ProviderMessageID: messageID})
 }

@@ -62,7 +62,7 @@ func (s *Service) List(ctx context.Context, userID int64, p ListParams) (Page, e
 	}
 
 	// One row more than the page tells whether another page follows.
-	rows, err := s.queries.TaskList(ctx, s.pool, dbsqlc.TaskListParams{
+	rows, err := dbsqlc.New().TaskList(ctx, s.pool, dbsqlc.TaskListParams{
 		UserID: userID, Completed: p.Completed, After: after, RowLimit: int32(p.Limit + 1),
 	})
 	if err != nil {

@@ -14,13 +14,12 @@ import (
 
 // Service reads and writes tasks, always on behalf of one user.
 type Service struct {
-	pool    *pgxpool.Pool
-	queries *dbsqlc.Queries
+	pool *pgxpool.Pool
 }
 
 // NewService returns a Service over pool.
 func NewService(pool *pgxpool.Pool) *Service {
-	return &Service{pool: pool, queries: dbsqlc.New()}
+	return &Service{pool: pool}
 }
 
 // errNotFound is the answer for a task that does not exist and for one that
@@ -48,7 +47,7 @@ func (s *Service) Create(ctx context.Context, userID int64, n NewTask) (Task, er
 	if len(fields) > 0 {
 		return Task{}, apperr.Validation(fields)
 	}
-	t, err := fromRow(s.queries.TaskInsert(ctx, s.pool, dbsqlc.TaskInsertParams{
+	t, err := fromRow(dbsqlc.New().TaskInsert(ctx, s.pool, dbsqlc.TaskInsertParams{
 		UserID: userID, Title: title, Description: n.Description, Completed: n.Completed,
 	}))
 	if err != nil {
@@ -59,7 +58,7 @@ func (s *Service) Create(ctx context.Context, userID int64, n NewTask) (Task, er
 
 // Get returns userID's task id, or not_found.
 func (s *Service) Get(ctx context.Context, userID, id int64) (Task, error) {
-	t, err := fromRow(s.queries.TaskGet(ctx, s.pool, dbsqlc.TaskGetParams{ID: id, UserID: userID}))
+	t, err := fromRow(dbsqlc.New().TaskGet(ctx, s.pool, dbsqlc.TaskGetParams{ID: id, UserID: userID}))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Task{}, errNotFound()
 	}
@@ -95,7 +94,7 @@ func (s *Service) Update(ctx context.Context, userID, id int64, p Patch) (Task, 
 	if len(fields) > 0 {
 		return Task{}, apperr.Validation(fields)
 	}
-	t, err := fromRow(s.queries.TaskUpdate(ctx, s.pool, dbsqlc.TaskUpdateParams{
+	t, err := fromRow(dbsqlc.New().TaskUpdate(ctx, s.pool, dbsqlc.TaskUpdateParams{
 		ID: id, UserID: userID, Title: p.Title, Description: p.Description, Completed: p.Completed,
 	}))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -109,7 +108,7 @@ func (s *Service) Update(ctx context.Context, userID, id int64, p Patch) (Task, 
 
 // Delete removes userID's task id, or returns not_found.
 func (s *Service) Delete(ctx context.Context, userID, id int64) error {
-	n, err := s.queries.TaskDelete(ctx, s.pool, dbsqlc.TaskDeleteParams{ID: id, UserID: userID})
+	n, err := dbsqlc.New().TaskDelete(ctx, s.pool, dbsqlc.TaskDeleteParams{ID: id, UserID: userID})
 	if err != nil {
 		return fmt.Errorf("delete task: %w", err)
 	}

@@ -28,7 +28,6 @@ import (
 // Supabase's mailer does.
 type inlineBaseline struct {
 	pool     *pgxpool.Pool
-	queries  *dbsqlc.Queries
 	renderer *templates.Renderer
 	from     mail.From
 	smtpAddr string
@@ -57,7 +56,7 @@ func (b *inlineBaseline) handle(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	err = b.queries.ResetInsertRequest(ctx, b.pool, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: b.ttl.Seconds()})
+	err = dbsqlc.New().ResetInsertRequest(ctx, b.pool, dbsqlc.ResetInsertRequestParams{ID: id, Email: email, TtlSecs: b.ttl.Seconds()})
 	if err != nil {
 		return err
 	}
@@ -93,7 +92,7 @@ func startInlineBaseline(s *scenario, pool *pgxpool.Pool) (string, func(), error
 	}
 	srv := &http.Server{
 		Handler: &inlineBaseline{
-			pool: pool, queries: dbsqlc.New(), renderer: renderer, from: from,
+			pool: pool, renderer: renderer, from: from,
 			smtpAddr: net.JoinHostPort(s.sink.Host(), strconv.Itoa(s.sink.Port())),
 			ttl:      s.h.apiDefaults.ResetTokenTTL,
 		},

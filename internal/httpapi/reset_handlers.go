@@ -58,8 +58,9 @@ func (s *Server) handleResetPassword(c *gin.Context, req resetPasswordRequest) (
 }
 
 // resetPasswordResponse carries the account's address so that the web app
-// can fill in the sign-in form; the caller held the token mailed to that
-// address, so it learns nothing new.
+// can fill in the sign-in form. Only the holder of a valid, unused reset
+// token gets it, and that holder has just set the account's password
+// (docs/deployment/security.md, 23.12).
 type resetPasswordResponse struct {
 	Message string `json:"message"`
 	Email   string `json:"email"`

@@ -203,11 +203,3 @@ func markLink[J LinkArgs, P any, M LinkMail[J, P]](ctx context.Context, m M, kin
 	}
 	return nil
 }
-
-// Text is the string a nullable text column holds, or "".
-func Text(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}

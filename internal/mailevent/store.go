@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -101,7 +102,7 @@ func (s *Store) List(ctx context.Context) ([]Suppression, error) {
 	}
 	out := make([]Suppression, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Suppression{Email: r.Email, Reason: r.Reason, Source: r.Source, MessageID: deref(r.MessageID), CreatedAt: r.CreatedAt})
+		out = append(out, Suppression{Email: r.Email, Reason: r.Reason, Source: r.Source, MessageID: postgres.Text(r.MessageID), CreatedAt: r.CreatedAt})
 	}
 	return out, nil
 }
@@ -115,7 +116,7 @@ func (s *Store) lookup(ctx context.Context, addr string) (*Suppression, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Suppression{Email: r.Email, Reason: r.Reason, Source: r.Source, MessageID: deref(r.MessageID), CreatedAt: r.CreatedAt}, nil
+	return &Suppression{Email: r.Email, Reason: r.Reason, Source: r.Source, MessageID: postgres.Text(r.MessageID), CreatedAt: r.CreatedAt}, nil
 }
 
 func optional(s string) *string {
@@ -123,11 +124,4 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 	"github.com/todoapp/resetmail/internal/redact"
 )
@@ -117,7 +118,7 @@ func (s *Store) Trace(ctx context.Context, query string) (*Trace, error) {
 	}
 	for _, e := range events {
 		st := Step{At: e.OccurredAt, What: e.Type, Detail: strings.TrimSpace(e.Provider + " " + e.Detail)}
-		if m := byID[deref(e.MessageID)]; m != nil {
+		if m := byID[postgres.Text(e.MessageID)]; m != nil {
 			m.Steps = append(m.Steps, st)
 			continue
 		}
@@ -136,7 +137,7 @@ func (s *Store) Trace(ctx context.Context, query string) (*Trace, error) {
 
 func message(kind string, id uuid.UUID, email string, created time.Time, outcome string, sentAt *time.Time,
 	provider, providerID *string, jobID int64, queuedAt time.Time, jobState string) Message {
-	m := Message{Kind: kind, RequestID: id, Email: email, Outcome: outcome, Provider: deref(provider), ProviderMessageID: deref(providerID)}
+	m := Message{Kind: kind, RequestID: id, Email: email, Outcome: outcome, Provider: postgres.Text(provider), ProviderMessageID: postgres.Text(providerID)}
 	m.Steps = append(m.Steps, Step{At: created, What: "requested"})
 	if jobID != 0 {
 		m.JobID, m.JobState = jobID, jobState

@@ -12,6 +12,7 @@ import (
 
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail/templates"
+	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -62,7 +63,7 @@ func (w *PasswordChangedWorker) Work(ctx context.Context, job *river.Job[Passwor
 		return fmt.Errorf("load user for password-changed notice: %w", err)
 	}
 	data := templates.PasswordChangedData{
-		AppName: w.d.AppName, Lang: w.d.Renderer.Pick(job.Args.Locale, delivery.Text(u.Locale)),
+		AppName: w.d.AppName, Lang: w.d.Renderer.Pick(job.Args.Locale, postgres.Text(u.Locale)),
 		ForgotLink: w.forgotLink, SupportEmail: w.supportEmail,
 	}
 	if u.PasswordChangedAt != nil {

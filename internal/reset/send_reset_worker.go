@@ -10,6 +10,7 @@ import (
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/templates"
+	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -60,12 +61,12 @@ func (m resetMail) Render(args SendResetArgs, p dbsqlc.ResetPrepareRow, token st
 	rendered, err := m.Renderer.Reset(templates.ResetData{
 		// The request's language, else the one stored at sign-up, else
 		// DEFAULT_LOCALE.
-		Lang:      m.Renderer.Pick(args.Locale, delivery.Text(p.UserLocale)),
+		Lang:      m.Renderer.Pick(args.Locale, postgres.Text(p.UserLocale)),
 		AppName:   m.AppName,
 		Link:      m.FrontendURL + "/reset-password?token=" + url.QueryEscape(token),
 		ExpiresAt: p.ExpiresAt,
 	})
-	return delivery.Text(p.UserEmail), "", rendered, err
+	return postgres.Text(p.UserEmail), "", rendered, err
 }
 
 // Release implements delivery.LinkMail: a reset holds its account's slot.

@@ -11,6 +11,7 @@ import (
 	"github.com/todoapp/resetmail/internal/delivery"
 	"github.com/todoapp/resetmail/internal/mail"
 	"github.com/todoapp/resetmail/internal/mail/templates"
+	"github.com/todoapp/resetmail/internal/postgres"
 	"github.com/todoapp/resetmail/internal/postgres/dbsqlc"
 )
 
@@ -70,7 +71,7 @@ func (signupMail) Skipped(string) {}
 func (m signupMail) Render(_ Args, p dbsqlc.SignupPrepareRow, token string) (to, outcome string, rendered mail.Rendered, err error) {
 	if p.UserID != nil {
 		rendered, err = m.Renderer.SignupExists(templates.SignupExistsData{
-			Lang:       m.Renderer.Pick(delivery.Text(p.UserLocale), delivery.Text(p.Locale)),
+			Lang:       m.Renderer.Pick(postgres.Text(p.UserLocale), postgres.Text(p.Locale)),
 			AppName:    m.AppName,
 			SignInLink: m.FrontendURL + "/sign-in",
 			ResetLink:  m.FrontendURL + "/forgot-password",
@@ -78,7 +79,7 @@ func (m signupMail) Render(_ Args, p dbsqlc.SignupPrepareRow, token string) (to,
 		return *p.UserEmail, AccountExists, rendered, err
 	}
 	rendered, err = m.Renderer.SignupVerify(templates.SignupVerifyData{
-		Lang:      m.Renderer.Pick(delivery.Text(p.Locale)),
+		Lang:      m.Renderer.Pick(postgres.Text(p.Locale)),
 		AppName:   m.AppName,
 		Link:      m.FrontendURL + "/verify-email?token=" + url.QueryEscape(token),
 		ExpiresAt: p.ExpiresAt,

@@ -91,7 +91,7 @@ func checkMessage(cfg *config.Worker, f mailFlags, to string) (mail.Message, err
 func checkSMTP(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mail.Message) error {
 	var msg *smtp.CheckMessage
 	if m != nil {
-		from, err := mail.EnvelopeAddress(m.From)
+		from, err := mail.NewFrom(m.From)
 		if err != nil {
 			return boot.UsageError{Msg: fmt.Sprintf("MAIL_FROM: %v", err)}
 		}
@@ -99,7 +99,7 @@ func checkSMTP(ctx context.Context, cfg *config.Worker, stdout io.Writer, m *mai
 		if err != nil {
 			return boot.UsageError{Msg: fmt.Sprintf("--send-to: %v", err)}
 		}
-		msg = &smtp.CheckMessage{From: from, To: m.To, Data: data}
+		msg = &smtp.CheckMessage{From: from.Address(), To: m.To, Data: data}
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.SMTPDialTimeout+4*cfg.SMTPCommandTimeout)
 	defer cancel()
@@ -198,8 +198,8 @@ func orDefault(s, def string) string {
 
 // mailbox is the bare address of MAIL_FROM, the mailbox Graph sends as.
 func mailbox(from string) string {
-	if a, err := mail.EnvelopeAddress(from); err == nil {
-		return a
+	if f, err := mail.NewFrom(from); err == nil {
+		return f.Address()
 	}
 	return from
 }

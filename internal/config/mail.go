@@ -95,7 +95,7 @@ func (c *Mail) validate(p *problems, smtpFrom string) {
 	}
 	if c.MailFrom == "" {
 		p.add("MAIL_FROM", `MAIL_FROM is required (SMTP_FROM is accepted as its old name), e.g. "Todo <no-reply@example.com>"`)
-	} else if _, err := mailer.ParseFrom(c.MailFrom); err != nil {
+	} else if _, err := mailer.NewFrom(c.MailFrom); err != nil {
 		p.addf(fromVar, `%s must be an address such as no-reply@example.com or "Todo <no-reply@example.com>", not %q`, fromVar, c.MailFrom)
 	}
 

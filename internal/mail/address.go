@@ -13,42 +13,32 @@ import (
 	"github.com/todoapp/resetmail/internal/redact"
 )
 
-// ParseFrom validates SMTP_FROM, given bare ("no-reply@example.com") or with
-// a display name ("Todo <no-reply@example.com>"), and returns it parsed. It
-// is meant to run at startup so that a bad setting fails fast instead of
-// failing every job.
-func ParseFrom(from string) (*mail.Address, error) {
-	from = strings.TrimSpace(from)
-	if from == "" {
-		return nil, errors.New("mail: from address is empty")
-	}
-	if addr.HasControl(from) {
-		return nil, errors.New("mail: from address contains control characters")
-	}
-	a, err := mail.ParseAddress(from)
-	if err != nil {
-		return nil, fmt.Errorf("mail: from address %s is not valid: %w", redact.Email(from), stripInput(err))
-	}
-	if err := addr.Check(a.Address); err != nil {
-		return nil, fmt.Errorf("mail: from address %s %w", redact.Email(a.Address), err)
-	}
-	return a, nil
-}
-
-// From is a sender (MAIL_FROM) parsed, checked and formatted once, at
-// start, so that sending a mail does not parse it again. NewMessage takes
-// it.
+// From is a sender (MAIL_FROM) parsed, checked and formatted once, so that
+// sending a mail does not parse it again. NewMessage takes it.
 type From struct {
 	raw       string // as configured, Message.From
 	bare      string // the envelope sender, for MAIL FROM
 	formatted string // the From header, display name cleaned
 }
 
-// NewFrom parses from like ParseFrom.
+// NewFrom is the one reading of a sender, given bare
+// ("no-reply@example.com") or with a display name ("Todo
+// <no-reply@example.com>"). It is meant to run at start, so that a bad
+// MAIL_FROM fails fast instead of failing every job.
 func NewFrom(from string) (From, error) {
-	a, err := ParseFrom(from)
+	trimmed := strings.TrimSpace(from)
+	if trimmed == "" {
+		return From{}, errors.New("mail: from address is empty")
+	}
+	if addr.HasControl(trimmed) {
+		return From{}, errors.New("mail: from address contains control characters")
+	}
+	a, err := mail.ParseAddress(trimmed)
 	if err != nil {
-		return From{}, err
+		return From{}, fmt.Errorf("mail: from address %s is not valid: %w", redact.Email(trimmed), stripInput(err))
+	}
+	if err := addr.Check(a.Address); err != nil {
+		return From{}, fmt.Errorf("mail: from address %s %w", redact.Email(a.Address), err)
 	}
 	return From{raw: from, bare: a.Address, formatted: formatAddress(displayName(a.Name), a.Address)}, nil
 }
@@ -56,18 +46,9 @@ func NewFrom(from string) (From, error) {
 // String is the sender as configured.
 func (f From) String() string { return f.raw }
 
-// Address is the bare envelope sender.
+// Address is the bare envelope sender (MAIL FROM), without the display
+// name.
 func (f From) Address() string { return f.bare }
-
-// EnvelopeAddress returns the bare address of SMTP_FROM for MAIL FROM, with
-// any display name removed.
-func EnvelopeAddress(from string) (string, error) {
-	a, err := ParseFrom(from)
-	if err != nil {
-		return "", err
-	}
-	return a.Address, nil
-}
 
 // parseRecipient checks a recipient with the product's one address rule
 // (addr.Parse, which the API applied when the address was registered).

@@ -209,7 +209,7 @@ func TestComposeNonASCIINames(t *testing.T) {
 	}
 }
 
-func TestEnvelopeAddress(t *testing.T) {
+func TestNewFrom(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		"no-reply@example.com":               "no-reply@example.com",
@@ -217,17 +217,18 @@ func TestEnvelopeAddress(t *testing.T) {
 		"\"Todo, Inc.\" <no-reply@todo.dev>": "no-reply@todo.dev",
 		"  <bounce@example.com>  ":           "bounce@example.com",
 	} {
-		got, err := EnvelopeAddress(in)
+		from, err := NewFrom(in)
 		require.NoError(t, err, in)
-		require.Equal(t, want, got)
+		require.Equal(t, want, from.Address(), "the envelope sender")
+		require.Equal(t, in, from.String(), "as configured")
 	}
 	for _, in := range []string{"", "Todo", "Todo <>", "a@b\r\nBcc: c@d", "Todo <no-reply@example.com>, x@y.com", "\"a,b\"@example.com"} {
-		_, err := EnvelopeAddress(in)
+		_, err := NewFrom(in)
 		require.Error(t, err, "%q", in)
 	}
-	addr, err := ParseFrom("Todo <no-reply@example.com>")
+	from, err := NewFrom("Todo <no-reply@example.com>")
 	require.NoError(t, err)
-	require.Equal(t, "Todo", addr.Name)
+	require.Equal(t, `"Todo" <no-reply@example.com>`, from.formatted, "the display name kept for the header")
 }
 
 func TestComposeContentLanguageAndStableBytes(t *testing.T) {

@@ -61,7 +61,7 @@ func New(cfg Config) (*Graph, error) {
 	if cfg.Tokens == nil {
 		return nil, errors.New("graph: invalid config: no token source")
 	}
-	from, err := mail.EnvelopeAddress(cfg.From)
+	from, err := mail.NewFrom(cfg.From)
 	if err != nil {
 		return nil, fmt.Errorf("graph: invalid config: MAIL_FROM %v", err)
 	}
@@ -71,7 +71,7 @@ func New(cfg Config) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Graph{tokens: cfg.Tokens, path: "/v1.0/users/" + url.PathEscape(from) + "/sendMail", api: api}, nil
+	return &Graph{tokens: cfg.Tokens, path: "/v1.0/users/" + url.PathEscape(from.Address()) + "/sendMail", api: api}, nil
 }
 
 // Name implements mail.Provider.

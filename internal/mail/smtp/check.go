@@ -14,7 +14,7 @@ import (
 // CheckMessage is the optional message that Check sends to prove delivery
 // end to end.
 type CheckMessage struct {
-	// From is the bare envelope sender, usually mail.EnvelopeAddress(SMTP_FROM).
+	// From is the bare envelope sender, usually mail.NewFrom(MAIL_FROM).Address().
 	// Required; there is no default.
 	From string
 	// To is the recipient. It is printed masked. Required; there is no

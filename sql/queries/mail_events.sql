@@ -56,9 +56,7 @@ WHERE lower(email) = lower(sqlc.arg(email));
 -- name: SuppressionCheck :one
 -- The worker's check before a send whose prepare statement did not already
 -- answer it (notices to an account).
-SELECT EXISTS (
-    SELECT 1 FROM mail_suppressions WHERE lower(email) = lower(sqlc.arg(email))
-)::boolean AS suppressed;
+SELECT mail_suppressed(sqlc.arg(email))::boolean AS suppressed;
 
 -- name: TraceResetRequests :many
 -- The reset requests behind a trace: one by its ID, or an address's newest.

@@ -21,12 +21,12 @@ VALUES (sqlc.arg(id), sqlc.arg(email), now() + make_interval(secs => sqlc.arg(tt
 -- never stored), and reserves the account's reset-mail slot.
 --
 -- The slot is the flood limit: at most one request per account may hold it
--- within the throttle interval (throttle_secs seconds). INSERT … ON CONFLICT DO UPDATE
--- … WHERE is atomic: concurrent jobs for one account queue on the slot's
--- row, and each sees the winner's reservation once it commits, so exactly
--- one sends. The request that holds the slot keeps it on its retries, so a
--- transient failure loses no mail. throttled is true when no slot was won;
--- the caller checks the other outcomes first, suppressed among them.
+-- within the throttle interval (throttle_secs seconds). mail_slot_reserve
+-- (migration 0010) takes it atomically, so that of concurrent jobs for one
+-- account exactly one sends, and the request that holds it keeps it on its
+-- retries, so a transient failure loses no mail. throttled is true when no
+-- slot was won; the caller checks the other outcomes first, suppressed
+-- among them.
 WITH req AS (
     SELECT q.id, q.email, q.created_at, q.expires_at, q.outcome, q.sent_at
     FROM password_reset_requests q
@@ -40,20 +40,14 @@ WITH req AS (
     -- The address is on the suppression list (issue 24): no mail, and no
     -- slot taken, so that the first request after `worker suppression
     -- remove` is not throttled by this one.
-    SELECT EXISTS (
-        SELECT 1 FROM mail_suppressions ms, req WHERE lower(ms.email) = lower(req.email)
-    ) AS suppressed
+    SELECT EXISTS (SELECT 1 FROM req WHERE mail_suppressed(req.email)) AS suppressed
 ), slot AS (
-    INSERT INTO mail_slots (user_id, kind, holder, reserved_at)
-    SELECT usr.id, 'reset', req.id, now()
+    -- A SELECT in WITH runs only as far as it is read: throttled, below,
+    -- reads slot whenever req exists, so the reservation is always tried.
+    SELECT mail_slot_reserve(usr.id, NULL, 'reset', req.id, sqlc.arg(throttle_secs)::float8) AS won
     FROM req, usr, sup
     WHERE req.outcome = 'pending' AND req.sent_at IS NULL
       AND NOT usr.superseded AND req.expires_at > now() AND NOT sup.suppressed
-    ON CONFLICT (user_id, kind) DO UPDATE
-    SET holder = excluded.holder, reserved_at = excluded.reserved_at
-    WHERE mail_slots.holder = excluded.holder
-       OR mail_slots.reserved_at <= now() - make_interval(secs => sqlc.arg(throttle_secs)::float8)
-    RETURNING holder
 ), upd AS (
     -- Only a request that holds the slot gets a working token: one that
     -- will not be mailed is voided, so that nobody who can derive its
@@ -61,8 +55,8 @@ WITH req AS (
     -- item 9).
     UPDATE password_reset_requests r
     SET user_id = usr.id,
-        token_hash = CASE WHEN EXISTS (SELECT 1 FROM slot) THEN sqlc.arg(token_hash)::bytea END,
-        voided_at = CASE WHEN EXISTS (SELECT 1 FROM slot) THEN r.voided_at ELSE coalesce(r.voided_at, now()) END
+        token_hash = CASE WHEN EXISTS (SELECT 1 FROM slot WHERE won) THEN sqlc.arg(token_hash)::bytea END,
+        voided_at = CASE WHEN EXISTS (SELECT 1 FROM slot WHERE won) THEN r.voided_at ELSE coalesce(r.voided_at, now()) END
     FROM usr
     WHERE r.id = sqlc.arg(id) AND r.outcome = 'pending' AND NOT usr.superseded
 )
@@ -70,7 +64,7 @@ SELECT req.outcome, req.expires_at, req.sent_at,
        usr.id AS user_id, usr.email AS user_email, usr.locale AS user_locale,
        coalesce(usr.superseded, false)::boolean AS superseded,
        (SELECT suppressed FROM sup)::boolean AS suppressed,
-       NOT EXISTS (SELECT 1 FROM slot) AS throttled
+       NOT EXISTS (SELECT 1 FROM slot WHERE won) AS throttled
 FROM req
 LEFT JOIN usr ON true;
 

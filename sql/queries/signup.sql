@@ -15,9 +15,9 @@ VALUES (sqlc.arg(id), sqlc.arg(email), sqlc.arg(name), sqlc.arg(password_hash), 
 -- (address_mail_slots) and, if it won it, records the verification token's
 -- hash; a request that will not be mailed gets no working token. For one
 -- with an account it reserves that account's "someone tried to sign up"
--- slot. Both are atomic, so that sign-up mail is throttled like reset mails,
--- one per address per throttle_secs seconds; throttled is true when no
--- slot was won.
+-- slot. mail_slot_reserve (migration 0010) takes either atomically, so that
+-- sign-up mail is throttled like reset mails, one per address per
+-- throttle_secs seconds; throttled is true when no slot was won.
 WITH req AS (
     SELECT p.id, p.email, p.locale, p.expires_at, p.outcome, p.sent_at
     FROM pending_signups p
@@ -29,42 +29,27 @@ WITH req AS (
 ), sup AS (
     -- The address is on the suppression list: no mail and no slot, as in
     -- ResetPrepare.
-    SELECT EXISTS (
-        SELECT 1 FROM mail_suppressions ms, req WHERE lower(ms.email) = lower(req.email)
-    ) AS suppressed
+    SELECT EXISTS (SELECT 1 FROM req WHERE mail_suppressed(req.email)) AS suppressed
 ), slot AS (
-    INSERT INTO mail_slots (user_id, kind, holder, reserved_at)
-    SELECT usr.id, 'signup_exists', req.id, now()
-    FROM req, usr, sup
+    -- The account's slot, or with no account (usr.id NULL) the address's.
+    -- Read by throttled whenever req exists, so it is always tried, as in
+    -- ResetPrepare.
+    SELECT mail_slot_reserve(usr.id, req.email,
+                             CASE WHEN usr.id IS NULL THEN 'signup_verify' ELSE 'signup_exists' END,
+                             req.id, sqlc.arg(throttle_secs)::float8) AS won
+    FROM req LEFT JOIN usr ON true, sup
     WHERE req.outcome = 'pending' AND req.sent_at IS NULL AND req.expires_at > now() AND NOT sup.suppressed
-    ON CONFLICT (user_id, kind) DO UPDATE
-    SET holder = excluded.holder, reserved_at = excluded.reserved_at
-    WHERE mail_slots.holder = excluded.holder
-       OR mail_slots.reserved_at <= now() - make_interval(secs => sqlc.arg(throttle_secs)::float8)
-    RETURNING holder
-), addr_slot AS (
-    INSERT INTO address_mail_slots (address, kind, holder, reserved_at)
-    SELECT lower(req.email), 'signup_verify', req.id, now()
-    FROM req, sup
-    WHERE req.outcome = 'pending' AND req.sent_at IS NULL AND req.expires_at > now() AND NOT sup.suppressed
-      AND NOT EXISTS (SELECT 1 FROM usr)
-    ON CONFLICT (address, kind) DO UPDATE
-    SET holder = excluded.holder, reserved_at = excluded.reserved_at
-    WHERE address_mail_slots.holder = excluded.holder
-       OR address_mail_slots.reserved_at <= now() - make_interval(secs => sqlc.arg(throttle_secs)::float8)
-    RETURNING holder
 ), upd AS (
     UPDATE pending_signups s
     SET token_hash = sqlc.arg(token_hash)
     WHERE s.id = sqlc.arg(id) AND s.outcome = 'pending'
       AND NOT EXISTS (SELECT 1 FROM usr)
-      AND EXISTS (SELECT 1 FROM addr_slot)
+      AND EXISTS (SELECT 1 FROM slot WHERE won)
 )
 SELECT req.outcome, req.expires_at, req.sent_at, req.email, req.locale,
        usr.id AS user_id, usr.email AS user_email, usr.locale AS user_locale,
        (SELECT suppressed FROM sup)::boolean AS suppressed,
-       (CASE WHEN usr.id IS NULL THEN NOT EXISTS (SELECT 1 FROM addr_slot)
-             ELSE NOT EXISTS (SELECT 1 FROM slot) END)::boolean AS throttled
+       NOT EXISTS (SELECT 1 FROM slot WHERE won) AS throttled
 FROM req
 LEFT JOIN usr ON true;
 

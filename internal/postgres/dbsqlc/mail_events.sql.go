@@ -135,9 +135,7 @@ func (q *Queries) SuppressionAdd(ctx context.Context, db DBTX, arg SuppressionAd
 }
 
 const suppressionCheck = `-- name: SuppressionCheck :one
-SELECT EXISTS (
-    SELECT 1 FROM mail_suppressions WHERE lower(email) = lower($1)
-)::boolean AS suppressed
+SELECT mail_suppressed($1)::boolean AS suppressed
 `
 
 // The worker's check before a send whose prepare statement did not already

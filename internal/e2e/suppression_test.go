@@ -98,7 +98,9 @@ func (b *hookBundle) outcomes(t *testing.T, email string, n int) []testdbsqlc.Re
 	return rows
 }
 
-func (b *hookBundle) worker(t *testing.T, args ...string) string {
+// runWorker runs one worker command (suppression, trace, …) against the
+// bundle's database and returns its output.
+func (b *testBundle) runWorker(t *testing.T, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -161,11 +163,11 @@ func TestBouncesAndComplaintsSuppressTheNextMail(t *testing.T) {
 			require.Equal(t, []string{"sent", "sent"}, outcomesOf(b.outcomes(t, "bob@example.com", 2)))
 
 			// The operator sees the address, masked, and lets mail through.
-			list := b.worker(t, "suppression", "list")
+			list := b.runWorker(t, "suppression", "list")
 			require.Contains(t, list, "a***@example.com")
 			require.NotContains(t, list, "ada@example.com")
-			require.Contains(t, b.worker(t, "suppression", "list", "--show-addresses"), "ada@example.com")
-			b.worker(t, "suppression", "remove", "ada@example.com")
+			require.Contains(t, b.runWorker(t, "suppression", "list", "--show-addresses"), "ada@example.com")
+			b.runWorker(t, "suppression", "remove", "ada@example.com")
 			require.Equal(t, http.StatusAccepted, forgot("ada@example.com").status)
 			again := waitProviderMail(t, b.srv, 4)
 			require.Equal(t, "ada@example.com", again.To)
@@ -202,7 +204,7 @@ func TestTraceTellsOneMessagesStory(t *testing.T) {
 	require.Equal(t, http.StatusOK, b.doWith(t, http.MethodPost, "/api/webhooks/resend", h, json.RawMessage(delivered)).status)
 	b.report(t, "hard", m.ID, "ada@example.com")
 
-	out := b.worker(t, "trace", req.ID.String())
+	out := b.runWorker(t, "trace", req.ID.String())
 	t.Logf("worker trace %s:\n%s", req.ID, out)
 	for _, step := range []string{"requested", "queued", "sent", "resend " + m.ID, "delivered", "hard_bounce", "is suppressed since"} {
 		require.Contains(t, out, step)
@@ -227,10 +229,50 @@ func TestTraceTellsOneMessagesStory(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "dashboard-message-story.html"), []byte(page), 0o644))
 	}
 
-	byEmail := b.worker(t, "trace", "ada@example.com", "--show-addresses")
+	byEmail := b.runWorker(t, "trace", "ada@example.com", "--show-addresses")
 	require.Contains(t, byEmail, req.ID.String())
 	require.Contains(t, byEmail, "ada@example.com")
 	require.Contains(t, byEmail, "hard_bounce")
+}
+
+// TestTraceTellsResetAndSignupStories: `worker trace <email>` shows an
+// address's sign-up and reset requests together, newest first, each with
+// the job of its own kind; `worker trace <sign-up ID>` shows that one.
+func TestTraceTellsResetAndSignupStories(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOpts{extra: signupEnv})
+	require.Equal(t, http.StatusAccepted, b.signup(t, "grace@example.com", "a fine password", "Grace").status)
+	b.waitMail(t, 1)
+	require.Eventually(t, func() bool { return b.signupOutcomes(t, "grace@example.com")["sent"] == 1 }, 20*time.Second, 50*time.Millisecond)
+	r := b.do(t, http.MethodPost, "/api/auth/forgot-password", "", map[string]string{"email": "grace@example.com"})
+	require.Equal(t, http.StatusAccepted, r.status)
+	var reset testdbsqlc.ResetRequestsForRow
+	require.Eventually(t, func() bool {
+		rows, err := b.db.Fixtures.ResetRequestsFor(context.Background(), b.db.Pool, "grace@example.com")
+		require.NoError(t, err)
+		if len(rows) != 1 || rows[0].Outcome == "pending" {
+			return false
+		}
+		reset = rows[0]
+		return true
+	}, 20*time.Second, 50*time.Millisecond)
+	require.Equal(t, "no_account", reset.Outcome, "a sign-up not yet verified has no account")
+
+	out := b.runWorker(t, "trace", "grace@example.com", "--show-addresses")
+	t.Logf("worker trace grace@example.com:\n%s", out)
+	require.True(t, strings.HasPrefix(out, "reset request "+reset.ID.String()+" to grace@example.com: no_account\n"), "the newest first")
+	resetStory, signupStory, ok := strings.Cut(out, "\nsignup request ")
+	require.True(t, ok, out)
+	require.Regexp(t, `queued +job \d+ `, resetStory)
+	require.Contains(t, resetStory, "no mail sent")
+	require.Regexp(t, `^\S+ to grace@example.com: sent\n`, signupStory)
+	require.Regexp(t, `queued +job \d+ `, signupStory)
+	require.Regexp(t, `sent +smtp`, signupStory)
+
+	signupID := strings.Fields(signupStory)[0]
+	byID := b.runWorker(t, "trace", signupID)
+	require.True(t, strings.HasPrefix(byID, "signup request "+signupID+" to g***@example.com: sent\n"), byID)
+	require.NotContains(t, byID, "reset request")
 }
 
 // dashboard GETs a dashboard page with the on-call credentials.
@@ -252,7 +294,7 @@ func (b *hookBundle) dashboard(t *testing.T, path string) string {
 // jobIDOf finds the mail job of a request through the trace's queued step.
 func jobIDOf(t *testing.T, b *hookBundle, requestID string) string {
 	t.Helper()
-	out := b.worker(t, "trace", requestID)
+	out := b.runWorker(t, "trace", requestID)
 	_, rest, ok := strings.Cut(out, "queued")
 	require.True(t, ok, out)
 	var id int64

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -79,21 +78,13 @@ func (s *Store) Trace(ctx context.Context, query string) (*Trace, error) {
 	} else {
 		return nil, fmt.Errorf("%w, not %q", ErrTraceQuery, redact.Addresses(query))
 	}
-	resets, err := dbsqlc.New().TraceResetRequests(ctx, s.pool, dbsqlc.TraceResetRequestsParams{ID: id, Email: email, MaxRows: traceRows})
+	reqs, err := dbsqlc.New().TraceRequests(ctx, s.pool, dbsqlc.TraceRequestsParams{ID: id, Email: email, MaxRows: traceRows})
 	if err != nil {
-		return nil, fmt.Errorf("trace reset requests: %w", err)
+		return nil, fmt.Errorf("trace requests: %w", err)
 	}
-	for _, r := range resets {
-		t.Messages = append(t.Messages, message("reset", r.ID, r.Email, r.CreatedAt, r.Outcome, r.SentAt, r.Provider, r.ProviderMessageID, r.JobID, r.QueuedAt, r.JobState))
+	for _, r := range reqs {
+		t.Messages = append(t.Messages, message(r))
 	}
-	signups, err := dbsqlc.New().TraceSignupRequests(ctx, s.pool, dbsqlc.TraceSignupRequestsParams{ID: id, Email: email, MaxRows: traceRows})
-	if err != nil {
-		return nil, fmt.Errorf("trace sign-up requests: %w", err)
-	}
-	for _, r := range signups {
-		t.Messages = append(t.Messages, message("signup", r.ID, r.Email, r.CreatedAt, r.Outcome, r.SentAt, r.Provider, r.ProviderMessageID, r.JobID, r.QueuedAt, r.JobState))
-	}
-	sort.SliceStable(t.Messages, func(i, j int) bool { return t.Messages[i].Steps[0].At.After(t.Messages[j].Steps[0].At) })
 
 	if email == nil && len(t.Messages) == 1 {
 		// A request's story includes its address's suppression.
@@ -135,25 +126,25 @@ func (s *Store) Trace(ctx context.Context, query string) (*Trace, error) {
 	return t, nil
 }
 
-func message(kind string, id uuid.UUID, email string, created time.Time, outcome string, sentAt *time.Time,
-	provider, providerID *string, jobID int64, queuedAt time.Time, jobState string) Message {
-	m := Message{Kind: kind, RequestID: id, Email: email, Outcome: outcome, Provider: postgres.Text(provider), ProviderMessageID: postgres.Text(providerID)}
-	m.Steps = append(m.Steps, Step{At: created, What: "requested"})
-	if jobID != 0 {
-		m.JobID, m.JobState = jobID, jobState
-		m.Steps = append(m.Steps, Step{At: queuedAt, What: "queued", Detail: fmt.Sprintf("job %d (%s)", m.JobID, m.JobState)})
+// message is the story of one request row, up to its send.
+func message(r dbsqlc.TraceRequestsRow) Message {
+	m := Message{Kind: r.Kind, RequestID: r.ID, Email: r.Email, Outcome: r.Outcome, Provider: postgres.Text(r.Provider), ProviderMessageID: postgres.Text(r.ProviderMessageID)}
+	m.Steps = append(m.Steps, Step{At: r.CreatedAt, What: "requested"})
+	if r.JobID != 0 {
+		m.JobID, m.JobState = r.JobID, r.JobState
+		m.Steps = append(m.Steps, Step{At: r.QueuedAt, What: "queued", Detail: fmt.Sprintf("job %d (%s)", m.JobID, m.JobState)})
 	}
 	switch {
-	case sentAt != nil:
+	case r.SentAt != nil:
 		d := m.Provider
 		if m.ProviderMessageID != "" {
 			d += " " + m.ProviderMessageID
 		}
-		m.Steps = append(m.Steps, Step{At: *sentAt, What: "sent", Detail: strings.TrimSpace(d)})
-	case outcome != "pending":
+		m.Steps = append(m.Steps, Step{At: *r.SentAt, What: "sent", Detail: strings.TrimSpace(d)})
+	case r.Outcome != "pending":
 		// The worker ended it without a mail; the request row keeps no
 		// time for that, so the step carries the request's time.
-		m.Steps = append(m.Steps, Step{At: created, What: outcome, Detail: "no mail sent"})
+		m.Steps = append(m.Steps, Step{At: r.CreatedAt, What: r.Outcome, Detail: "no mail sent"})
 	}
 	return m
 }

@@ -58,48 +58,44 @@ WHERE lower(email) = lower(sqlc.arg(email));
 -- answer it (notices to an account).
 SELECT mail_suppressed(sqlc.arg(email))::boolean AS suppressed;
 
--- name: TraceResetRequests :many
--- The reset requests behind a trace: one by its ID, or an address's newest.
--- An address's requests are found without an index on email: the table
--- holds only requests younger than the token TTL plus the retention, and
+-- name: TraceRequests :many
+-- The reset and sign-up requests behind a trace: one by its ID, or an
+-- address's newest max_rows of each kind; newest first, a reset before a
+-- sign-up of the same time. kind is 'reset' or 'signup'.
+-- An address's requests are found without an index on email: the tables
+-- hold only requests younger than the token TTL plus the retention, and
 -- trace is an on-call tool, not a hot path.
-SELECT r.id, r.email, r.created_at, r.outcome, r.sent_at, r.provider, r.provider_message_id,
+WITH req AS (
+    SELECT 'reset'::text AS kind, 'password_reset_email'::text AS job_kind,
+           id, email, created_at, outcome, sent_at, provider, provider_message_id
+    FROM password_reset_requests
+    UNION ALL
+    SELECT 'signup', 'signup_email',
+           id, email, created_at, outcome, sent_at, provider, provider_message_id
+    FROM pending_signups
+), found AS (
+    SELECT req.kind, req.job_kind, req.id, req.email, req.created_at, req.outcome, req.sent_at,
+           req.provider, req.provider_message_id,
+           row_number() OVER (PARTITION BY req.kind ORDER BY req.created_at DESC) AS n
+    FROM req
+    WHERE (sqlc.narg(id)::uuid IS NOT NULL AND req.id = sqlc.narg(id)::uuid)
+       OR (sqlc.narg(email)::text IS NOT NULL AND lower(req.email) = lower(sqlc.narg(email)::text))
+)
+SELECT f.kind, f.id, f.email, f.created_at, f.outcome, f.sent_at, f.provider, f.provider_message_id,
        -- River deletes finished jobs after a day: 0 and '' then.
-       coalesce(j.id, 0)::bigint AS job_id, coalesce(j.created_at, r.created_at)::timestamptz AS queued_at,
+       coalesce(j.id, 0)::bigint AS job_id, coalesce(j.created_at, f.created_at)::timestamptz AS queued_at,
        coalesce(j.state::text, '')::text AS job_state
-FROM password_reset_requests r
+FROM found f
 LEFT JOIN LATERAL (
     SELECT rj.id, rj.created_at, rj.state
     FROM river_job rj
-    WHERE rj.kind = 'password_reset_email'
-      AND rj.args @> jsonb_build_object('request_id', r.id::text)
+    WHERE rj.kind = f.job_kind
+      AND rj.args @> jsonb_build_object('request_id', f.id::text)
     ORDER BY rj.id DESC
     LIMIT 1
 ) j ON true
-WHERE (sqlc.narg(id)::uuid IS NOT NULL AND r.id = sqlc.narg(id)::uuid)
-   OR (sqlc.narg(email)::text IS NOT NULL AND lower(r.email) = lower(sqlc.narg(email)::text))
-ORDER BY r.created_at DESC
-LIMIT sqlc.arg(max_rows);
-
--- name: TraceSignupRequests :many
--- The sign-up requests behind a trace, like TraceResetRequests.
-SELECT s.id, s.email, s.created_at, s.outcome, s.sent_at, s.provider, s.provider_message_id,
-       -- River deletes finished jobs after a day: 0 and '' then.
-       coalesce(j.id, 0)::bigint AS job_id, coalesce(j.created_at, s.created_at)::timestamptz AS queued_at,
-       coalesce(j.state::text, '')::text AS job_state
-FROM pending_signups s
-LEFT JOIN LATERAL (
-    SELECT rj.id, rj.created_at, rj.state
-    FROM river_job rj
-    WHERE rj.kind = 'signup_email'
-      AND rj.args @> jsonb_build_object('request_id', s.id::text)
-    ORDER BY rj.id DESC
-    LIMIT 1
-) j ON true
-WHERE (sqlc.narg(id)::uuid IS NOT NULL AND s.id = sqlc.narg(id)::uuid)
-   OR (sqlc.narg(email)::text IS NOT NULL AND lower(s.email) = lower(sqlc.narg(email)::text))
-ORDER BY s.created_at DESC
-LIMIT sqlc.arg(max_rows);
+WHERE f.n <= sqlc.arg(max_rows)::bigint
+ORDER BY f.created_at DESC, f.kind;
 
 -- name: TraceEvents :many
 -- The provider's events for a set of message IDs and, when given, an

@@ -258,33 +258,48 @@ func (q *Queries) TraceEvents(ctx context.Context, db DBTX, arg TraceEventsParam
 	return items, nil
 }
 
-const traceResetRequests = `-- name: TraceResetRequests :many
-SELECT r.id, r.email, r.created_at, r.outcome, r.sent_at, r.provider, r.provider_message_id,
+const traceRequests = `-- name: TraceRequests :many
+WITH req AS (
+    SELECT 'reset'::text AS kind, 'password_reset_email'::text AS job_kind,
+           id, email, created_at, outcome, sent_at, provider, provider_message_id
+    FROM password_reset_requests
+    UNION ALL
+    SELECT 'signup', 'signup_email',
+           id, email, created_at, outcome, sent_at, provider, provider_message_id
+    FROM pending_signups
+), found AS (
+    SELECT req.kind, req.job_kind, req.id, req.email, req.created_at, req.outcome, req.sent_at,
+           req.provider, req.provider_message_id,
+           row_number() OVER (PARTITION BY req.kind ORDER BY req.created_at DESC) AS n
+    FROM req
+    WHERE ($2::uuid IS NOT NULL AND req.id = $2::uuid)
+       OR ($3::text IS NOT NULL AND lower(req.email) = lower($3::text))
+)
+SELECT f.kind, f.id, f.email, f.created_at, f.outcome, f.sent_at, f.provider, f.provider_message_id,
        -- River deletes finished jobs after a day: 0 and '' then.
-       coalesce(j.id, 0)::bigint AS job_id, coalesce(j.created_at, r.created_at)::timestamptz AS queued_at,
+       coalesce(j.id, 0)::bigint AS job_id, coalesce(j.created_at, f.created_at)::timestamptz AS queued_at,
        coalesce(j.state::text, '')::text AS job_state
-FROM password_reset_requests r
+FROM found f
 LEFT JOIN LATERAL (
     SELECT rj.id, rj.created_at, rj.state
     FROM river_job rj
-    WHERE rj.kind = 'password_reset_email'
-      AND rj.args @> jsonb_build_object('request_id', r.id::text)
+    WHERE rj.kind = f.job_kind
+      AND rj.args @> jsonb_build_object('request_id', f.id::text)
     ORDER BY rj.id DESC
     LIMIT 1
 ) j ON true
-WHERE ($1::uuid IS NOT NULL AND r.id = $1::uuid)
-   OR ($2::text IS NOT NULL AND lower(r.email) = lower($2::text))
-ORDER BY r.created_at DESC
-LIMIT $3
+WHERE f.n <= $1::bigint
+ORDER BY f.created_at DESC, f.kind
 `
 
-type TraceResetRequestsParams struct {
+type TraceRequestsParams struct {
+	MaxRows int64
 	ID      *uuid.UUID
 	Email   *string
-	MaxRows int32
 }
 
-type TraceResetRequestsRow struct {
+type TraceRequestsRow struct {
+	Kind              string
 	ID                uuid.UUID
 	Email             string
 	CreatedAt         time.Time
@@ -297,91 +312,23 @@ type TraceResetRequestsRow struct {
 	JobState          string
 }
 
-// The reset requests behind a trace: one by its ID, or an address's newest.
-// An address's requests are found without an index on email: the table
-// holds only requests younger than the token TTL plus the retention, and
+// The reset and sign-up requests behind a trace: one by its ID, or an
+// address's newest max_rows of each kind; newest first, a reset before a
+// sign-up of the same time. kind is 'reset' or 'signup'.
+// An address's requests are found without an index on email: the tables
+// hold only requests younger than the token TTL plus the retention, and
 // trace is an on-call tool, not a hot path.
-func (q *Queries) TraceResetRequests(ctx context.Context, db DBTX, arg TraceResetRequestsParams) ([]TraceResetRequestsRow, error) {
-	rows, err := db.Query(ctx, traceResetRequests, arg.ID, arg.Email, arg.MaxRows)
+func (q *Queries) TraceRequests(ctx context.Context, db DBTX, arg TraceRequestsParams) ([]TraceRequestsRow, error) {
+	rows, err := db.Query(ctx, traceRequests, arg.MaxRows, arg.ID, arg.Email)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []TraceResetRequestsRow
+	var items []TraceRequestsRow
 	for rows.Next() {
-		var i TraceResetRequestsRow
+		var i TraceRequestsRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.Email,
-			&i.CreatedAt,
-			&i.Outcome,
-			&i.SentAt,
-			&i.Provider,
-			&i.ProviderMessageID,
-			&i.JobID,
-			&i.QueuedAt,
-			&i.JobState,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const traceSignupRequests = `-- name: TraceSignupRequests :many
-SELECT s.id, s.email, s.created_at, s.outcome, s.sent_at, s.provider, s.provider_message_id,
-       -- River deletes finished jobs after a day: 0 and '' then.
-       coalesce(j.id, 0)::bigint AS job_id, coalesce(j.created_at, s.created_at)::timestamptz AS queued_at,
-       coalesce(j.state::text, '')::text AS job_state
-FROM pending_signups s
-LEFT JOIN LATERAL (
-    SELECT rj.id, rj.created_at, rj.state
-    FROM river_job rj
-    WHERE rj.kind = 'signup_email'
-      AND rj.args @> jsonb_build_object('request_id', s.id::text)
-    ORDER BY rj.id DESC
-    LIMIT 1
-) j ON true
-WHERE ($1::uuid IS NOT NULL AND s.id = $1::uuid)
-   OR ($2::text IS NOT NULL AND lower(s.email) = lower($2::text))
-ORDER BY s.created_at DESC
-LIMIT $3
-`
-
-type TraceSignupRequestsParams struct {
-	ID      *uuid.UUID
-	Email   *string
-	MaxRows int32
-}
-
-type TraceSignupRequestsRow struct {
-	ID                uuid.UUID
-	Email             string
-	CreatedAt         time.Time
-	Outcome           string
-	SentAt            *time.Time
-	Provider          *string
-	ProviderMessageID *string
-	JobID             int64
-	QueuedAt          time.Time
-	JobState          string
-}
-
-// The sign-up requests behind a trace, like TraceResetRequests.
-func (q *Queries) TraceSignupRequests(ctx context.Context, db DBTX, arg TraceSignupRequestsParams) ([]TraceSignupRequestsRow, error) {
-	rows, err := db.Query(ctx, traceSignupRequests, arg.ID, arg.Email, arg.MaxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []TraceSignupRequestsRow
-	for rows.Next() {
-		var i TraceSignupRequestsRow
-		if err := rows.Scan(
+			&i.Kind,
 			&i.ID,
 			&i.Email,
 			&i.CreatedAt,

@@ -27,16 +27,12 @@ type site struct {
 var apiURLInConfig = regexp.MustCompile(`export\s+const\s+API_URL\s*=\s*"([^"]*)"`)
 
 func newSite(dir, apiURL string) (*site, error) {
-	abs, err := filepath.Abs(dir)
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
-	root, err := os.OpenRoot(abs)
-	if err != nil {
-		return nil, err
-	}
-	s := &site{dir: abs, root: root, start: time.Now()}
-	if s.vercel, err = loadVercel(filepath.Join(abs, "vercel.json")); err != nil {
+	s := &site{dir: dir, root: root, start: time.Now()}
+	if s.vercel, err = loadVercel(filepath.Join(dir, "vercel.json")); err != nil {
 		root.Close()
 		return nil, err
 	}
@@ -49,7 +45,7 @@ func newSite(dir, apiURL string) (*site, error) {
 		m := apiURLInConfig.FindSubmatch(raw)
 		if m == nil {
 			root.Close()
-			return nil, fmt.Errorf("%s/config.js: no `export const API_URL = \"…\"` line", abs)
+			return nil, fmt.Errorf("%s/config.js: no `export const API_URL = \"…\"` line", dir)
 		}
 		apiURL = string(m[1])
 	} else {

@@ -15,15 +15,16 @@ import (
 )
 
 // LinkConfig configures a Link: the delivery, and what a mail carrying a
-// link adds to it.
+// link adds to it. config.LoadWorker checks the settings, with every other
+// one, before anything is built from them.
 type LinkConfig struct {
-	Config
+	*Delivery
 
 	// Key is RESET_TOKEN_KEY, from which each kind of link derives its
-	// tokens. Required, at least 32 bytes.
+	// tokens; config requires at least 32 bytes.
 	Key []byte
 	// FrontendURL is FRONTEND_URL; links point into it. They are built
-	// from configuration only, never from a request. Required.
+	// from configuration only, never from a request; config requires it.
 	FrontendURL string
 	// ThrottleInterval is RESET_EMAIL_INTERVAL: at most one mail of a kind
 	// per account per interval, through the account's mail slot. Zero turns
@@ -46,23 +47,13 @@ type Link struct {
 	MarkSent *postgres.Coalescer
 }
 
-// NewLink validates cfg.
-func NewLink(cfg LinkConfig) (*Link, error) {
-	d, err := New(cfg.Config)
-	if err != nil {
-		return nil, err
-	}
-	if len(cfg.Key) < 32 {
-		return nil, errors.New("delivery: Key must be at least 32 bytes")
-	}
-	if cfg.FrontendURL == "" {
-		return nil, errors.New("delivery: FrontendURL is required")
-	}
+// NewLink gives cfg its own Coalescers.
+func NewLink(cfg LinkConfig) *Link {
 	return &Link{
-		Delivery: d, Key: cfg.Key, FrontendURL: cfg.FrontendURL, ThrottleInterval: cfg.ThrottleInterval,
-		Prepare:  postgres.NewCoalescer(d.Pool),
-		MarkSent: postgres.NewCoalescer(d.Pool),
-	}, nil
+		Delivery: cfg.Delivery, Key: cfg.Key, FrontendURL: cfg.FrontendURL, ThrottleInterval: cfg.ThrottleInterval,
+		Prepare:  postgres.NewCoalescer(cfg.Pool),
+		MarkSent: postgres.NewCoalescer(cfg.Pool),
+	}
 }
 
 // SendFailed decides what a failed send of a request's mail means, and

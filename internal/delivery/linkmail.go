@@ -109,13 +109,10 @@ type LinkSteps[J LinkArgs, P any] interface {
 	LinkMail[J, P]
 }
 
-// NewLinkWorker validates cfg and builds the kind's steps, M, on its Link.
-func NewLinkWorker[J LinkArgs, P any, M LinkSteps[J, P]](cfg LinkConfig, kind LinkKind) (*LinkWorker[J, P, M], error) {
-	l, err := NewLink(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &LinkWorker[J, P, M]{link: l, kind: kind, mail: M{l}}, nil
+// NewLinkWorker builds the kind's steps, M, on a Link of its own.
+func NewLinkWorker[J LinkArgs, P any, M LinkSteps[J, P]](cfg LinkConfig, kind LinkKind) *LinkWorker[J, P, M] {
+	l := NewLink(cfg)
+	return &LinkWorker[J, P, M]{link: l, kind: kind, mail: M{l}}
 }
 
 // Work implements river.Worker.

@@ -51,35 +51,30 @@ func RiverConfig(cfg *config.Worker, d WorkerDeps) (*river.Config, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	send := delivery.Config{
+	// The three mail workers share one Delivery: cfg's settings were
+	// checked by config.LoadWorker, every problem in one message, so what
+	// is left to fail here is the same for all three and is reported once.
+	send, err := delivery.New(delivery.Config{
 		Pool: d.Pool, Mailer: d.Mailer, Renderer: d.Renderer,
 		From: cfg.MailFrom, AppName: cfg.AppName, Observer: d.Observer, Logger: logger,
-	}
-	link := delivery.LinkConfig{
-		Config:           send,
-		Key:              []byte(cfg.ResetTokenKey),
-		FrontendURL:      cfg.FrontendURL,
-		ThrottleInterval: cfg.ResetEmailInterval,
-	}
-	sendReset, err := reset.NewSendResetWorker(link)
-	if err != nil {
-		return nil, err
-	}
-	sendSignup, err := signup.NewWorker(link)
-	if err != nil {
-		return nil, err
-	}
-	changed, err := reset.NewPasswordChangedWorker(reset.PasswordChangedConfig{
-		Config: send, FrontendURL: cfg.FrontendURL, SupportEmail: cfg.SupportEmail,
 	})
 	if err != nil {
 		return nil, err
 	}
+	link := delivery.LinkConfig{
+		Delivery:         send,
+		Key:              []byte(cfg.ResetTokenKey),
+		FrontendURL:      cfg.FrontendURL,
+		ThrottleInterval: cfg.ResetEmailInterval,
+	}
+	changed := reset.NewPasswordChangedWorker(reset.PasswordChangedConfig{
+		Delivery: send, FrontendURL: cfg.FrontendURL, SupportEmail: cfg.SupportEmail,
+	})
 	workers := river.NewWorkers()
 	for _, add := range []func() error{
-		func() error { return river.AddWorkerSafely(workers, sendReset) },
+		func() error { return river.AddWorkerSafely(workers, reset.NewSendResetWorker(link)) },
 		func() error { return river.AddWorkerSafely(workers, changed) },
-		func() error { return river.AddWorkerSafely(workers, sendSignup) },
+		func() error { return river.AddWorkerSafely(workers, signup.NewWorker(link)) },
 		func() error {
 			return river.AddWorkerSafely(workers, NewCleanupWorker(d.Pool, cfg.ResetRetention, logger))
 		},

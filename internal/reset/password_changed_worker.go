@@ -29,7 +29,7 @@ type PasswordChangedWorker struct {
 
 // PasswordChangedConfig is what the notice needs beyond sending.
 type PasswordChangedConfig struct {
-	delivery.Config
+	*delivery.Delivery
 	// FrontendURL is the web app's base URL: the notice links to its
 	// forgot-password page, for a reader who did not make the change.
 	// Empty leaves the link out.
@@ -39,17 +39,13 @@ type PasswordChangedConfig struct {
 	SupportEmail string
 }
 
-// NewPasswordChangedWorker validates cfg.
-func NewPasswordChangedWorker(cfg PasswordChangedConfig) (*PasswordChangedWorker, error) {
-	d, err := delivery.New(cfg.Config)
-	if err != nil {
-		return nil, err
-	}
-	w := &PasswordChangedWorker{d: d, supportEmail: cfg.SupportEmail}
+// NewPasswordChangedWorker builds the notice's worker on cfg.
+func NewPasswordChangedWorker(cfg PasswordChangedConfig) *PasswordChangedWorker {
+	w := &PasswordChangedWorker{d: cfg.Delivery, supportEmail: cfg.SupportEmail}
 	if cfg.FrontendURL != "" {
 		w.forgotLink = strings.TrimRight(cfg.FrontendURL, "/") + "/forgot-password"
 	}
-	return w, nil
+	return w
 }
 
 // Work implements river.Worker.

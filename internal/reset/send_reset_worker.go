@@ -22,8 +22,8 @@ var ErrExpired = errors.New("reset request expired before delivery")
 // FrontendURL/reset-password?token=….
 type SendResetWorker = delivery.LinkWorker[SendResetArgs, dbsqlc.ResetPrepareRow, resetMail]
 
-// NewSendResetWorker validates cfg.
-func NewSendResetWorker(cfg delivery.LinkConfig) (*SendResetWorker, error) {
+// NewSendResetWorker builds the reset mails' worker on cfg.
+func NewSendResetWorker(cfg delivery.LinkConfig) *SendResetWorker {
 	return delivery.NewLinkWorker[SendResetArgs, dbsqlc.ResetPrepareRow, resetMail](cfg,
 		delivery.LinkKind{Request: "reset", Idempotency: "password-reset", Expired: ErrExpired, Token: DeriveToken})
 }

@@ -42,8 +42,8 @@ const (
 // policy, key and job skeleton (package delivery).
 type Worker = delivery.LinkWorker[Args, dbsqlc.SignupPrepareRow, signupMail]
 
-// NewWorker validates cfg.
-func NewWorker(cfg delivery.LinkConfig) (*Worker, error) {
+// NewWorker builds the sign-up mails' worker on cfg.
+func NewWorker(cfg delivery.LinkConfig) *Worker {
 	return delivery.NewLinkWorker[Args, dbsqlc.SignupPrepareRow, signupMail](cfg,
 		delivery.LinkKind{Request: "sign-up", Idempotency: "signup", Expired: ErrExpired, Token: DeriveToken})
 }

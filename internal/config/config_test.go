@@ -146,6 +146,17 @@ func TestLoadWorkerReportsEveryProblemWithoutSecrets(t *testing.T) {
 	require.NotContains(t, msg, "smtp-secret-pw")
 }
 
+// TestMailFromErrorMasksTheAddress: a MAIL_FROM that does not parse is
+// reported with its address masked, as every address in a log is.
+func TestMailFromErrorMasksTheAddress(t *testing.T) {
+	t.Parallel()
+
+	_, err := LoadWorker(with(validWorkerEnv(), "SMTP_FROM", "", "MAIL_FROM", "Jane Roe <jane.roe@example.com"))
+	require.ErrorContains(t, err, "MAIL_FROM must be an address such as")
+	require.ErrorContains(t, err, "J***@example.com")
+	require.NotContains(t, err.Error(), "jane.roe@example.com")
+}
+
 // TestEveryVariableIsDocumented fails when a config field is missing from
 // docs/environment.md or .env.example, so operators never meet a variable
 // that only the code knows about.

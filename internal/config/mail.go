@@ -96,7 +96,8 @@ func (c *Mail) validate(p *problems, smtpFrom string) {
 	if c.MailFrom == "" {
 		p.add("MAIL_FROM", `MAIL_FROM is required (SMTP_FROM is accepted as its old name), e.g. "Todo <no-reply@example.com>"`)
 	} else if _, err := mailer.NewFrom(c.MailFrom); err != nil {
-		p.addf(fromVar, `%s must be an address such as no-reply@example.com or "Todo <no-reply@example.com>", not %q`, fromVar, c.MailFrom)
+		// err masks the address it quotes: start-up errors reach logs too.
+		p.addf(fromVar, `%s must be an address such as no-reply@example.com or "Todo <no-reply@example.com>" (%v)`, fromVar, err)
 	}
 
 	switch c.MailProvider {

@@ -84,8 +84,9 @@ func TestHarnessSmoke(t *testing.T) {
 }
 
 // TestPgbenchScriptIsTheForgotPasswordTransaction checks, through the same
-// trace the benchmark relies on, that the API's transaction is still the
-// two statements kept in the repository, and that the generated script runs.
+// trace the benchmark relies on, that the API's transaction is still BEGIN,
+// ResetInsertRequest, River's JobInsertFastMany, COMMIT, and that the script
+// generated from it runs.
 func TestPgbenchScriptIsTheForgotPasswordTransaction(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

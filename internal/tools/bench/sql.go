@@ -2,17 +2,11 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
-
-// riverInsertJob is River's job insert; see the file's comments.
-//
-//go:embed river_insert_job.sql
-var riverInsertJob string
 
 // batchQueue lets a generated query be queued on a pgx.Batch instead of run,
 // so that seeding sends the product's own statement thousands of times in

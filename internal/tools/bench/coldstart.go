@@ -31,6 +31,9 @@ type coldResult struct {
 	// Ramp is when, after the "worker started" line, the sink accepted
 	// the mails rampAt names: how the drain builds up to speed.
 	Ramp []time.Duration
+	// CPU is where the cores went from the worker's exec to the last
+	// mail: boot and drain together.
+	CPU cpuSplit
 }
 
 // rampAt are the mails, counted in the order the sink accepted them, whose
@@ -64,11 +67,14 @@ func (h *harness) coldStartDrain(ctx context.Context, n int) (coldResult, error)
 	}
 	settle()
 	exec := time.Now()
+	meter := h.startCPU(s.dbName())
 	procs, err := s.startWorkers(ctx, 1)
 	if err != nil {
+		meter.stop()
 		return coldResult{}, err
 	}
 	last, err := s.waitDelivered(ctx, n, 5*time.Minute)
+	cpu := meter.stop()
 	if err != nil {
 		return coldResult{}, err
 	}
@@ -79,7 +85,26 @@ func (h *harness) coldStartDrain(ctx context.Context, n int) (coldResult, error)
 	if err := s.checkDelivery(ctx, want); err != nil {
 		return coldResult{}, err
 	}
-	return coldResult{Jobs: n, Boot: started.Sub(exec), Drain: last.Sub(started), Ramp: ramp(s.sink.Messages(), started, n)}, nil
+	return coldResult{Jobs: n, Boot: started.Sub(exec), Drain: last.Sub(started), Ramp: ramp(s.sink.Messages(), started, n), CPU: cpu}, nil
+}
+
+// coldRuns runs only the cold-start drain, runs times, and logs each run
+// and the median rate: for comparing one change or setting against another
+// without the rest of figure 1. A single cold start moves by a quarter
+// from one run to the next on this machine, so one run decides nothing.
+func (h *harness) coldRuns(ctx context.Context, runs int) error {
+	rates := make([]float64, 0, runs)
+	for i := range runs {
+		c, err := h.coldStartDrain(ctx, coldJobs)
+		if err != nil {
+			return err
+		}
+		rates = append(rates, c.Rate())
+		h.logf("cold start %d/%d: %.0f mails/s after %s of boot; %s; cores (boot and drain): %s", i+1, runs, c.Rate(), c.Boot.Round(time.Millisecond), c.RampLine(), c.CPU)
+	}
+	slices.Sort(rates)
+	h.logf("cold start over %d runs: median %.0f mails/s, min %.0f, max %.0f", runs, rates[len(rates)/2], rates[0], rates[len(rates)-1])
+	return nil
 }
 
 // ramp is when, after start, the sink had accepted each of rampAt's mails

@@ -40,6 +40,7 @@ func run() error {
 	only := flag.String("only", "", "comma-separated figure numbers to run (default all)")
 	out := flag.String("out", "docs/benchmarks.md", "report to update between the bench markers; empty prints only")
 	profileDir := flag.String("profile-dir", "", "keep the worker's CPU profile here (default: a temporary directory)")
+	coldRuns := flag.Int("cold-runs", 0, "run only figure 1's cold start, this many times, and print each run and the median (for comparing changes; writes no report)")
 	workerEnv := flag.String("worker-env", "", "space-separated KEY=VALUE pairs set on every worker process, to measure settings other than the defaults (e.g. 'WORKER_CONCURRENCY=100 GOGC=100')")
 	flag.Parse()
 
@@ -70,6 +71,9 @@ func run() error {
 		return err
 	}
 	h.profileDir = *profileDir
+	if *coldRuns > 0 {
+		return h.coldRuns(ctx, *coldRuns)
+	}
 	meta, err := runMeta(os.Args)
 	if err != nil {
 		return err

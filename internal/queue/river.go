@@ -44,8 +44,10 @@ const cleanupEvery = time.Hour
 // does every test and drill that runs a worker, so that what they exercise
 // is what ships.
 func RiverConfig(cfg *config.Worker, d WorkerDeps) (*river.Config, error) {
-	if cfg == nil || d.Pool == nil || d.Mailer == nil || d.Renderer == nil {
-		return nil, errors.New("queue: the worker's config, Pool, Mailer and Renderer are required")
+	// Pool, Mailer and Renderer are checked by delivery.New, below, before
+	// anything uses them.
+	if cfg == nil {
+		return nil, errors.New("queue: the worker's config is required")
 	}
 	logger := d.Logger
 	if logger == nil {
